@@ -1,0 +1,66 @@
+"""DPR training pairs (query, positive passage, hard negative passage), as in Karpukhin et al. 2020, with two
+self-supervised kinds added because generated questions alone are few and templated:
+- qa: a generated training question and the passage its answer comes from;
+- title: the entry's title as the query (what Jeopardy and "what is X" lookups need) and the entry's first passage;
+- ict: the Inverse Cloze Task (Lee et al. 2019): a sentence of the passage is the query, and the passage, with that
+  sentence removed most of the time, the positive; it teaches matching content words the model has never seen.
+Hard negatives: a passage of another document that shares a rare word with the query (a cheap stand-in for DPR's
+BM25 negatives: lexically close, but the wrong document)."""
+import collections
+import re
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*")
+_STOP = set("the a an of in on for to and or is are was were by with as at from that this which what who when "
+            "where how does do did it its be been x stand stands name called known".split())
+
+
+def content_words(text):
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1]
+
+
+class DprExampleMaker:
+    def __init__(self, data):
+        self.data = data
+        self.first_passage = {}
+        for p in data.train_passages:
+            self.first_passage.setdefault(p["doc_id"], p)
+        df = collections.Counter()
+        self.word_passages = collections.defaultdict(list)
+        for p in data.passages:
+            words = set(content_words(p["title"] + " " + p["text"][:300]))
+            df.update(words)
+            for w in words:
+                self.word_passages[w].append(p)
+        self.df = df
+
+    def hard_negative(self, query, positive, rng):
+        """A passage from another document sharing the query's rarest shared word; random when none."""
+        words = sorted(set(content_words(query)), key=lambda w: self.df.get(w, 0))
+        for w in words:
+            pool = self.word_passages.get(w, ())
+            if 1 < len(pool) < 2000:
+                for _ in range(4):
+                    cand = rng.choice(pool)
+                    if cand["doc_id"] != positive["doc_id"]:
+                        return cand
+        while True:
+            cand = rng.choice(self.data.passages)
+            if cand["doc_id"] != positive["doc_id"]:
+                return cand
+
+    def sample(self, kind, rng):
+        if kind == "qa":
+            q = rng.choice(self.data.qa["train"])
+            query, positive = q["question"], self.data.by_id[q["passage_id"]]
+        elif kind == "title":
+            positive = self.first_passage[rng.choice(list(self.first_passage))]
+            query = positive["title"]
+        else:
+            positive = rng.choice(self.data.train_passages)
+            sentences = [s for s in re.split(r"(?<=[.!?])\s+", positive["text"]) if len(s.split()) >= 4]
+            if len(sentences) < 2:
+                return None
+            query = rng.choice(sentences)
+            if rng.random() < 0.9:
+                positive = dict(positive, text=" ".join(s for s in sentences if s != query))
+        return query, positive, self.hard_negative(query, positive, rng)

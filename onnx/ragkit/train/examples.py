@@ -1,0 +1,85 @@
+"""Generator training examples, each a (source ids, target ids) pair in BART's convention.
+
+Source: the RAG input of one passage (`ragkit.rag_inputs.join_context`) with `<s> ... </s>`, truncated keeping `</s>`.
+Target: `<s> answer </s>`; the decoder input is the target shifted right behind `decoder_start_token_id` (2).
+
+Kinds, from easy copying to extraction (copying must be taught on purpose, see ENVIRONMENT.md):
+- infill: BART's text infilling: spans (Poisson lengths, mean 3) covering ~30% of the passage's tokens become one
+  `<mask>` each; the target is the passage's opening (denoising teaches the decoder to copy from the encoder).
+- cloze: the question slot holds the few words before a span of the passage; the target is the span that follows
+  (find the place the question points at, copy what is there: extraction without templates).
+- qa: a generated question about the passage; the target is its answer span.
+- jeopardy: the question slot holds the task prefix and the answer (the entry's title); the target is the clue.
+"""
+import numpy as np
+
+from ..rag_inputs import join_context
+
+
+class ExampleMaker:
+    """Builds tokenized examples with one generator tokenizer and the model's length limits."""
+
+    def __init__(self, tokenizer, max_source=256, max_target=48, jeopardy_prefix="jeopardy: "):
+        self.tok = tokenizer
+        self.max_source = max_source
+        self.max_target = max_target
+        self.jeopardy_prefix = jeopardy_prefix
+        self.mask_id = tokenizer.token_to_id("<mask>")
+        self.bos, self.eos = tokenizer.token_to_id("<s>"), tokenizer.token_to_id("</s>")
+        assert self.mask_id is not None, "the generator tokenizer needs a <mask> token for infilling"
+
+    def source(self, title, text, question):
+        ids = self.tok.encode(join_context(title, text, question))
+        if len(ids) > self.max_source:
+            ids = ids[: self.max_source - 1] + [self.eos]
+        return ids
+
+    def target(self, text):
+        ids = self.tok.encode(text)
+        if len(ids) > self.max_target:
+            ids = ids[: self.max_target - 1] + [self.eos]
+        return ids
+
+    def infill(self, passage, rng):
+        body = self.tok.encode(passage["text"])[1:-1]
+        budget = int(round(0.3 * len(body)))
+        masked = np.zeros(len(body), dtype=bool)
+        nprng = np.random.default_rng(rng.randrange(2**32))
+        tries = 0
+        while masked.sum() < budget and tries < 100:
+            tries += 1
+            span = max(1, int(nprng.poisson(3)))
+            start = rng.randrange(max(1, len(body) - span + 1))
+            masked[start : start + span] = True
+        corrupted, previous = [], False
+        for token, is_masked in zip(body, masked):
+            if is_masked and not previous:
+                corrupted.append(self.mask_id)
+            elif not is_masked:
+                corrupted.append(token)
+            previous = is_masked
+        title_ids = self.tok.encode(passage["title"] + " / ")[1:-1]
+        src = [self.bos] + title_ids + corrupted
+        src = src[: self.max_source - 1] + [self.eos]
+        tgt = [self.bos] + body[: self.max_target - 2] + [self.eos]
+        return src, tgt
+
+    def cloze(self, passage, rng):
+        words = passage["text"].split()
+        if len(words) < 8:
+            return None
+        span_len = rng.randint(1, 4)
+        cue_len = rng.randint(3, 6)
+        start = rng.randint(cue_len, len(words) - span_len)
+        cue = " ".join(words[start - cue_len : start])
+        span = " ".join(words[start : start + span_len]).strip(".,;:()\"'")
+        if not span:
+            return None
+        question = rng.choice(["what comes after", "continue", "what follows", "next words after", "complete"])
+        return self.source(passage["title"], passage["text"], f'{question} "{cue}"?'), self.target(span)
+
+    def qa(self, passage, question, answer):
+        return self.source(passage["title"], passage["text"], question), self.target(answer)
+
+    def jeopardy(self, passage, answer, clue):
+        return self.source(passage["title"], passage["text"], self.jeopardy_prefix + answer), self.target(clue)

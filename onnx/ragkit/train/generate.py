@@ -1,0 +1,56 @@
+"""Batched greedy decoding for evaluation during training (the reference decoding with beams and documents is
+`ragkit.rag_reference`; this one is only fast): decoder start token, forced `<s>`, argmax until `</s>`."""
+import torch
+
+
+@torch.no_grad()
+def greedy_generate(model, input_ids, attention_mask, max_new_tokens=32, start_id=2, bos_id=0, eos_id=2):
+    """Returns one list of generated ids per row, without the start, `<s>` and `</s>` tokens."""
+    model.eval()
+    hidden = model.encode(input_ids, attention_mask)
+    batch = input_ids.shape[0]
+    tokens = torch.full((batch, 1), start_id, dtype=torch.long)
+    past, out = None, [[] for _ in range(batch)]
+    done = torch.zeros(batch, dtype=torch.bool)
+    for step in range(max_new_tokens + 1):
+        logits, past = model.decode(tokens[:, -1:], hidden, attention_mask, past_key_values=past, use_cache=True)
+        if step == 0:
+            nxt = torch.full((batch,), bos_id, dtype=torch.long)
+        else:
+            nxt = logits[:, -1].argmax(-1)
+            for i in range(batch):
+                if not done[i] and nxt[i].item() != eos_id:
+                    out[i].append(nxt[i].item())
+            done |= nxt.eq(eos_id)
+            if done.all():
+                break
+        tokens = torch.cat([tokens, nxt[:, None]], dim=1)
+    return out
+
+
+@torch.no_grad()
+def rag_token_greedy(model, input_ids, attention_mask, doc_logprobs, max_new_tokens=32, start_id=2, bos_id=0,
+                     eos_id=2):
+    """RAG-Token greedy decoding for B questions x K documents (rows question-major, `b*K + k`): at each step the
+    per-document token distributions are mixed by the document weights, and one token is chosen per question."""
+    model.eval()
+    batch, k = doc_logprobs.shape
+    hidden = model.encode(input_ids, attention_mask)
+    tokens = torch.full((batch * k, 1), start_id, dtype=torch.long)
+    past, out = None, [[] for _ in range(batch)]
+    done = torch.zeros(batch, dtype=torch.bool)
+    for step in range(max_new_tokens + 1):
+        logits, past = model.decode(tokens[:, -1:], hidden, attention_mask, past_key_values=past, use_cache=True)
+        if step == 0:
+            nxt = torch.full((batch,), bos_id, dtype=torch.long)
+        else:
+            logp = torch.log_softmax(logits[:, -1].float(), -1).view(batch, k, -1)
+            nxt = torch.logsumexp(logp + doc_logprobs[:, :, None], dim=1).argmax(-1)
+            for i in range(batch):
+                if not done[i] and nxt[i].item() != eos_id:
+                    out[i].append(nxt[i].item())
+            done |= nxt.eq(eos_id)
+            if done.all():
+                break
+        tokens = torch.cat([tokens, nxt.repeat_interleave(k)[:, None]], dim=1)
+    return out

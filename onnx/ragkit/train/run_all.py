@@ -1,0 +1,87 @@
+"""Trains the embedded default end to end, resuming wherever an earlier run stopped:
+
+    cd onnx && /usr/bin/python3 -m ragkit.train.run_all --seed=1
+
+1. the dataset (`ragkit.data.make_dataset`), 2. tokenizers, 3. generator pre-training and DPR side by side (one
+core each: two small jobs use two cores better than one job with two threads), 4. generator QA fine-tuning, 5. joint
+RAG training, 6. export of the bundle to `onnx/demo` and 7. the evaluation report. Each stage checkpoints and is
+skipped once finished. `--budget_minutes` bounds this invocation: stages get shares of it and stop cleanly, so a
+session can run what it has time for and the next one goes on."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+from ..overrides import parse_overrides
+
+DEFAULTS = dict(
+    run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
+    data_dir="build/data",
+    seed=1,
+    budget_minutes=0.0,  # 0: run every stage to its step count
+    pretrain_steps=6000,
+    dpr_steps=3000,
+    qa_steps=6000,
+    rag_steps=3000,
+    export_to="demo",  # bundle folder under onnx/, written after the RAG stage
+)
+
+# Share of the budget for each phase (the rest is export and evaluation).
+SHARES = {"pretrain+dpr": 0.4, "qa": 0.3, "rag": 0.22}
+
+
+def run(module, minutes, threads, **overrides):
+    args = [sys.executable, "-m", module] + [f"--{k}={v}" for k, v in overrides.items()]
+    if minutes:
+        args.append(f"--max_minutes={minutes:.1f}")
+    if threads:
+        args.append(f"--threads={threads}")
+    print("$", " ".join(args), flush=True)
+    return subprocess.Popen(args)
+
+
+def finished(run_dir, name, steps, *later):
+    """A stage is done when its checkpoint reached its steps, or when a later stage has started from it (a stage cut
+    short by the budget is not resumed once its successor has begun)."""
+    import torch
+
+    if any(os.path.exists(os.path.join(run_dir, n)) for n in later):
+        return True
+    path = os.path.join(run_dir, name)
+    return os.path.exists(path) and torch.load(path, map_location="cpu")["step"] >= steps
+
+
+def wait(*procs):
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        raise SystemExit(f"a stage failed with exit codes {codes}")
+
+
+def main(cfg):
+    start = time.time()
+    budget = cfg["budget_minutes"]
+    share = lambda phase: budget * SHARES[phase] if budget else 0  # noqa: E731
+    common = dict(run_dir=cfg["run_dir"], data_dir=cfg["data_dir"], seed=cfg["seed"])
+    if not os.path.exists(os.path.join(cfg["data_dir"], "train.jsonl")):
+        wait(run("ragkit.data.make_dataset", 0, 0, out=cfg["data_dir"], seed=cfg["seed"]))
+    if not os.path.exists(os.path.join(cfg["run_dir"], "tokenizers", "encoder", "tokenizer.json")):
+        wait(run("ragkit.train.train_tokenizers", 0, 0, run_dir=cfg["run_dir"], data_dir=cfg["data_dir"]))
+    jobs = []
+    if not finished(cfg["run_dir"], "generator_pretrain.pt", cfg["pretrain_steps"], "generator_qa.pt"):
+        jobs.append(run("ragkit.train.train_generator", share("pretrain+dpr"), 1, stage="pretrain",
+                        steps=cfg["pretrain_steps"], **common))
+    if not finished(cfg["run_dir"], "dpr.pt", cfg["dpr_steps"], "rag.pt"):
+        jobs.append(run("ragkit.train.train_dpr", share("pretrain+dpr"), 1, steps=cfg["dpr_steps"], **common))
+    wait(*jobs)
+    if not finished(cfg["run_dir"], "generator_qa.pt", cfg["qa_steps"], "rag.pt"):
+        wait(run("ragkit.train.train_generator", share("qa"), 0, stage="qa", steps=cfg["qa_steps"], **common))
+    if not finished(cfg["run_dir"], "rag.pt", cfg["rag_steps"]):
+        wait(run("ragkit.train.train_rag", share("rag"), 0, steps=cfg["rag_steps"], **common))
+    wait(run("ragkit.train.export_demo", 0, 0, run_dir=cfg["run_dir"], out=cfg["export_to"]))
+    with open(os.path.join(cfg["run_dir"], "run_all.json"), "a") as f:
+        f.write(json.dumps({"finished_at": time.time(), "minutes": (time.time() - start) / 60, **cfg}) + "\n")
+
+
+if __name__ == "__main__":
+    main(parse_overrides(DEFAULTS))

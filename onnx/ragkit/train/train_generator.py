@@ -1,0 +1,164 @@
+"""Trains the BART generator on passages alone, before retrieval joins in (RAG fine-tuning is train_rag.py).
+
+    /usr/bin/python3 -m ragkit.train.train_generator --stage=pretrain --steps=4000
+    /usr/bin/python3 -m ragkit.train.train_generator --stage=qa --steps=4000
+
+Stages: `pretrain` mixes BART text infilling with cloze extraction (teaching the decoder to copy from the passage);
+`qa` mixes generated questions and Jeopardy clues over their gold passages with some cloze. Each stage checkpoints to
+`{run_dir}/generator_{stage}.pt` and resumes from it; `qa` starts from the finished `pretrain` weights. Exact match
+on dev questions (gold passage, greedy) is measured every `eval_every` steps: the loss alone says little about copying.
+"""
+import os
+
+import torch
+import torch.nn.functional as F
+
+from ..models.bart import BartConfig, BartForConditionalGeneration
+from ..overrides import parse_overrides
+from ..tokenizers import load_tokenizer
+from .common import Deadline, Log, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
+from .data import Dataset
+from .examples import ExampleMaker
+from .generate import greedy_generate
+from .metrics import exact_match, f1_score
+
+DEFAULTS = dict(
+    run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),  # tokenizers, checkpoints and logs of one run
+    data_dir="build/data",  # written by `python3 -m ragkit.data.make_dataset`
+    stage="pretrain",  # pretrain | qa
+    steps=4000,  # optimizer steps in this stage
+    batch_size=24,
+    lr=5e-4,
+    warmup=300,
+    weight_decay=0.01,
+    label_smoothing=0.1,
+    max_source=256,  # tokens of passage + question (the bundle allows 300 at inference)
+    max_target=40,
+    eval_every=250,
+    eval_examples=150,
+    save_every=50,
+    max_minutes=0.0,  # stop (and checkpoint) after this long; 0 = run all steps
+    seed=1,
+    threads=0,  # 0 = all cores
+    # architecture, used when no checkpoint exists yet
+    model=dict(d_model=256, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
+        encoder_ffn_dim=1024, decoder_ffn_dim=1024, max_position_embeddings=512, dropout=0.1,
+        attention_dropout=0.0, activation_dropout=0.0, scale_embedding=False),
+)
+
+# Mixtures of example kinds per stage (weights).
+MIXES = {
+    "pretrain": {"infill": 0.5, "cloze": 0.5},
+    "qa": {"qa": 0.6, "jeopardy": 0.15, "cloze": 0.25},
+}
+
+
+def new_generator(vocab_size, model):
+    return BartForConditionalGeneration(BartConfig(vocab_size=vocab_size, **model))
+
+
+def sample_batch(kind_weights, data, maker, rng, batch_size):
+    kinds = list(kind_weights)
+    weights = [kind_weights[k] for k in kinds]
+    pairs = []
+    while len(pairs) < batch_size:
+        kind = rng.choices(kinds, weights)[0]
+        if kind == "infill":
+            pair = maker.infill(rng.choice(data.train_passages), rng)
+        elif kind == "cloze":
+            pair = maker.cloze(rng.choice(data.train_passages), rng)
+        elif kind == "qa":
+            q = rng.choice(data.qa["train"])
+            pair = maker.qa(data.by_id[q["passage_id"]], q["question"], rng.choice(q["answers"]))
+        else:
+            j = rng.choice(data.jeopardy["train"])
+            pair = maker.jeopardy(data.by_id[j["passage_id"]], j["answer"], j["clue"])
+        if pair:
+            pairs.append(pair)
+    return pairs
+
+
+def seq2seq_loss(model, pairs, pad_id, start_id, label_smoothing):
+    src, src_mask = pad_batch([p[0] for p in pairs], pad_id)
+    labels, label_mask = pad_batch([p[1] for p in pairs], pad_id)
+    decoder_in = torch.cat([torch.full((len(pairs), 1), start_id, dtype=torch.long), labels[:, :-1]], dim=1)
+    logits = model(src, src_mask, decoder_in)
+    targets = labels.masked_fill(label_mask.eq(0), -100)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100,
+                           label_smoothing=label_smoothing)
+
+
+def evaluate_dev(model, data, maker, tok, n):
+    """Exact match and F1 on dev questions given their gold passage (greedy, batched)."""
+    items = data.qa["dev"][:n]
+    em = f1 = 0.0
+    for i in range(0, len(items), 32):
+        chunk = items[i : i + 32]
+        srcs = [maker.qa(data.by_id[q["passage_id"]], q["question"], "")[0] for q in chunk]
+        ids, mask = pad_batch(srcs, tok.token_to_id("<pad>"))
+        outs = greedy_generate(model, ids, mask)
+        for q, out in zip(chunk, outs):
+            pred = tok.decode(out).strip()
+            em += exact_match(pred, q["answers"])
+            f1 += f1_score(pred, q["answers"])
+    model.train()
+    return em / max(1, len(items)), f1 / max(1, len(items))
+
+
+def main(cfg):
+    setup_torch(cfg["threads"])
+    assert cfg["stage"] in MIXES, f"--stage must be one of {sorted(MIXES)}"
+    tok = load_tokenizer(os.path.join(cfg["run_dir"], "tokenizers", "generator", "tokenizer.json"))
+    data = Dataset(cfg["data_dir"])
+    maker = ExampleMaker(tok, cfg["max_source"], cfg["max_target"])
+    path = os.path.join(cfg["run_dir"], f"generator_{cfg['stage']}.pt")
+    log = Log(os.path.join(cfg["run_dir"], "logs", f"generator_{cfg['stage']}.jsonl"))
+    state = load_checkpoint(path)
+    if state:
+        model = BartForConditionalGeneration(BartConfig.from_dict(state["config"]))
+        model.load_state_dict(state["model"])
+    elif cfg["stage"] == "qa":
+        previous = load_checkpoint(os.path.join(cfg["run_dir"], "generator_pretrain.pt"))
+        assert previous, "the qa stage starts from generator_pretrain.pt: run --stage=pretrain first"
+        model = BartForConditionalGeneration(BartConfig.from_dict(previous["config"]))
+        model.load_state_dict(previous["model"])
+    else:
+        model = new_generator(tok.vocab_size, cfg["model"])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    step = 0
+    if state:
+        optimizer.load_state_dict(state["optimizer"])
+        step = state["step"]
+    print(f"generator {cfg['stage']}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters, "
+          f"step {step}/{cfg['steps']}, data {data.summary()}", flush=True)
+    deadline, pad_id, start_id = Deadline(cfg["max_minutes"]), tok.token_to_id("<pad>"), 2
+    model.train()
+
+    def save():
+        save_checkpoint(path, model=model.state_dict(), optimizer=optimizer.state_dict(), step=step,
+                        config=model.config.to_dict(), stage_config=cfg)
+
+    while step < cfg["steps"] and not deadline.passed():
+        rng = step_rng(cfg["seed"], step)
+        pairs = sample_batch(MIXES[cfg["stage"]], data, maker, rng, cfg["batch_size"])
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, cfg["lr"], cfg["warmup"], cfg["steps"])
+        loss = seq2seq_loss(model, pairs, pad_id, start_id, cfg["label_smoothing"])
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        if step % 10 == 0:
+            log(step=step, loss=loss.item(), lr=optimizer.param_groups[0]["lr"])
+        if step % cfg["save_every"] == 0:
+            save()
+        if step % cfg["eval_every"] == 0 or step == cfg["steps"]:
+            em, f1 = evaluate_dev(model, data, maker, tok, cfg["eval_examples"])
+            log(step=step, dev_em=em, dev_f1=f1)
+    save()
+    return step >= cfg["steps"]
+
+
+if __name__ == "__main__":
+    main(parse_overrides(DEFAULTS))

@@ -1,0 +1,177 @@
+"""Joint RAG training (the paper's section 2.4): the RAG-Token loss marginalized over the top-K retrieved passages,
+updating the question encoder and the generator while the context encoder and the passage index stay fixed.
+
+    /usr/bin/python3 -m ragkit.train.train_rag --steps=2000
+
+Starts from `dpr.pt` and `generator_qa.pt`; checkpoints to `{run_dir}/rag.pt`. Questions (retrieved with the question
+text) and Jeopardy pairs (retrieved with the answer, generated behind the task prefix) share the generator.
+The gradient reaches the question encoder only through the document log-weights, as in the paper."""
+import os
+
+import numpy as np
+import torch
+
+from ..models.bart import BartConfig, BartForConditionalGeneration
+from ..models.dpr import DprConfig, DprEncoder
+from ..overrides import parse_overrides
+from ..tokenizers import load_tokenizer
+from .common import Deadline, Log, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
+from .data import Dataset
+from .examples import ExampleMaker
+from .generate import rag_token_greedy
+from .metrics import exact_match
+from .train_dpr import TextEncoder, embed_passages
+
+DEFAULTS = dict(
+    run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
+    data_dir="build/data",
+    steps=2000,
+    batch_size=8,  # questions per step; the generator sees batch_size * n_docs rows
+    n_docs=4,
+    jeopardy_share=0.2,
+    lr=1e-4,
+    question_encoder_lr=3e-5,
+    warmup=100,
+    weight_decay=0.01,
+    max_source=256,
+    max_target=40,
+    eval_every=250,
+    eval_examples=150,
+    save_every=25,
+    max_minutes=0.0,
+    seed=1,
+    threads=0,
+)
+
+
+def rag_token_nll(logits, labels, label_mask, doc_logprobs):
+    """-log prod_i sum_k p(z_k|x) p(y_i|x,z_k,y_<i), averaged over target tokens.
+    NOTE: logits are [B*K, T, V] with rows question-major; doc_logprobs [B, K]."""
+    batch, k = doc_logprobs.shape
+    token_logp = torch.log_softmax(logits, -1).gather(-1, labels.repeat_interleave(k, 0)[..., None]).squeeze(-1)
+    mixed = torch.logsumexp(token_logp.view(batch, k, -1) + doc_logprobs[:, :, None], dim=1)
+    return -(mixed * label_mask).sum() / label_mask.sum()
+
+
+class Rag:
+    """The trainable pieces and the fixed index."""
+
+    def __init__(self, cfg, data):
+        run = cfg["run_dir"]
+        self.gen_tok = load_tokenizer(os.path.join(run, "tokenizers", "generator", "tokenizer.json"))
+        enc_tok = load_tokenizer(os.path.join(run, "tokenizers", "encoder", "tokenizer.json"))
+        dpr = load_checkpoint(os.path.join(run, "dpr.pt"))
+        assert dpr, "train_rag starts from dpr.pt: run train_dpr first"
+        dpr_config = DprConfig.from_dict(dpr["config"])
+        self.q_enc, ctx = DprEncoder(dpr_config, "question"), DprEncoder(dpr_config, "ctx")
+        self.q_enc.load_state_dict(dpr["question_encoder"])
+        ctx.load_state_dict(dpr["ctx_encoder"])
+        self.q_text = TextEncoder(enc_tok, 48)
+        cache = os.path.join(run, f"passage_vectors_dpr{dpr['step']}.npy")
+        if not os.path.exists(cache):
+            np.save(cache, embed_passages(ctx, TextEncoder(enc_tok, 192), data.passages))
+        self.vectors = torch.from_numpy(np.load(cache))
+        self.maker = ExampleMaker(self.gen_tok, cfg["max_source"], cfg["max_target"])
+        self.data, self.n_docs = data, cfg["n_docs"]
+
+    def retrieve(self, queries):
+        """Top-K passages per query and their differentiable scores (the index itself is fixed)."""
+        qv = self.q_enc(*self.q_text.batch(queries))
+        top = torch.topk(qv.detach() @ self.vectors.T, self.n_docs, dim=1).indices
+        scores = (qv[:, None, :] * self.vectors[top]).sum(-1)
+        return top, scores
+
+    def sources(self, top, slots):
+        rows = []
+        for ids, slot in zip(top.tolist(), slots):
+            for j in ids:
+                p = self.data.passages[j]
+                rows.append(self.maker.source(p["title"], p["text"], slot))
+        return pad_batch(rows, self.gen_tok.token_to_id("<pad>"))
+
+
+def sample(data, rng, batch_size, jeopardy_share, prefix):
+    """(retrieval query, generator question slot, target text) triples."""
+    out = []
+    for _ in range(batch_size):
+        if rng.random() < jeopardy_share:
+            j = rng.choice(data.jeopardy["train"])
+            out.append((j["answer"], prefix + j["answer"], j["clue"]))
+        else:
+            q = rng.choice(data.qa["train"])
+            out.append((q["question"], q["question"], rng.choice(q["answers"])))
+    return out
+
+
+def evaluate(rag, generator, n):
+    items = rag.data.qa["dev"][:n]
+    em = 0.0
+    with torch.no_grad():
+        for i in range(0, len(items), 16):
+            chunk = items[i : i + 16]
+            top, scores = rag.retrieve([q["question"] for q in chunk])
+            ids, mask = rag.sources(top, [q["question"] for q in chunk])
+            outs = rag_token_greedy(generator, ids, mask, torch.log_softmax(scores, -1))
+            em += sum(exact_match(rag.gen_tok.decode(o).strip(), q["answers"]) for q, o in zip(chunk, outs))
+    generator.train()
+    rag.q_enc.train()
+    return em / max(1, len(items))
+
+
+def main(cfg):
+    setup_torch(cfg["threads"])
+    data = Dataset(cfg["data_dir"])
+    rag = Rag(cfg, data)
+    path = os.path.join(cfg["run_dir"], "rag.pt")
+    log = Log(os.path.join(cfg["run_dir"], "logs", "rag.jsonl"))
+    state = load_checkpoint(path)
+    source = state or load_checkpoint(os.path.join(cfg["run_dir"], "generator_qa.pt"))
+    assert source, "train_rag starts from generator_qa.pt: run train_generator --stage=qa first"
+    generator = BartForConditionalGeneration(BartConfig.from_dict(source["config"]))
+    generator.load_state_dict(source["generator"] if state else source["model"])
+    optimizer = torch.optim.AdamW([
+        {"params": generator.parameters(), "lr": cfg["lr"], "peak": cfg["lr"]},
+        {"params": rag.q_enc.parameters(), "lr": cfg["question_encoder_lr"], "peak": cfg["question_encoder_lr"]},
+    ], weight_decay=cfg["weight_decay"])
+    step = 0
+    if state:
+        rag.q_enc.load_state_dict(state["question_encoder"])
+        optimizer.load_state_dict(state["optimizer"])
+        step = state["step"]
+    deadline, prefix = Deadline(cfg["max_minutes"]), rag.maker.jeopardy_prefix
+    pad_id = rag.gen_tok.token_to_id("<pad>")
+    generator.train()
+
+    def save():
+        save_checkpoint(path, generator=generator.state_dict(), question_encoder=rag.q_enc.state_dict(),
+                        optimizer=optimizer.state_dict(), step=step, config=generator.config.to_dict(),
+                        stage_config=cfg)
+
+    while step < cfg["steps"] and not deadline.passed():
+        rng = step_rng(cfg["seed"], step)
+        batch = sample(data, rng, cfg["batch_size"], cfg["jeopardy_share"], prefix)
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, group["peak"], cfg["warmup"], cfg["steps"])
+        top, scores = rag.retrieve([b[0] for b in batch])
+        src, src_mask = rag.sources(top, [b[1] for b in batch])
+        labels, label_mask = pad_batch([rag.maker.target(b[2]) for b in batch], pad_id)
+        decoder_in = torch.cat([torch.full((len(batch), 1), 2, dtype=torch.long), labels[:, :-1]], dim=1)
+        logits = generator(src, src_mask, decoder_in.repeat_interleave(cfg["n_docs"], 0))
+        loss = rag_token_nll(logits, labels, label_mask.float(), torch.log_softmax(scores, -1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(list(generator.parameters()) + list(rag.q_enc.parameters()), 1.0)
+        optimizer.step()
+        step += 1
+        if step % 10 == 0:
+            log(step=step, loss=loss.item())
+        if step % cfg["save_every"] == 0:
+            save()
+        if step % cfg["eval_every"] == 0 or step == cfg["steps"]:
+            log(step=step, dev_rag_token_em=evaluate(rag, generator, cfg["eval_examples"]))
+    save()
+    return step >= cfg["steps"]
+
+
+if __name__ == "__main__":
+    main(parse_overrides(DEFAULTS))

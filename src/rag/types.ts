@@ -1,0 +1,90 @@
+/**
+ * The engine's public types: what the HTTP layer and the CLI ask of it and get back.
+ * Field names are camelCase here; routes map them to the snake_case wire format of API.md.
+ */
+
+/** RAG-Token marginalizes over documents at every token; RAG-Sequence once per output sequence. */
+export type RagMode = 'token' | 'sequence';
+
+/** One passage as stored in an index. */
+export interface Passage {
+  /** Passage id, unique within an index version (for example `doc42-3`). */
+  id: string;
+  /** Id of the uploaded document the passage was cut from. */
+  docId: string;
+  title: string;
+  text: string;
+}
+
+/** A retrieved passage with its raw inner-product score and its weight p(z|x) among the returned ones. */
+export interface RetrievedPassage extends Passage {
+  score: number;
+  weight: number;
+}
+
+/** Options shared by /answer and /jeopardy, already validated against their bounds. */
+export interface GenerationRequest {
+  nDocs: number;
+  mode: RagMode;
+  numBeams: number;
+  maxNewTokens: number;
+  /** Add the per-token posterior over documents (RAG-Token). */
+  explain?: boolean;
+  /** Called with each decoded token's text as it is produced (greedy decoding only). */
+  onToken?: (text: string) => void;
+  /** Cancels generation between decoder steps (client gone, deadline passed). */
+  signal?: AbortSignal;
+}
+
+export interface AnswerRequest extends GenerationRequest {
+  question: string;
+}
+
+export interface JeopardyRequest extends GenerationRequest {
+  answer: string;
+}
+
+/** For `explain`: one generated token and the posterior over the returned documents when it was chosen. */
+export interface TokenExplanation {
+  text: string;
+  docWeights: number[];
+}
+
+export interface Timings {
+  retrieve: number;
+  generate: number;
+  total: number;
+}
+
+/** What the engine returns for one question (or one Jeopardy answer). */
+export interface GenerationResult {
+  /** The generated text: an answer for /answer, a clue for /jeopardy. */
+  text: string;
+  mode: RagMode;
+  documents: RetrievedPassage[];
+  indexVersion: string;
+  timingsMs: Timings;
+  tokens?: TokenExplanation[];
+  /** Number of tokens generated (for metrics). */
+  generatedTokens: number;
+}
+
+/** Description of the index currently serving (GET /index). */
+export interface IndexDescription {
+  version: string;
+  documents: number;
+  passages: number;
+  dimension: number;
+  indexType: string;
+  builtAt: string;
+  model: string;
+  /** Execution provider actually in use for the models: 'cpu' or 'cuda'. */
+  device?: string;
+}
+
+/** A document as uploaded to PUT /index. */
+export interface DocumentInput {
+  id?: string;
+  title: string;
+  text: string;
+}
