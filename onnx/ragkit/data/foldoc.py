@@ -14,14 +14,16 @@ The document id is a slug of the title ("Perl" -> "perl"), made unique by "-2", 
 """
 import gzip
 import json
+import os
 import re
 
 from ragkit.overrides import parse_overrides
 
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 DEFAULTS = {
     "dict": "/usr/share/dictd/foldoc.dict.dz",  # gzip-compatible dictzip file
     "index": "/usr/share/dictd/foldoc.index",  # dictd index: headword TAB offset TAB length (base64)
-    "out": "index-data/demo/foldoc.jsonl",
+    "out": os.path.join(_REPO, "index-data", "demo", "foldoc.jsonl"),  # the committed demo corpus
     "min_words": 8,  # entries shorter than this after cleaning are stubs
 }
 
@@ -79,6 +81,8 @@ def clean_body(lines):
     for line in lines + [""]:
         if line.strip():
             current.append(line.strip())
+        elif current and "".join(current).count("{") > "".join(current).count("}"):
+            continue  # a cross-reference broken over a blank line: keep reading until its brace closes
         elif current:
             paragraphs.append(" ".join(current))
             current = []
@@ -113,13 +117,16 @@ def is_stub(text, min_words):
 
 def slugify(title):
     """A readable, URL-safe id for a title; symbol-only titles fall back to their code points."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    spelled = title.lower().replace("+", "-plus-").replace("#", "-sharp-").replace("&", "-and-")
+    slug = re.sub(r"[^a-z0-9]+", "-", spelled).strip("-")
     return slug or "sym-" + "-".join(f"{ord(c):x}" for c in title)
 
 
 def parse_foldoc(dict_path=DEFAULTS["dict"], index_path=DEFAULTS["index"], min_words=DEFAULTS["min_words"]):
-    """Returns the list of cleaned documents {"id", "title", "text"} in file order."""
-    docs, seen = [], {}
+    """Returns the list of cleaned documents {"id", "title", "text", "tags", "aliases"} in file order; "tags" are
+    the entry's FOLDOC categories ("language", "company", ...) and "aliases" its other headwords ("DEC" for
+    "Digital Equipment Corporation"), used for generation and not written to the corpus."""
+    docs = []
     for headwords, raw in read_entries(dict_path, index_path):
         if any(h.startswith("00-database") or h.startswith("00database") for h in headwords):
             continue
@@ -134,17 +141,31 @@ def parse_foldoc(dict_path=DEFAULTS["dict"], index_path=DEFAULTS["index"], min_w
         text = clean_body(lines)
         if is_stub(text, min_words):
             continue
-        title = head[0]
-        base = slugify(title)
-        seen[base] = seen.get(base, 0) + 1
-        doc_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
-        docs.append({"id": doc_id, "title": title, "text": text})
+        tags = []
+        for match in _TAG.finditer(raw):
+            tags += [t.strip() for t in match.group(1).split(",") if t.strip() and t.strip() not in tags]
+        docs.append({"id": None, "title": head[0], "text": text, "tags": tags, "aliases": head[1:]})
+    _assign_ids(docs)
     return docs
+
+
+def _assign_ids(docs):
+    """Gives each document its slug; a title that is its own slug ("c" for "C", not "(c)") wins a shared slug,
+    the others take "-2", "-3", ... in file order."""
+    taken = set()
+    plain = [d for d in docs if slugify(d["title"]) == d["title"].lower()]
+    for doc in plain + [d for d in docs if slugify(d["title"]) != d["title"].lower()]:
+        base, n = slugify(doc["title"]), 1
+        doc_id = base
+        while doc_id in taken:
+            n += 1
+            doc_id = f"{base}-{n}"
+        taken.add(doc_id)
+        doc["id"] = doc_id
 
 
 def write_jsonl(path, rows):
     """Writes rows as UTF-8 JSON lines (non-ASCII kept readable)."""
-    import os
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         for row in rows:
@@ -158,9 +179,10 @@ def read_jsonl(path):
 
 
 def main():
+    """Command line: parse FOLDOC and write the corpus as JSON lines."""
     config = parse_overrides(DEFAULTS)
     docs = parse_foldoc(config["dict"], config["index"], config["min_words"])
-    write_jsonl(config["out"], docs)
+    write_jsonl(config["out"], [{k: d[k] for k in ("id", "title", "text")} for d in docs])
     words = sum(len(d["text"].split()) for d in docs)
     print(f"wrote {len(docs)} documents ({words} words) to {config['out']}")
 

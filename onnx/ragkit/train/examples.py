@@ -15,11 +15,14 @@ import numpy as np
 
 from ..rag_inputs import join_context
 
+# The Jeopardy task's prefix in the generator's question slot; recorded in the bundle's rag_config.json.
+JEOPARDY_PREFIX = "jeopardy: "
+
 
 class ExampleMaker:
     """Builds tokenized examples with one generator tokenizer and the model's length limits."""
 
-    def __init__(self, tokenizer, max_source=256, max_target=48, jeopardy_prefix="jeopardy: "):
+    def __init__(self, tokenizer, max_source=256, max_target=48, jeopardy_prefix=JEOPARDY_PREFIX):
         self.tok = tokenizer
         self.max_source = max_source
         self.max_target = max_target
@@ -29,16 +32,10 @@ class ExampleMaker:
         assert self.mask_id is not None, "the generator tokenizer needs a <mask> token for infilling"
 
     def source(self, title, text, question):
-        ids = self.tok.encode(join_context(title, text, question))
-        if len(ids) > self.max_source:
-            ids = ids[: self.max_source - 1] + [self.eos]
-        return ids
+        return self.tok.encode(join_context(title, text, question), max_length=self.max_source)
 
     def target(self, text):
-        ids = self.tok.encode(text)
-        if len(ids) > self.max_target:
-            ids = ids[: self.max_target - 1] + [self.eos]
-        return ids
+        return self.tok.encode(text, max_length=self.max_target)
 
     def infill(self, passage, rng):
         body = self.tok.encode(passage["text"])[1:-1]
@@ -66,10 +63,10 @@ class ExampleMaker:
 
     def cloze(self, passage, rng):
         words = passage["text"].split()
-        if len(words) < 8:
-            return None
         span_len = rng.randint(1, 4)
         cue_len = rng.randint(3, 6)
+        if len(words) < cue_len + span_len:
+            return None
         start = rng.randint(cue_len, len(words) - span_len)
         cue = " ".join(words[start - cue_len : start])
         span = " ".join(words[start : start + span_len]).strip(".,;:()\"'")

@@ -48,17 +48,14 @@ class TextEncoder:
 
     def __init__(self, tok, max_len):
         self.tok, self.max_len = tok, max_len
-        self.pad, self.sep = tok.token_to_id("[PAD]"), tok.token_to_id("[SEP]")
+        self.pad = tok.token_to_id("[PAD]")
 
     def batch(self, texts, pairs=None):
         rows, types = [], []
         for i, text in enumerate(texts):
-            enc = self.tok.encode(text, pairs[i] if pairs else None)
-            ids, tt = enc["ids"], enc["type_ids"]
-            if len(ids) > self.max_len:
-                ids, tt = ids[: self.max_len - 1] + [self.sep], tt[: self.max_len]
-            rows.append(ids)
-            types.append(tt)
+            enc = self.tok.encode(text, pairs[i] if pairs else None, max_length=self.max_len)
+            rows.append(enc["ids"])
+            types.append(enc["type_ids"])
         ids, mask = pad_batch(rows, self.pad)
         tt, _ = pad_batch(types, 0)
         return ids, mask, tt
@@ -109,7 +106,8 @@ def main(cfg):
     if state:
         q_enc.load_state_dict(state["question_encoder"])
         c_enc.load_state_dict(state["ctx_encoder"])
-        optimizer.load_state_dict(state["optimizer"])
+        if state.get("optimizer"):  # absent in checkpoints rebuilt from a bundle (warm_start)
+            optimizer.load_state_dict(state["optimizer"])
         step = state["step"]
     print(f"dpr: 2 x {sum(p.numel() for p in q_enc.parameters()) / 1e6:.1f}M parameters, step {step}/{cfg['steps']}",
           flush=True)

@@ -127,7 +127,8 @@ def main(cfg):
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     step = 0
     if state:
-        optimizer.load_state_dict(state["optimizer"])
+        if state.get("optimizer"):  # absent in checkpoints rebuilt from a bundle (warm_start)
+            optimizer.load_state_dict(state["optimizer"])
         step = state["step"]
     print(f"generator {cfg['stage']}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters, "
           f"step {step}/{cfg['steps']}, data {data.summary()}", flush=True)

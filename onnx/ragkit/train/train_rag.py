@@ -136,7 +136,8 @@ def main(cfg):
     step = 0
     if state:
         rag.q_enc.load_state_dict(state["question_encoder"])
-        optimizer.load_state_dict(state["optimizer"])
+        if state.get("optimizer"):  # absent in checkpoints rebuilt from a bundle (warm_start)
+            optimizer.load_state_dict(state["optimizer"])
         step = state["step"]
     deadline, prefix = Deadline(cfg["max_minutes"]), rag.maker.jeopardy_prefix
     pad_id = rag.gen_tok.token_to_id("<pad>")

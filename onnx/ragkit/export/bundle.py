@@ -1,0 +1,98 @@
+"""Writes a model bundle in the layout of API.md from PyTorch models:
+
+    rag_config.json, manifest.json
+    question_encoder/  model.onnx, config.json, tokenizer files, manifest.json
+    ctx_encoder/       model.onnx, config.json, tokenizer files, manifest.json
+    generator/         onnx/encoder_model.onnx, onnx/decoder_model_merged.onnx, config.json,
+                       generation_config.json, tokenizer files, manifest.json
+
+The generator folder is what Hugging Face Optimum exports and transformers.js loads."""
+import os
+import shutil
+import tempfile
+
+import onnx
+
+from ..models.hf_config import write_config_json
+from . import bundle_files as files
+from .graphs import OPSET, export_bart_decoders, export_bart_encoder, export_dpr
+from .merge import merge_decoders
+
+MAX_INLINE_BYTES = 1_900_000_000  # protobuf's 2 GB limit, with room: bigger graphs keep weights in a side file
+
+
+def save_onnx(model, path):
+    """Saves a ModelProto, with its weights in `<name>_data` beside it when it is too big for one protobuf."""
+    if model.ByteSize() < MAX_INLINE_BYTES:
+        onnx.save(model, path)
+    else:
+        onnx.save(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                  location=os.path.basename(path) + "_data")
+    return path
+
+
+def export_generator_graphs(generator, onnx_dir):
+    """Writes encoder_model.onnx and decoder_model_merged.onnx into onnx_dir."""
+    os.makedirs(onnx_dir, exist_ok=True)
+    export_bart_encoder(generator, os.path.join(onnx_dir, "encoder_model.onnx"))
+    with tempfile.TemporaryDirectory() as tmp:
+        no_past, with_past = export_bart_decoders(generator, tmp)
+        merged = merge_decoders(onnx.load(no_past), onnx.load(with_past))
+    save_onnx(merged, os.path.join(onnx_dir, "decoder_model_merged.onnx"))
+    onnx.checker.check_model(os.path.join(onnx_dir, "decoder_model_merged.onnx"))
+
+
+def dpr_summary(encoder):
+    """The manifest's config summary of a DPR encoder."""
+    c = encoder.config
+    return dict(model_type="dpr", kind=encoder.kind, dim=c.output_dim, hidden_size=c.hidden_size,
+                layers=c.num_hidden_layers, heads=c.num_attention_heads, vocab_size=c.vocab_size)
+
+
+def bart_summary(generator):
+    """The manifest's config summary of a BART generator."""
+    c = generator.config
+    return dict(model_type="bart", d_model=c.d_model, encoder_layers=c.encoder_layers,
+                decoder_layers=c.decoder_layers, heads=c.decoder_attention_heads, vocab_size=c.vocab_size)
+
+
+def export_bundle(out_dir, question_encoder, ctx_encoder, generator, tokenizer_files, rag_config=None, source="",
+                  generation=None):
+    """Exports the three models into a bundle at out_dir (replaced if it exists).
+
+    tokenizer_files: {"question_encoder": ..., "ctx_encoder": ..., "generator": ...}, each a tokenizer folder (as
+    written by ragkit.tokenizers) or a list of file paths; rag_config: overrides of n_docs, title_sep, doc_sep,
+    max_combined_length, tasks ({"answer": {"prefix": ""}, "jeopardy": {"prefix": ...}}); generation: overrides
+    of num_beams, min_length, max_length, bad_words_ids, length_penalty, early_stopping, forced_* ids;
+    source: where the weights came from (a checkpoint name, a training run), recorded in every manifest."""
+    assert question_encoder.kind == "question" and ctx_encoder.kind == "ctx", "encoders of kinds question and ctx"
+    dims = (question_encoder.config.output_dim, ctx_encoder.config.output_dim)
+    assert dims[0] == dims[1], f"question and ctx embeddings differ in size: {dims}"
+    missing = {"question_encoder", "ctx_encoder", "generator"} - set(tokenizer_files)
+    assert not missing, f"tokenizer_files lacks {sorted(missing)}"
+    tmp_dir = out_dir.rstrip("/") + ".partial"
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    os.makedirs(tmp_dir)
+    for name, encoder in (("question_encoder", question_encoder), ("ctx_encoder", ctx_encoder)):
+        folder = os.path.join(tmp_dir, name)
+        os.makedirs(folder)
+        export_dpr(encoder.eval(), os.path.join(folder, "model.onnx"))
+        write_config_json(os.path.join(folder, "config.json"), encoder.config.to_dict(encoder.kind))
+        files.copy_tokenizer(tokenizer_files[name], folder)
+        files.write_manifest(folder, source, dpr_summary(encoder), OPSET)
+    folder = os.path.join(tmp_dir, "generator")
+    export_generator_graphs(generator.eval(), os.path.join(folder, "onnx"))
+    write_config_json(os.path.join(folder, "config.json"), generator.config.to_dict())
+    gen = files.generation_config(generator.config, generation)
+    files.write_json(os.path.join(folder, "generation_config.json"), gen)
+    files.copy_tokenizer(tokenizer_files["generator"], folder)
+    files.write_manifest(os.path.join(folder, "onnx"), source, bart_summary(generator), OPSET)
+    files.write_manifest(folder, source, bart_summary(generator), OPSET)
+    files.write_json(os.path.join(tmp_dir, "rag_config.json"), files.rag_config(rag_config, gen, dims[0]))
+    summary = dict(retrieval_vector_size=dims[0], question_encoder=dpr_summary(question_encoder),
+                   generator=bart_summary(generator))
+    files.write_manifest(tmp_dir, source, summary, OPSET, recursive=False)
+    # NOTE: written beside the target and renamed at the end, so a failed export never leaves half a bundle
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(tmp_dir, out_dir)
+    return out_dir

@@ -1,0 +1,69 @@
+"""Exports the trained embedded default as the service's bundle (`onnx/demo` by default).
+
+    /usr/bin/python3 -m ragkit.train.export_demo
+
+Takes the newest stage available: the jointly trained generator and question encoder of `rag.pt`, else the
+generator of `generator_qa.pt` (or `generator_pretrain.pt`) with the encoders of `dpr.pt`; the context encoder
+always comes from `dpr.pt` (RAG training keeps it and the index fixed)."""
+import os
+
+import torch
+
+from ..export import export_bundle
+from ..models.bart import BartConfig, BartForConditionalGeneration
+from ..models.dpr import DprConfig, DprEncoder
+from ..overrides import parse_overrides
+from .common import load_checkpoint
+from .examples import JEOPARDY_PREFIX
+
+DEFAULTS = dict(
+    run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
+    out="demo",  # relative to onnx/
+)
+
+
+def load_models(run_dir):
+    """(question encoder, ctx encoder, generator, description of the stages they come from)."""
+    dpr = load_checkpoint(os.path.join(run_dir, "dpr.pt"))
+    assert dpr, f"no dpr.pt in {run_dir}: train the encoders first"
+    config = DprConfig.from_dict(dpr["config"])
+    question, ctx = DprEncoder(config, "question"), DprEncoder(config, "ctx")
+    question.load_state_dict(dpr["question_encoder"])
+    ctx.load_state_dict(dpr["ctx_encoder"])
+    stages = [f"dpr step {dpr['step']}"]
+    rag = load_checkpoint(os.path.join(run_dir, "rag.pt"))
+    if rag:
+        gen_state, gen_config = rag["generator"], rag["config"]
+        question.load_state_dict(rag["question_encoder"])
+        stages.append(f"rag step {rag['step']}")
+    else:
+        for stage in ("qa", "pretrain"):
+            state = load_checkpoint(os.path.join(run_dir, f"generator_{stage}.pt"))
+            if state:
+                gen_state, gen_config = state["model"], state["config"]
+                stages.append(f"generator {stage} step {state['step']}")
+                break
+        else:
+            raise SystemExit(f"no generator checkpoint in {run_dir}")
+    gen_config = dict(gen_config, forced_bos_token_id=0)  # trained on targets that start with <s>
+    generator = BartForConditionalGeneration(BartConfig.from_dict(gen_config))
+    generator.load_state_dict(gen_state)
+    return question, ctx, generator, ", ".join(stages)
+
+
+def main(cfg):
+    question, ctx, generator, stages = load_models(cfg["run_dir"])
+    tokenizers = os.path.join(cfg["run_dir"], "tokenizers")
+    out = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), cfg["out"])
+    with torch.no_grad():
+        export_bundle(out, question, ctx, generator,
+                      {"question_encoder": os.path.join(tokenizers, "encoder"),
+                       "ctx_encoder": os.path.join(tokenizers, "encoder"),
+                       "generator": os.path.join(tokenizers, "generator")},
+                      rag_config={"tasks": {"answer": {"prefix": ""}, "jeopardy": {"prefix": JEOPARDY_PREFIX}}},
+                      source=f"ragkit embedded default trained on FOLDOC ({stages})")
+    print(f"exported {stages} to {out}")
+
+
+if __name__ == "__main__":
+    main(parse_overrides(DEFAULTS))

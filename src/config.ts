@@ -1,0 +1,90 @@
+/**
+ * The service's configuration, read from the environment once and validated here. This module is the only reader
+ * of `process.env`: everything else receives a `Config` (TGI's `Args`, Fastify's env plugin).
+ */
+
+/** Execution device for the ONNX sessions. */
+export type Device = 'cpu' | 'cuda';
+
+/** Validated configuration; see /work/shared/API.md for the documented variables. */
+export interface Config {
+  host: string;
+  port: number;
+  modelDir: string;
+  indexDir: string;
+  device: Device;
+  /** Bearer token for `PUT /index`; undefined refuses index updates with 403. */
+  adminToken?: string;
+  logLevel: string;
+  /** Generations running at once; the rest wait in the queue. */
+  maxConcurrent: number;
+  /** Requests allowed to wait for a permit; one more is answered 429. */
+  maxQueue: number;
+  /** Longest wait for a permit before answering 503. */
+  queueTimeoutMs: number;
+  /** Deadline of one generation request, queueing included. */
+  requestTimeoutMs: number;
+  /** Largest accepted `PUT /index` body. */
+  maxUploadBytes: number;
+  /** Largest accepted body for the JSON generation routes. */
+  maxBodyBytes: number;
+  /** How long SIGTERM waits for in-flight work before closing anyway. */
+  shutdownGraceMs: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Thrown when an environment variable has an invalid value; the message names the variable and what it must be. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function stringVar(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  return raw ? raw : fallback;
+}
+
+function choiceVar<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
+  const raw = stringVar(env, name, fallback);
+  if (!choices.includes(raw as T)) {
+    throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+/** Reads and validates the configuration from `env` (defaults to `process.env`); throws ConfigError on bad values. */
+export function loadConfig(env: Env = process.env): Config {
+  const adminToken = env.RAG_ADMIN_TOKEN;
+  return {
+    host: stringVar(env, 'HOST', '127.0.0.1'),
+    port: intVar(env, 'PORT', 8080, 0, 65535),
+    modelDir: stringVar(env, 'RAG_MODEL_DIR', 'onnx/demo'),
+    indexDir: stringVar(env, 'RAG_INDEX_DIR', 'index-data'),
+    device: choiceVar<Device>(env, 'RAG_DEVICE', 'cpu', ['cpu', 'cuda']),
+    // An empty token would let an empty bearer through, so empty counts as unset.
+    adminToken: adminToken && adminToken.length > 0 ? adminToken : undefined,
+    logLevel: choiceVar(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    maxConcurrent: intVar(env, 'RAG_MAX_CONCURRENT', 1, 1, 64),
+    maxQueue: intVar(env, 'RAG_MAX_QUEUE', 32, 0, 10_000),
+    queueTimeoutMs: intVar(env, 'RAG_QUEUE_TIMEOUT_MS', 30_000, 1, 3_600_000),
+    requestTimeoutMs: intVar(env, 'RAG_REQUEST_TIMEOUT_MS', 120_000, 1, 3_600_000),
+    maxUploadBytes: intVar(env, 'RAG_MAX_UPLOAD_BYTES', 512 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
+    maxBodyBytes: intVar(env, 'RAG_MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    shutdownGraceMs: intVar(env, 'RAG_SHUTDOWN_GRACE_MS', 30_000, 0, 600_000),
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * Receives the body of PUT /index: streams it to a temporary NDJSON file while checking every document, so the
+ * corpus is never buffered whole. The file holds one normalized `{"id"?, "title", "text"}` per line, ready for the
+ * index builder. A bad line, a duplicate id or an oversize body stop the upload and remove the file.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { checkDocument } from './document-check.js';
+import { JsonDocumentsSplitter } from './json-documents-splitter.js';
+
+/** The two accepted upload formats. */
+export type CorpusFormat = 'ndjson' | 'json';
+
+/** Where and how to receive an upload. */
+export interface CorpusUploadOptions {
+  body: Readable;
+  format: CorpusFormat;
+  maxBytes: number;
+  /** Folder for the temporary file (created when missing). */
+  dir: string;
+}
+
+/** A received, fully validated corpus on disk. */
+export interface ReceivedCorpus {
+  path: string;
+  documents: number;
+  bytes: number;
+}
+
+/** Splits NDJSON bytes into lines (1-based numbers); `\n` never occurs inside a UTF-8 multibyte sequence. */
+class LineSplitter {
+  private pending: Buffer[] = [];
+  private line = 0;
+
+  constructor(private readonly onLine: (text: string, line: number) => void) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+      this.pending.push(chunk.subarray(start, nl));
+      this.flush();
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+  }
+
+  end(): void {
+    if (this.pending.length > 0) this.flush();
+  }
+
+  private flush(): void {
+    const text = Buffer.concat(this.pending).toString('utf8');
+    this.pending = [];
+    this.onLine(text, ++this.line);
+  }
+}
+
+/** Streams and validates an upload into a temporary NDJSON file; throws ValidationError or PayloadTooLargeError. */
+export async function receiveCorpus(opts: CorpusUploadOptions): Promise<ReceivedCorpus> {
+  await mkdir(opts.dir, { recursive: true });
+  const path = join(opts.dir, `upload-${randomUUID()}.ndjson`);
+  const out = createWriteStream(path);
+  const firstLineOfId = new Map<string, number>();
+  let documents = 0;
+  let pendingOutput: string[] = [];
+
+  const accept = (raw: string, where: string, line: number) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (err) {
+      throw new ValidationError(`${where}: not valid JSON (${(err as Error).message})`);
+    }
+    const check = checkDocument(value);
+    if (!check.ok) throw new ValidationError(`${where}: ${check.reason}`);
+    if (check.doc.id !== undefined) {
+      const first = firstLineOfId.get(check.doc.id);
+      if (first !== undefined) throw new ValidationError(`${where}: duplicate id "${check.doc.id}" (first on line ${first})`);
+      firstLineOfId.set(check.doc.id, line);
+    }
+    documents++;
+    pendingOutput.push(JSON.stringify(check.doc) + '\n');
+  };
+  const parser = opts.format === 'ndjson'
+    ? new LineSplitter((text, line) => {
+      if (text.trim() !== '') accept(text, `line ${line}`, line);
+    })
+    : new JsonDocumentsSplitter((raw, index, line) => accept(raw, `line ${line} (document ${index})`, line));
+
+  try {
+    const bytes = await pump(opts.body, opts.maxBytes, async (chunk) => {
+      parser.push(chunk);
+      await write(out, pendingOutput);
+      pendingOutput = [];
+    });
+    parser.end();
+    await write(out, pendingOutput);
+    if (documents === 0) throw new ValidationError('the corpus has no documents');
+    out.end();
+    await once(out, 'close');
+    return { path, documents, bytes };
+  } catch (err) {
+    out.destroy();
+    await rm(path, { force: true });
+    throw err;
+  }
+}
+
+async function write(out: WriteStream, lines: string[]): Promise<void> {
+  if (lines.length === 0) return;
+  if (!out.write(lines.join(''))) await once(out, 'drain');
+}
+
+/**
+ * Feeds the body to `onChunk` one chunk at a time with backpressure. On failure it stops listening but does not
+ * destroy the request: Node then discards the rest of the body, so the client still reads our 400 or 413.
+ */
+function pump(body: Readable, maxBytes: number, onChunk: (chunk: Buffer) => Promise<void>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    let busy = Promise.resolve();
+    let failed = false;
+    const stop = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', stop);
+      body.resume();
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > maxBytes) return stop(new PayloadTooLargeError(maxBytes));
+      body.pause();
+      busy = busy.then(() => onChunk(chunk)).then(() => {
+        if (!failed) body.resume();
+      }, stop);
+    };
+    const onEnd = () => busy.then(() => {
+      if (!failed) resolve(bytes);
+    });
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', stop);
+  });
+}

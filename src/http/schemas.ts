@@ -1,0 +1,153 @@
+/**
+ * TypeBox schemas shared by the routes. The same objects drive request validation, response serialization and
+ * the OpenAPI document (@fastify/swagger), so /docs/json always says what the server enforces.
+ */
+import { Type, type Static } from 'typebox';
+
+/** Bounds of the generation parameters (API.md). */
+export const LIMITS = {
+  textChars: { min: 1, max: 2000 },
+  nDocs: { min: 1, max: 50, default: 5 },
+  numBeams: { min: 1, max: 8, default: 4 },
+  maxNewTokens: { min: 1, max: 256, default: 50 },
+} as const;
+
+/** `{"error": {"code", "message"}}`, the body of every error response. */
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.String({ description: 'stable machine-readable code, e.g. invalid_request' }),
+    message: Type.String({ description: 'what went wrong, naming the field and its limit' }),
+  }),
+}, { title: 'ErrorBody' });
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request; the message names the field (or line) and its limit',
+  401: 'No bearer token',
+  403: 'Wrong bearer token, or index updates are disabled (no RAG_ADMIN_TOKEN)',
+  404: 'Not found',
+  409: 'Another index build is running',
+  413: 'Body larger than the limit',
+  415: 'Unsupported Content-Type',
+  429: 'Queue full; retry after the Retry-After header',
+  500: 'Internal error (details are logged, not returned)',
+  503: 'Not ready, shutting down, saturated or past the deadline; see Retry-After',
+};
+
+/** Error responses for a route's schema: `errorResponses(400, 503)` -> {400: ErrorBody, 503: ErrorBody}. */
+export function errorResponses(...statuses: number[]): Record<number, typeof ErrorBody> {
+  const out: Record<number, typeof ErrorBody> = {};
+  for (const status of statuses) {
+    out[status] = Type.Object(ErrorBody.properties, { description: ERROR_DESCRIPTIONS[status] }) as typeof ErrorBody;
+  }
+  return out;
+}
+
+/** A string enum as one `{"type": "string", "enum": [...]}`, which reads better in OpenAPI 3.0 than anyOf/const. */
+function stringEnum<const T extends readonly string[]>(values: T, description?: string) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+}
+
+const RagModeSchema = stringEnum(['token', 'sequence'], '"token" (RAG-Token, default) or "sequence" (RAG-Sequence)');
+
+/** Generation options shared by /answer and /jeopardy. */
+const bounded = (limit: { min: number; max: number; default: number }, description: string) =>
+  Type.Optional(Type.Integer({ minimum: limit.min, maximum: limit.max, default: limit.default, description }));
+
+const generationOptions = {
+  n_docs: bounded(LIMITS.nDocs, 'passages retrieved'),
+  mode: Type.Optional(RagModeSchema),
+  num_beams: bounded(LIMITS.numBeams, 'beam width (1 when streaming)'),
+  max_new_tokens: bounded(LIMITS.maxNewTokens, 'most tokens generated'),
+};
+
+const boundedText = (description: string) =>
+  Type.String({ minLength: LIMITS.textChars.min, maxLength: LIMITS.textChars.max, description });
+
+/** POST /answer body. */
+export const AnswerBody = Type.Object({
+  question: boundedText('the question, 1..2000 characters after trimming'),
+  ...generationOptions,
+  explain: Type.Optional(Type.Boolean({ description: 'add per-token posteriors over the documents' })),
+  stream: Type.Optional(Type.Boolean({ description: 'answer text/event-stream: token events, then done' })),
+}, { additionalProperties: false });
+export type AnswerBody = Static<typeof AnswerBody>;
+
+/** POST /jeopardy body. */
+export const JeopardyBody = Type.Object({
+  answer: boundedText('the answer the clue must lead to, 1..2000 characters after trimming'),
+  ...generationOptions,
+}, { additionalProperties: false });
+export type JeopardyBody = Static<typeof JeopardyBody>;
+
+/** A retrieved passage on the wire. */
+export const RetrievedDocument = Type.Object({
+  id: Type.String({ description: 'passage id' }),
+  doc_id: Type.String({ description: 'id of the uploaded document the passage came from' }),
+  title: Type.String(),
+  text: Type.String(),
+  score: Type.Number({ description: 'raw inner product of question and passage vectors' }),
+  weight: Type.Number({ description: 'p(z|x): softmax of the scores over the returned documents' }),
+});
+
+const Timings = Type.Object({ retrieve: Type.Number(), generate: Type.Number(), total: Type.Number() });
+
+const TokenExplanation = Type.Object({
+  text: Type.String(),
+  doc_weights: Type.Array(Type.Number(), { description: 'posterior over the returned documents for this token' }),
+});
+
+const resultFields = {
+  mode: RagModeSchema,
+  documents: Type.Array(RetrievedDocument),
+  index_version: Type.String(),
+  timings_ms: Timings,
+};
+
+/** POST /answer 200 body (also the `done` event's data when streaming). */
+export const AnswerResponse = Type.Object({
+  answer: Type.String(),
+  ...resultFields,
+  tokens: Type.Optional(Type.Array(TokenExplanation)),
+}, { description: 'The answer with the documents it was generated from' });
+export type AnswerResponse = Static<typeof AnswerResponse>;
+
+/** POST /jeopardy 200 body. */
+export const JeopardyResponse = Type.Object({ question: Type.String({ description: 'the generated clue' }), ...resultFields },
+  { description: 'A Jeopardy-style clue with the documents it was generated from' });
+export type JeopardyResponse = Static<typeof JeopardyResponse>;
+
+/** GET /index body and PUT /index?wait=true 200 body. */
+export const IndexDescriptionSchema = Type.Object({
+  version: Type.String(),
+  documents: Type.Integer(),
+  passages: Type.Integer(),
+  dimension: Type.Integer(),
+  index_type: Type.String({ description: 'FAISS factory string, e.g. IndexFlatIP or HNSW32,Flat' }),
+  built_at: Type.String({ description: 'ISO 8601 time the version was built' }),
+  model: Type.String({ description: 'identity of the model bundle that embedded the passages' }),
+}, { description: 'The index version serving' });
+export type IndexDescriptionWire = Static<typeof IndexDescriptionSchema>;
+
+/** PUT /index 202 body. */
+export const JobAccepted = Type.Object({ job_id: Type.String(), status_url: Type.String() },
+  { description: 'Upload accepted; the build runs as a job' });
+
+/** GET /index/jobs/:id body. */
+export const JobStatus = Type.Object({
+  job_id: Type.String(),
+  state: stringEnum(['queued', 'running', 'succeeded', 'failed']),
+  progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
+  error: Type.Optional(Type.String()),
+  version: Type.Optional(Type.String()),
+}, { description: 'An index build job' });
+export type JobStatus = Static<typeof JobStatus>;
+
+/** One uploaded document (a line of NDJSON, or an element of `documents`). */
+export const UploadDocument = Type.Object({
+  id: Type.Optional(Type.String({ minLength: 1 })),
+  title: Type.String(),
+  text: Type.String({ minLength: 1 }),
+}, { additionalProperties: false });
+
+/** GET /healthz and /readyz body. */
+export const HealthBody = Type.Object({ status: Type.String() }, { description: 'Alive (healthz) or ready (readyz)' });

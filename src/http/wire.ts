@@ -1,0 +1,70 @@
+/**
+ * Mapping between the engine's camelCase objects and the snake_case wire format of API.md, in one place.
+ */
+import type { GenerationRequest, GenerationResult, IndexDescription, RetrievedPassage } from '../rag/types.js';
+import type { BuildJobView } from './index-admin.js';
+import type { AnswerResponse, IndexDescriptionWire, JeopardyResponse, JobStatus } from './schemas.js';
+import { LIMITS } from './schemas.js';
+
+/** The generation options as they arrive in a request body. */
+export interface GenerationOptionsWire {
+  n_docs?: number;
+  mode?: 'token' | 'sequence';
+  num_beams?: number;
+  max_new_tokens?: number;
+}
+
+/** Applies the documented defaults and maps to the engine's request fields. */
+export function toGenerationRequest(body: GenerationOptionsWire, signal: AbortSignal): GenerationRequest {
+  return {
+    nDocs: body.n_docs ?? LIMITS.nDocs.default,
+    mode: body.mode ?? 'token',
+    numBeams: body.num_beams ?? LIMITS.numBeams.default,
+    maxNewTokens: body.max_new_tokens ?? LIMITS.maxNewTokens.default,
+    signal,
+  };
+}
+
+function documentsWire(docs: RetrievedPassage[]) {
+  return docs.map((d) => ({ id: d.id, doc_id: d.docId, title: d.title, text: d.text, score: d.score, weight: d.weight }));
+}
+
+/** POST /answer body (and the `done` event of a stream). */
+export function answerWire(result: GenerationResult): AnswerResponse {
+  const wire: AnswerResponse = {
+    answer: result.text,
+    mode: result.mode,
+    documents: documentsWire(result.documents),
+    index_version: result.indexVersion,
+    timings_ms: { ...result.timingsMs },
+  };
+  if (result.tokens) wire.tokens = result.tokens.map((t) => ({ text: t.text, doc_weights: t.docWeights }));
+  return wire;
+}
+
+/** POST /jeopardy body. */
+export function jeopardyWire(result: GenerationResult): JeopardyResponse {
+  return {
+    question: result.text,
+    mode: result.mode,
+    documents: documentsWire(result.documents),
+    index_version: result.indexVersion,
+    timings_ms: { ...result.timingsMs },
+  };
+}
+
+/** GET /index body. */
+export function indexWire(d: IndexDescription): IndexDescriptionWire {
+  return {
+    version: d.version, documents: d.documents, passages: d.passages, dimension: d.dimension,
+    index_type: d.indexType, built_at: d.builtAt, model: d.model,
+  };
+}
+
+/** GET /index/jobs/:id body. */
+export function jobWire(job: BuildJobView): JobStatus {
+  const wire: JobStatus = { job_id: job.id, state: job.state, progress: { ...job.progress } };
+  if (job.error !== undefined) wire.error = job.error;
+  if (job.version !== undefined) wire.version = job.version;
+  return wire;
+}

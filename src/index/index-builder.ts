@@ -1,0 +1,133 @@
+/**
+ * Builds one index version from an NDJSON corpus: documents -> passages -> context encoder in batches -> FAISS,
+ * written into a staging folder (index.faiss, passage store, manifest.json). Runs inside the build worker; the
+ * manager moves the finished folder into versions/. Any failure or cancellation removes the staging folder.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { Device } from '../config.js';
+import { DprEncoder } from '../onnx/dpr-encoder.js';
+import type { Passage } from '../rag/types.js';
+import { DEFAULT_HNSW_THRESHOLD, FaissIndex, indexTypeFor } from '../retriever/faiss-index.js';
+import type { BuildProgress } from './build-jobs.js';
+import { createStaging, newVersionName } from './index-store.js';
+import { writeManifest, type IndexManifest } from './manifest.js';
+import { PassageStoreWriter } from './passage-store.js';
+import { countPassages, DocumentIds, readCorpus, splitDocument } from './passages.js';
+
+/** What to build, from what, and how. */
+export interface BuildOptions {
+  indexDir: string;
+  /** NDJSON corpus: one `{"id"?, "title", "text"}` per line. */
+  corpus: string;
+  /** Model bundle root; its `ctx_encoder/` embeds the passages. */
+  modelDir: string;
+  device: Device;
+  threads?: number;
+  /** Passages per encoder run (default 32). */
+  batchSize?: number;
+  hnswThreshold?: number;
+  /** Version name (default: a new timestamped one). */
+  version?: string;
+}
+
+/** A complete staging folder, ready to be moved into versions/. */
+export interface BuildResult {
+  version: string;
+  staging: string;
+  manifest: IndexManifest;
+}
+
+/** Builds a version into a staging folder; see the module comment. */
+export async function buildIndexVersion(
+  opts: BuildOptions,
+  onProgress: (p: BuildProgress) => void = () => {},
+  signal?: AbortSignal,
+): Promise<BuildResult> {
+  // Pass 1 validates every line and counts, so that a bad corpus fails before any encoding and progress has a total.
+  const ids = new DocumentIds();
+  let documents = 0;
+  let total = 0;
+  for await (const { doc } of readCorpus(opts.corpus)) {
+    if (doc.id !== undefined) ids.reserve(doc.id);
+    documents++;
+    total += countPassages(doc.text);
+  }
+  if (total === 0) throw new Error('the corpus has no words to index');
+  onProgress({ done: 0, total });
+
+  const version = opts.version ?? newVersionName();
+  const staging = await createStaging(opts.indexDir, version);
+  let encoder: DprEncoder | undefined;
+  try {
+    const ctxDir = join(opts.modelDir, 'ctx_encoder');
+    encoder = await DprEncoder.load(ctxDir, { device: opts.device, intraOpThreads: opts.threads });
+    const checksum = await sha256File(join(ctxDir, 'model.onnx'));
+    const indexType = indexTypeFor(total, opts.hnswThreshold ?? DEFAULT_HNSW_THRESHOLD);
+    const store = new PassageStoreWriter(staging);
+    let index: FaissIndex | undefined;
+    let batch: Passage[] = [];
+    const flush = async () => {
+      if (signal?.aborted) throw new Error('cancelled');
+      const vectors = await encoder!.encode(batch.map((p) => [p.title, p.text] as const), { batchSize: batch.length });
+      index ??= FaissIndex.create(vectors.length / batch.length, indexType);
+      index.add(vectors);
+      batch = [];
+      onProgress({ done: index.size, total });
+    };
+    try {
+      const batchSize = opts.batchSize ?? 32;
+      for await (const { doc, line } of readCorpus(opts.corpus)) {
+        const id = ids.idFor(doc, line);
+        for (const passage of splitDocument({ id, title: doc.title, text: doc.text })) {
+          store.append(passage);
+          batch.push(passage);
+          if (batch.length >= batchSize) await flush();
+        }
+      }
+      if (batch.length > 0) await flush();
+    } finally {
+      store.close();
+    }
+    if (!index || index.size !== total || store.size !== total) {
+      throw new Error(`indexed ${index?.size ?? 0} vectors and stored ${store.size} passages, expected ${total}`);
+    }
+    index.write(staging);
+    const manifest: IndexManifest = {
+      version, documents, passages: total, dimension: index.dimension, index_type: indexType,
+      built_at: new Date().toISOString(), model: await bundleIdentity(opts.modelDir), ctx_encoder_sha256: checksum,
+    };
+    index.dispose();
+    await writeManifest(staging, manifest);
+    return { version, staging, manifest };
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  } finally {
+    await encoder?.close();
+  }
+}
+
+/** Hex sha256 of a file, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * The bundle's identity for manifests and GET /index: `name` (and `version`) from the bundle's manifest.json when
+ * it has one, else `model` from rag_config.json, else the folder's name.
+ */
+export async function bundleIdentity(modelDir: string): Promise<string> {
+  for (const file of ['manifest.json', 'rag_config.json']) {
+    const data = await readFile(join(modelDir, file), 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => undefined);
+    const name = data?.name ?? data?.model;
+    if (typeof name === 'string' && name.length > 0) {
+      return typeof data?.version === 'string' || typeof data?.version === 'number' ? `${name}@${data.version}` : name;
+    }
+  }
+  return basename(resolve(modelDir));
+}

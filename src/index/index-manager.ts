@@ -1,0 +1,284 @@
+/**
+ * Owns the index that serves: opens the `current` version at start (building one from the bundled demo corpus
+ * when the index directory is empty), hands out ref-counted handles to requests, runs builds as jobs and hot-swaps
+ * to a new version: load, check and warm it, switch one reference, free the old one when its last request ends.
+ */
+import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { Device } from '../config.js';
+import { NotReadyError } from '../errors.js';
+import type { IndexDescription, Passage } from '../rag/types.js';
+import { FaissIndex, type SearchHit } from '../retriever/faiss-index.js';
+import { BuildJobs, type BuildJobView } from './build-jobs.js';
+import { runBuildInWorker } from './build-worker.js';
+import { clearStaging, commitStaging, listVersions, readCurrent, removeVersion, versionDir, writeCurrent } from './index-store.js';
+import { readManifest, type IndexManifest } from './manifest.js';
+import { PassageStore } from './passage-store.js';
+
+export type { SearchHit } from '../retriever/faiss-index.js';
+export type { BuildJobView, BuildState } from './build-jobs.js';
+
+/** Minimal logger (pino's methods accept a plain message). */
+export interface IndexLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+/** Where the index lives and how builds run. */
+export interface IndexManagerOptions {
+  /** `RAG_INDEX_DIR`: holds `current`, `versions/`, `staging/`. */
+  indexDir: string;
+  /** Model bundle root; builds use its `ctx_encoder/`. */
+  modelDir: string;
+  /** NDJSON corpus indexed when `indexDir` has no version yet (the bundled `index-data/demo/foldoc.jsonl`). */
+  demoCorpus: string;
+  device?: Device;
+  /** Intra-op threads of the build's ONNX session (default: all cores). */
+  threads?: number;
+  /** Passages per context-encoder batch. */
+  batchSize?: number;
+  /** From this many passages on, build `HNSW32,Flat` instead of the exhaustive `IndexFlatIP`. */
+  hnswThreshold?: number;
+  /** Versions kept on disk (the serving one included); older ones are deleted once nothing reads them. */
+  keepVersions?: number;
+  log?: IndexLogger;
+}
+
+/**
+ * One request's hold on an index version. Every method works until `release()`; the version's index and store
+ * are freed only after all handles to it are released, even if a newer version serves meanwhile.
+ */
+export interface IndexHandle {
+  readonly version: string;
+  readonly manifest: IndexManifest;
+  /** Searches `queries` (n vectors, row-major n x dimension): per query up to k hits, best (highest score) first. */
+  search(queries: Float32Array, k: number): SearchHit[][];
+  /** The passages stored at these rows (the FAISS labels of SearchHit), in the same order. */
+  passages(rows: number[]): Promise<Passage[]>;
+  /** Ends this hold; further calls throw. Idempotent. */
+  release(): void;
+}
+
+/** A loaded version with its reference count (the manager's own reference counts as one while it serves). */
+class LoadedVersion {
+  private refs = 1;
+
+  constructor(
+    readonly manifest: IndexManifest,
+    readonly index: FaissIndex,
+    readonly store: PassageStore,
+    private readonly onFree: (v: LoadedVersion) => void,
+  ) {}
+
+  retain(): void {
+    this.refs++;
+  }
+
+  unref(): void {
+    if (--this.refs === 0) {
+      this.index.dispose();
+      void this.store.close().finally(() => this.onFree(this));
+    }
+  }
+}
+
+/** The index manager; see the module comment. Satisfies the HTTP layer's `IndexAdmin`. */
+export class IndexManager {
+  private current: LoadedVersion | undefined;
+  private readonly jobs = new BuildJobs();
+  private readonly log: IndexLogger;
+  private startPromise: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: IndexManagerOptions) {
+    this.log = opts.log ?? { info: () => {}, warn: () => {} };
+  }
+
+  /** Creates a manager and waits until an index serves (opening `current` or building the demo corpus). */
+  static async open(opts: IndexManagerOptions): Promise<IndexManager> {
+    const manager = new IndexManager(opts);
+    await manager.start();
+    return manager;
+  }
+
+  /**
+   * Opens the current version, or builds one from the demo corpus when there is none (as a build job, so its
+   * progress is visible). Resolves once an index serves. Calling it again returns the same promise.
+   */
+  start(): Promise<void> {
+    this.startPromise ??= this.startOnce();
+    return this.startPromise;
+  }
+
+  /** True once an index serves. */
+  ready(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** A handle on the serving version; throws NotReadyError (503) before one is loaded. Release it when done. */
+  acquire(): IndexHandle {
+    const loaded = this.current;
+    if (!loaded || this.closed) throw new NotReadyError('the index is not loaded yet');
+    loaded.retain();
+    let released = false;
+    const live = () => {
+      if (released) throw new Error('index handle used after release()');
+      return loaded;
+    };
+    return {
+      version: loaded.manifest.version,
+      manifest: loaded.manifest,
+      search: (queries, k) => live().index.search(queries, k),
+      passages: (rows) => live().store.getMany(rows),
+      release: () => {
+        if (released) return;
+        released = true;
+        loaded.unref();
+      },
+    };
+  }
+
+  /** The index serving now (GET /index), or undefined before one is loaded. */
+  describe(): IndexDescription | undefined {
+    const m = this.current?.manifest;
+    if (!m) return undefined;
+    return {
+      version: m.version, documents: m.documents, passages: m.passages, dimension: m.dimension,
+      indexType: m.index_type, builtAt: m.built_at, model: m.model,
+    };
+  }
+
+  /** True while a build is queued or running. */
+  isBuilding(): boolean {
+    return this.jobs.isBuilding();
+  }
+
+  /**
+   * Starts building a new version from a validated NDJSON file (`{"id"?, "title", "text"}` per line), which the
+   * manager owns from then on and removes when the build ends. Throws BuildConflictError (409) while another
+   * build runs. The current version serves until the new one is loaded; a failed build leaves it in place.
+   */
+  startBuild(ndjsonPath: string): BuildJobView {
+    try {
+      return this.jobs.start((report, signal) => this.buildAndSwap(ndjsonPath, report, signal)
+        .finally(() => rm(ndjsonPath, { force: true })));
+    } catch (err) {
+      rmSync(ndjsonPath, { force: true }); // refused: the file is ours to remove, and the caller may check at once
+      throw err;
+    }
+  }
+
+  /** The job with this id, or undefined. */
+  getJob(id: string): BuildJobView | undefined {
+    return this.jobs.get(id);
+  }
+
+  /** Resolves with the job once it succeeded (and the new version serves) or failed. */
+  waitForJob(id: string): Promise<BuildJobView> {
+    return this.jobs.wait(id);
+  }
+
+  /** Cancels a queued or running build; false when that job is not active. */
+  cancelJob(id: string): boolean {
+    return this.jobs.cancel(id);
+  }
+
+  /** Cancels any build, stops serving and frees the index once in-flight handles are released. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.jobs.close();
+    const loaded = this.current;
+    this.current = undefined;
+    loaded?.unref();
+  }
+
+  private async startOnce(): Promise<void> {
+    const { indexDir } = this.opts;
+    await clearStaging(indexDir);
+    const version = await readCurrent(indexDir);
+    if (version !== undefined) {
+      this.swap(await this.load(version));
+      this.log.info(`index: serving version ${version}`);
+      return;
+    }
+    this.log.info(`index: no version in ${indexDir}; building one from ${this.opts.demoCorpus}`);
+    const job = this.jobs.start((report, signal) => this.buildAndSwap(this.opts.demoCorpus, report, signal));
+    const done = await this.jobs.wait(job.id);
+    if (done.state !== 'succeeded') throw new Error(`building the demo index failed: ${done.error}`);
+  }
+
+  /** Builds in a worker, moves the version into place, loads and warms it, then points `current` at it. */
+  private async buildAndSwap(
+    corpus: string,
+    report: (p: { done: number; total: number }) => void,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const { indexDir } = this.opts;
+    const { version, staging } = await runBuildInWorker({
+      indexDir, corpus, modelDir: this.opts.modelDir, device: this.opts.device ?? 'cpu',
+      threads: this.opts.threads, batchSize: this.opts.batchSize, hnswThreshold: this.opts.hnswThreshold,
+    }, report, signal);
+    let loaded: LoadedVersion | undefined;
+    try {
+      if (signal.aborted) throw new Error('cancelled');
+      await commitStaging(indexDir, staging, version);
+      loaded = await this.load(version);
+      if (signal.aborted || this.closed) throw new Error('cancelled');
+      await writeCurrent(indexDir, version);
+    } catch (err) {
+      loaded?.unref();
+      await rm(staging, { recursive: true, force: true });
+      await removeVersion(indexDir, version);
+      throw err;
+    }
+    this.swap(loaded);
+    this.log.info(`index: now serving version ${version} (${loaded.manifest.passages} passages)`);
+    return version;
+  }
+
+  /** Opens a version folder and checks that its parts agree with its manifest, then runs one warm-up search. */
+  private async load(version: string): Promise<LoadedVersion> {
+    const dir = versionDir(this.opts.indexDir, version);
+    const manifest = await readManifest(dir);
+    if (manifest.version !== version) {
+      throw new Error(`index version folder ${version} holds a manifest for version ${manifest.version}`);
+    }
+    const index = FaissIndex.read(dir);
+    const store = await PassageStore.open(dir).catch((err) => {
+      index.dispose();
+      throw err;
+    });
+    try {
+      if (index.size !== manifest.passages || store.size !== manifest.passages || index.dimension !== manifest.dimension) {
+        throw new Error(`index version ${version} is inconsistent: manifest says ${manifest.passages} passages of ` +
+          `dimension ${manifest.dimension}, index has ${index.size} of ${index.dimension}, store ${store.size}`);
+      }
+      if (index.size > 0) {
+        index.search(new Float32Array(index.dimension), 1); // warm-up: pages the index in before requests do
+        await store.getMany([0]);
+      }
+    } catch (err) {
+      index.dispose();
+      await store.close();
+      throw err;
+    }
+    return new LoadedVersion(manifest, index, store, () => void this.prune());
+  }
+
+  /** Switches the serving reference; the old version is freed when its last handle is released. */
+  private swap(next: LoadedVersion): void {
+    const previous = this.current;
+    this.current = next;
+    previous?.unref();
+  }
+
+  /** Deletes old version folders beyond `keepVersions`, never the serving one. */
+  private async prune(): Promise<void> {
+    const keep = Math.max(1, this.opts.keepVersions ?? 2);
+    const serving = this.current?.manifest.version;
+    const versions = (await listVersions(this.opts.indexDir)).filter((v) => v !== serving);
+    for (const v of versions.slice(0, Math.max(0, versions.length - (keep - 1)))) {
+      await removeVersion(this.opts.indexDir, v).catch((err) => this.log.warn(`index: could not remove ${v}: ${err}`));
+    }
+  }
+}

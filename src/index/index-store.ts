@@ -1,0 +1,118 @@
+/**
+ * The on-disk layout of index versions under `RAG_INDEX_DIR`:
+ *
+ *     current                  the serving version's name (replaced by write-temp-then-rename)
+ *     versions/<version>/      index.faiss, passages.jsonl, passages.offsets, manifest.json
+ *     staging/<version>/       a build in progress; renamed into versions/ only when complete
+ *
+ * A crash at any point leaves either the old `current` or the new one, never a half-written version in versions/.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const CURRENT_FILE = 'current';
+const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Folder of all complete versions. */
+export function versionsDir(indexDir: string): string {
+  return join(indexDir, 'versions');
+}
+
+/** Folder of one complete version. */
+export function versionDir(indexDir: string, version: string): string {
+  if (!VERSION_NAME.test(version)) throw new Error(`invalid index version name "${version}"`);
+  return join(versionsDir(indexDir), version);
+}
+
+/** Folder holding builds in progress. */
+export function stagingDir(indexDir: string): string {
+  return join(indexDir, 'staging');
+}
+
+/** A new version name that sorts by build time: `20261124T081500Z-3f9a`. */
+export function newVersionName(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** The version `current` points at, or undefined when there is none (or it names a folder that is gone). */
+export async function readCurrent(indexDir: string): Promise<string | undefined> {
+  let name: string;
+  try {
+    name = (await readFile(join(indexDir, CURRENT_FILE), 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  if (!VERSION_NAME.test(name)) return undefined;
+  const exists = await stat(versionDir(indexDir, name)).then((s) => s.isDirectory(), () => false);
+  return exists ? name : undefined;
+}
+
+/** Points `current` at a version: writes a temporary file, flushes it, renames it over the old pointer. */
+export async function writeCurrent(indexDir: string, version: string): Promise<void> {
+  versionDir(indexDir, version); // validates the name
+  const tmp = join(indexDir, `${CURRENT_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const file = await open(tmp, 'w');
+  try {
+    await file.writeFile(version + '\n');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, join(indexDir, CURRENT_FILE));
+  await syncDir(indexDir);
+}
+
+/** Creates an empty staging folder for a build of `version` and returns its path. */
+export async function createStaging(indexDir: string, version: string): Promise<string> {
+  versionDir(indexDir, version);
+  const dir = join(stagingDir(indexDir), version);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** Moves a complete staging folder into versions/ (one rename) and returns the version folder. */
+export async function commitStaging(indexDir: string, staging: string, version: string): Promise<string> {
+  const target = versionDir(indexDir, version);
+  await mkdir(versionsDir(indexDir), { recursive: true });
+  await syncDir(staging);
+  await rename(staging, target);
+  await syncDir(versionsDir(indexDir));
+  return target;
+}
+
+/** Removes every leftover staging folder (builds interrupted by a crash or a restart). */
+export async function clearStaging(indexDir: string): Promise<void> {
+  await rm(stagingDir(indexDir), { recursive: true, force: true });
+}
+
+/** Names of the complete versions, oldest first. */
+export async function listVersions(indexDir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(versionsDir(indexDir), { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && VERSION_NAME.test(e.name)).map((e) => e.name).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** Deletes one version folder (the caller makes sure nothing reads it any more). */
+export async function removeVersion(indexDir: string, version: string): Promise<void> {
+  await rm(versionDir(indexDir, version), { recursive: true, force: true });
+}
+
+/** fsync of a directory, so that a rename inside it survives a power cut; best effort where unsupported. */
+async function syncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on directories; the rename is still atomic.
+  } finally {
+    await handle?.close();
+  }
+}

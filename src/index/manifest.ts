@@ -1,0 +1,63 @@
+/**
+ * The manifest that travels with every index version (`versions/<version>/manifest.json`): what was indexed, how,
+ * and with which context encoder. Written by the builder, checked when a version is opened.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** File name of the manifest inside a version folder. */
+export const MANIFEST_FILE = 'manifest.json';
+
+/** Contents of `manifest.json`; snake_case because it is a file format shared with other tools. */
+export interface IndexManifest {
+  version: string;
+  documents: number;
+  passages: number;
+  dimension: number;
+  /** FAISS factory string: `IndexFlatIP` (exhaustive) or `HNSW32,Flat` (graph), both inner product. */
+  index_type: string;
+  built_at: string;
+  /** Identity of the model bundle whose context encoder embedded the passages. */
+  model: string;
+  /** sha256 of the context encoder's model.onnx: vectors from another encoder are not comparable. */
+  ctx_encoder_sha256: string;
+}
+
+/** Thrown when a manifest is missing a field or has a value of the wrong kind. */
+export class ManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+const STRING_FIELDS = ['version', 'index_type', 'built_at', 'model', 'ctx_encoder_sha256'] as const;
+const COUNT_FIELDS = ['documents', 'passages', 'dimension'] as const;
+
+/** Checks a parsed value field by field; `where` names the file in error messages. */
+export function parseManifest(value: unknown, where: string): IndexManifest {
+  if (typeof value !== 'object' || value === null) throw new ManifestError(`${where}: not a JSON object`);
+  const record = value as Record<string, unknown>;
+  for (const key of STRING_FIELDS) {
+    if (typeof record[key] !== 'string') throw new ManifestError(`${where}: "${key}" must be a string`);
+  }
+  for (const key of COUNT_FIELDS) {
+    const n = record[key];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+      throw new ManifestError(`${where}: "${key}" must be a non-negative integer`);
+    }
+  }
+  if ((record.dimension as number) < 1) throw new ManifestError(`${where}: "dimension" must be at least 1`);
+  return record as unknown as IndexManifest;
+}
+
+/** Reads and checks `manifest.json` in a version folder. */
+export async function readManifest(versionDir: string): Promise<IndexManifest> {
+  const path = join(versionDir, MANIFEST_FILE);
+  return parseManifest(JSON.parse(await readFile(path, 'utf8')), path);
+}
+
+/** Writes `manifest.json` into a (staging) version folder. */
+export async function writeManifest(versionDir: string, manifest: IndexManifest): Promise<void> {
+  await writeFile(join(versionDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+}

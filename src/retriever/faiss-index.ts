@@ -1,0 +1,114 @@
+/**
+ * The only module that imports faiss-node. Wraps an inner-product FAISS index: exhaustive `IndexFlatIP` for small
+ * corpora, `HNSW32,Flat` above a size threshold, with Float32Array in and out. faiss-node's methods take plain JS
+ * arrays and run synchronously on the calling thread, so large adds are chunked and searches block the event loop
+ * (bench/retrieval.ts measures for how long).
+ */
+import { join } from 'node:path';
+import faiss from 'faiss-node';
+
+/** File name of the FAISS index inside a version folder. */
+export const INDEX_FILE = 'index.faiss';
+
+/** The two index kinds we build, named by their FAISS factory string (the manifest's `index_type`). */
+export type IndexType = 'IndexFlatIP' | 'HNSW32,Flat';
+
+/** Default size from which HNSW replaces exhaustive search: below it a flat scan takes a few milliseconds. */
+export const DEFAULT_HNSW_THRESHOLD = 100_000;
+
+/** One search result: the row (FAISS label = passage row in the store) and its inner-product score. */
+export interface SearchHit {
+  row: number;
+  score: number;
+}
+
+// NOTE: faiss-node copies each array element through N-API; 16k vectors per call keeps each JS array small.
+const ADD_CHUNK_VECTORS = 16_384;
+
+/** Picks the index kind for a corpus of `passages` vectors. */
+export function indexTypeFor(passages: number, hnswThreshold = DEFAULT_HNSW_THRESHOLD): IndexType {
+  return passages >= hnswThreshold ? 'HNSW32,Flat' : 'IndexFlatIP';
+}
+
+/** An inner-product FAISS index of fixed dimension. */
+export class FaissIndex {
+  private index: faiss.Index | undefined;
+
+  private constructor(index: faiss.Index, readonly type: string) {
+    this.index = index;
+  }
+
+  /** An empty index of this kind and dimension. */
+  static create(dimension: number, type: IndexType): FaissIndex {
+    if (!Number.isInteger(dimension) || dimension < 1) throw new Error(`dimension must be a positive integer, got ${dimension}`);
+    // NOTE: never `new faiss.IndexFlatIP(d)`: built against Debian's libfaiss, writing such an index segfaults,
+    // while the factory's "Flat" with the inner-product metric makes the same IndexFlatIP and writes fine.
+    const descriptor = type === 'IndexFlatIP' ? 'Flat' : type;
+    const index = faiss.Index.fromFactory(dimension, descriptor, faiss.MetricType.METRIC_INNER_PRODUCT);
+    return new FaissIndex(index, type);
+  }
+
+  /** Reads `index.faiss` from a version folder. */
+  static read(dir: string): FaissIndex {
+    return new FaissIndex(faiss.Index.read(join(dir, INDEX_FILE)), 'read');
+  }
+
+  /** Number of vectors indexed. */
+  get size(): number {
+    return this.live().ntotal();
+  }
+
+  get dimension(): number {
+    return this.live().getDimension();
+  }
+
+  /** Appends vectors (row-major, n x dimension); they get labels size .. size + n - 1. */
+  add(vectors: Float32Array): void {
+    const index = this.live();
+    const d = index.getDimension();
+    if (vectors.length % d !== 0) throw new Error(`vector data length ${vectors.length} is not a multiple of dimension ${d}`);
+    const step = ADD_CHUNK_VECTORS * d;
+    for (let start = 0; start < vectors.length; start += step) {
+      index.add(Array.from(vectors.subarray(start, Math.min(start + step, vectors.length))));
+    }
+  }
+
+  /**
+   * Top-k by inner product for each of the n query vectors (row-major n x dimension), best first. k is clamped to
+   * the index size; HNSW may return fewer than k hits (its padding labels of -1 are dropped).
+   */
+  search(queries: Float32Array, k: number): SearchHit[][] {
+    const index = this.live();
+    const d = index.getDimension();
+    if (queries.length % d !== 0) throw new Error(`query data length ${queries.length} is not a multiple of dimension ${d}`);
+    if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
+    const n = queries.length / d;
+    const kk = Math.min(k, index.ntotal());
+    if (kk === 0 || n === 0) return Array.from({ length: n }, () => []);
+    const { labels, distances } = index.search(Array.from(queries), kk);
+    const out: SearchHit[][] = [];
+    for (let q = 0; q < n; q++) {
+      const hits: SearchHit[] = [];
+      for (let j = q * kk; j < (q + 1) * kk; j++) {
+        if (labels[j] >= 0) hits.push({ row: labels[j], score: distances[j] });
+      }
+      out.push(hits);
+    }
+    return out;
+  }
+
+  /** Writes `index.faiss` into a (staging) version folder. */
+  write(dir: string): void {
+    this.live().write(join(dir, INDEX_FILE));
+  }
+
+  /** Drops the native index; faiss-node frees its memory when the wrapper is garbage-collected. */
+  dispose(): void {
+    this.index = undefined;
+  }
+
+  private live(): faiss.Index {
+    if (!this.index) throw new Error('FAISS index used after dispose()');
+    return this.index;
+  }
+}

@@ -1,0 +1,31 @@
+import t from 'tap';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+t.test('loadConfig applies the documented defaults', async (t) => {
+  const c = loadConfig({});
+  t.match(c, { host: '127.0.0.1', port: 8080, modelDir: 'onnx/demo', indexDir: 'index-data', device: 'cpu',
+    logLevel: 'info' });
+  t.equal(c.adminToken, undefined);
+});
+
+t.test('loadConfig reads every variable', async (t) => {
+  const c = loadConfig({
+    HOST: '0.0.0.0', PORT: '9000', RAG_MODEL_DIR: '/m', RAG_INDEX_DIR: '/i', RAG_DEVICE: 'cuda',
+    RAG_ADMIN_TOKEN: 'tok', LOG_LEVEL: 'debug', RAG_MAX_CONCURRENT: '3', RAG_MAX_QUEUE: '0',
+    RAG_MAX_UPLOAD_BYTES: '1000',
+  });
+  t.match(c, { host: '0.0.0.0', port: 9000, modelDir: '/m', indexDir: '/i', device: 'cuda', adminToken: 'tok',
+    logLevel: 'debug', maxConcurrent: 3, maxQueue: 0, maxUploadBytes: 1000 });
+});
+
+t.test('loadConfig treats an empty RAG_ADMIN_TOKEN as unset', async (t) => {
+  t.equal(loadConfig({ RAG_ADMIN_TOKEN: '' }).adminToken, undefined);
+});
+
+t.test('loadConfig rejects bad values, naming the variable and what it must be', async (t) => {
+  t.throws(() => loadConfig({ PORT: 'http' }), new ConfigError('PORT must be an integer between 0 and 65535, got "http"'));
+  t.throws(() => loadConfig({ PORT: '70000' }), ConfigError);
+  t.throws(() => loadConfig({ RAG_DEVICE: 'tpu' }), { message: /RAG_DEVICE must be one of cpu, cuda/ });
+  t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), { message: /LOG_LEVEL must be one of/ });
+  t.throws(() => loadConfig({ RAG_MAX_CONCURRENT: '0' }), { message: /RAG_MAX_CONCURRENT/ });
+});

@@ -1,0 +1,826 @@
+// Generated from the app's OpenAPI document by `npx tsx test/helpers/openapi.ts`. Do not edit.
+export interface paths {
+    "/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a question from retrieved passages */
+        post: operations["answer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jeopardy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Generate a Jeopardy-style clue for an answer */
+        post: operations["jeopardy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/index": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Describe the index serving now */
+        get: operations["describeIndex"];
+        /** Replace the corpus and build a new index version (admin) */
+        put: operations["replaceIndex"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/index/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Status of an index build job */
+        get: operations["getIndexJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness */
+        get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness */
+        get: operations["readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the question, 1..2000 characters after trimming */
+                    question: string;
+                    /**
+                     * @description passages retrieved
+                     * @default 5
+                     */
+                    n_docs?: number;
+                    /**
+                     * @description "token" (RAG-Token, default) or "sequence" (RAG-Sequence)
+                     * @enum {string}
+                     */
+                    mode?: "token" | "sequence";
+                    /**
+                     * @description beam width (1 when streaming)
+                     * @default 4
+                     */
+                    num_beams?: number;
+                    /**
+                     * @description most tokens generated
+                     * @default 50
+                     */
+                    max_new_tokens?: number;
+                    /** @description add per-token posteriors over the documents */
+                    explain?: boolean;
+                    /** @description answer text/event-stream: token events, then done */
+                    stream?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The answer, or with `stream: true` an event stream of `token` events and one `done` event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        answer: string;
+                        /**
+                         * @description "token" (RAG-Token, default) or "sequence" (RAG-Sequence)
+                         * @enum {string}
+                         */
+                        mode: "token" | "sequence";
+                        documents: {
+                            /** @description passage id */
+                            id: string;
+                            /** @description id of the uploaded document the passage came from */
+                            doc_id: string;
+                            title: string;
+                            text: string;
+                            /** @description raw inner product of question and passage vectors */
+                            score: number;
+                            /** @description p(z|x): softmax of the scores over the returned documents */
+                            weight: number;
+                        }[];
+                        index_version: string;
+                        timings_ms: {
+                            retrieve: number;
+                            generate: number;
+                            total: number;
+                        };
+                        tokens?: {
+                            text: string;
+                            /** @description posterior over the returned documents for this token */
+                            doc_weights: number[];
+                        }[];
+                    };
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid request; the message names the field (or line) and its limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Queue full; retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Internal error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, saturated or past the deadline; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    jeopardy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the answer the clue must lead to, 1..2000 characters after trimming */
+                    answer: string;
+                    /**
+                     * @description passages retrieved
+                     * @default 5
+                     */
+                    n_docs?: number;
+                    /**
+                     * @description "token" (RAG-Token, default) or "sequence" (RAG-Sequence)
+                     * @enum {string}
+                     */
+                    mode?: "token" | "sequence";
+                    /**
+                     * @description beam width (1 when streaming)
+                     * @default 4
+                     */
+                    num_beams?: number;
+                    /**
+                     * @description most tokens generated
+                     * @default 50
+                     */
+                    max_new_tokens?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description A Jeopardy-style clue with the documents it was generated from */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the generated clue */
+                        question: string;
+                        /**
+                         * @description "token" (RAG-Token, default) or "sequence" (RAG-Sequence)
+                         * @enum {string}
+                         */
+                        mode: "token" | "sequence";
+                        documents: {
+                            /** @description passage id */
+                            id: string;
+                            /** @description id of the uploaded document the passage came from */
+                            doc_id: string;
+                            title: string;
+                            text: string;
+                            /** @description raw inner product of question and passage vectors */
+                            score: number;
+                            /** @description p(z|x): softmax of the scores over the returned documents */
+                            weight: number;
+                        }[];
+                        index_version: string;
+                        timings_ms: {
+                            retrieve: number;
+                            generate: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request; the message names the field (or line) and its limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Queue full; retry after the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Internal error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, saturated or past the deadline; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    describeIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The index version serving */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        version: string;
+                        documents: number;
+                        passages: number;
+                        dimension: number;
+                        /** @description FAISS factory string, e.g. IndexFlatIP or HNSW32,Flat */
+                        index_type: string;
+                        /** @description ISO 8601 time the version was built */
+                        built_at: string;
+                        /** @description identity of the model bundle that embedded the passages */
+                        model: string;
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, saturated or past the deadline; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    replaceIndex: {
+        parameters: {
+            query?: {
+                /** @description answer 200 once the new index serves, instead of 202 at once */
+                wait?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-ndjson": string;
+                "application/json": {
+                    documents: {
+                        id?: string;
+                        title: string;
+                        text: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The index version serving */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        version: string;
+                        documents: number;
+                        passages: number;
+                        dimension: number;
+                        /** @description FAISS factory string, e.g. IndexFlatIP or HNSW32,Flat */
+                        index_type: string;
+                        /** @description ISO 8601 time the version was built */
+                        built_at: string;
+                        /** @description identity of the model bundle that embedded the passages */
+                        model: string;
+                    };
+                };
+            };
+            /** @description Upload accepted; the build runs as a job */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        status_url: string;
+                    };
+                };
+            };
+            /** @description Invalid request; the message names the field (or line) and its limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description No bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Wrong bearer token, or index updates are disabled (no RAG_ADMIN_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Another index build is running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Internal error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getIndexJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An index build job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        /** @enum {string} */
+                        state: "queued" | "running" | "succeeded" | "failed";
+                        progress: {
+                            done: number;
+                            total: number;
+                        };
+                        error?: string;
+                        version?: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive (healthz) or ready (readyz) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: string;
+                    };
+                };
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive (healthz) or ready (readyz) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: string;
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, saturated or past the deadline; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+}

@@ -1,0 +1,98 @@
+import t from 'tap';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildIndexVersion } from '../../src/index/index-builder.js';
+import { runBuildInWorker } from '../../src/index/build-worker.js';
+import { readManifest } from '../../src/index/manifest.js';
+import { PassageStore } from '../../src/index/passage-store.js';
+import { DprEncoder } from '../../src/onnx/dpr-encoder.js';
+import { FaissIndex } from '../../src/retriever/faiss-index.js';
+
+const modelDir = fileURLToPath(new URL('../onnx/fixtures/tiny-bundle/', import.meta.url));
+const WORDS = 'the computer language program data system network protocol memory algorithm city world'.split(' ');
+
+/** A corpus of `n` documents of 30..230 words; some without id. */
+function writeCorpus(path: string, n: number): void {
+  const lines = Array.from({ length: n }, (_, i) => {
+    const text = Array.from({ length: 30 + ((i * 37) % 200) }, (_, j) => WORDS[(i + j * j) % WORDS.length]).join(' ');
+    return JSON.stringify(i % 3 === 0 ? { title: `Doc ${i}`, text } : { id: `id${i}`, title: `Doc ${i}`, text });
+  });
+  writeFileSync(path, lines.join('\n') + '\n');
+}
+
+function setup(t: { teardown: (f: () => void) => void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'builder-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const corpus = join(dir, 'corpus.jsonl');
+  return { dir, corpus, indexDir: join(dir, 'index') };
+}
+
+t.test('a build embeds every passage with the context encoder, in row order, with a manifest', async (t) => {
+  const { corpus, indexDir } = setup(t);
+  writeCorpus(corpus, 12);
+  const progress: number[] = [];
+  const result = await buildIndexVersion({ indexDir, corpus, modelDir, device: 'cpu', batchSize: 5, version: 'v1' },
+    (p) => progress.push(p.done));
+  const m = await readManifest(result.staging);
+  t.match(m, { version: 'v1', documents: 12, dimension: 16, index_type: 'IndexFlatIP', model: 'tiny-bundle' });
+  t.match(m.ctx_encoder_sha256, /^[0-9a-f]{64}$/);
+  t.equal(progress.at(-1), m.passages);
+  t.ok(progress.length > 2, 'progress reported per batch');
+
+  const store = await PassageStore.open(result.staging);
+  t.teardown(() => store.close());
+  const index = FaissIndex.read(result.staging);
+  t.equal(store.size, m.passages);
+  t.equal(index.size, m.passages);
+  const all = await store.getMany(Array.from({ length: m.passages }, (_, i) => i));
+  t.equal(all[0].id, 'doc-1-p0', 'first document had no id: named by position');
+  t.equal(all.at(-1)!.docId, 'id11');
+  const encoder = await DprEncoder.load(join(modelDir, 'ctx_encoder'));
+  t.teardown(() => encoder.close());
+  const vectors = await encoder.encode(all.map((p) => [p.title, p.text] as const));
+  // Row r of the index must hold passage r's vector: FAISS's top-3 equals the brute-force top-3 over store order.
+  for (const q of [0, 5, m.passages - 1]) {
+    const query = vectors.subarray(q * 16, (q + 1) * 16);
+    const want = Array.from({ length: m.passages }, (_, r) => ({ r, s: dot(vectors, r, query) }))
+      .sort((a, b) => b.s - a.s).slice(0, 3).map((x) => x.r);
+    t.same(index.search(query, 3)[0].map((h) => h.row), want, `query from row ${q}`);
+  }
+});
+
+function dot(v: Float32Array, row: number, q: Float32Array): number {
+  let s = 0;
+  for (let j = 0; j < q.length; j++) s += v[row * q.length + j] * q[j];
+  return s;
+}
+
+t.test('a bad line fails the build before any folder is made', async (t) => {
+  const { corpus, indexDir } = setup(t);
+  writeFileSync(corpus, '{"title":"a","text":"b"}\n{"title":"a"}\n');
+  await t.rejects(buildIndexVersion({ indexDir, corpus, modelDir, device: 'cpu' }), /line 2: "text" must be a string/);
+  t.notOk(existsSync(join(indexDir, 'staging')) && readdirSync(join(indexDir, 'staging')).length > 0);
+});
+
+t.test('the HNSW threshold switches the index type', async (t) => {
+  const { corpus, indexDir } = setup(t);
+  writeCorpus(corpus, 4);
+  const result = await buildIndexVersion({ indexDir, corpus, modelDir, device: 'cpu', hnswThreshold: 2 });
+  t.equal(result.manifest.index_type, 'HNSW32,Flat');
+});
+
+t.test('the worker builds with progress, and a cancelled worker leaves no staging folder', async (t) => {
+  const { corpus, indexDir } = setup(t);
+  writeCorpus(corpus, 30);
+  const seen: number[] = [];
+  const built = await runBuildInWorker({ indexDir, corpus, modelDir, device: 'cpu', batchSize: 8, threads: 1 },
+    (p) => seen.push(p.done), new AbortController().signal);
+  t.ok(existsSync(join(built.staging, 'index.faiss')));
+  t.ok(seen.length > 1 && seen.at(-1)! > 0, 'progress crosses the thread boundary');
+
+  const controller = new AbortController();
+  const cancelled = runBuildInWorker({ indexDir, corpus, modelDir, device: 'cpu', batchSize: 1, version: 'vc' },
+    (p) => { if (p.done >= 2) controller.abort(); }, controller.signal);
+  await t.rejects(cancelled, /cancelled/);
+  t.notOk(existsSync(join(indexDir, 'staging', 'vc')), 'staging folder removed');
+});

@@ -1,0 +1,118 @@
+import t from 'tap';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BuildConflictError } from '../../src/index/build-jobs.js';
+import { IndexManager, type IndexManagerOptions } from '../../src/index/index-manager.js';
+import type { IndexAdmin } from '../../src/http/index-admin.js';
+import { NotReadyError } from '../../src/errors.js';
+
+const modelDir = fileURLToPath(new URL('../onnx/fixtures/tiny-bundle/', import.meta.url));
+
+function corpusLines(prefix: string, n: number): string {
+  return Array.from({ length: n }, (_, i) =>
+    JSON.stringify({ id: `${prefix}${i}`, title: `${prefix} ${i}`, text: `memory network ${prefix} protocol ${i} `.repeat(8) }),
+  ).join('\n') + '\n';
+}
+
+function setup(t: { teardown: (f: () => void) => void }): IndexManagerOptions & { dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'manager-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const demoCorpus = join(dir, 'demo.jsonl');
+  writeFileSync(demoCorpus, corpusLines('demo', 6));
+  return { dir, indexDir: join(dir, 'index'), modelDir, demoCorpus, device: 'cpu', threads: 1 };
+}
+
+function upload(dir: string, name: string, body: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, body);
+  return path;
+}
+
+t.test('an empty index directory is filled from the demo corpus, and the version survives a restart', async (t) => {
+  const opts = setup(t);
+  const before = new IndexManager(opts);
+  t.notOk(before.ready());
+  t.throws(() => before.acquire(), NotReadyError);
+  t.equal(before.describe(), undefined);
+  await before.start();
+  const d = before.describe()!;
+  t.match(d, { documents: 6, passages: 6, dimension: 16, indexType: 'IndexFlatIP', model: 'tiny-bundle' });
+  t.equal(readFileSync(join(opts.indexDir, 'current'), 'utf8').trim(), d.version);
+  t.same(readdirSync(join(opts.indexDir, 'versions')), [d.version]);
+  await before.close();
+
+  const after = await IndexManager.open({ ...opts, demoCorpus: join(opts.dir, 'missing.jsonl') });
+  t.teardown(() => after.close());
+  t.equal(after.describe()!.version, d.version, 'reopened without rebuilding');
+});
+
+t.test('handles search and fetch passages; an old handle keeps working after a swap until released', async (t) => {
+  const opts = setup(t);
+  const manager: IndexAdmin & IndexManager = await IndexManager.open(opts);
+  t.teardown(() => manager.close());
+  const old = manager.acquire();
+  const oldVersion = old.version;
+  const [hits] = old.search(new Float32Array(16).fill(0.1), 3);
+  t.equal(hits.length, 3);
+  t.ok(hits[0].score >= hits[1].score && hits[1].score >= hits[2].score, 'best first');
+  const [p] = await old.passages([hits[0].row]);
+  t.match(p, { id: /^demo\d-p0$/, docId: /^demo\d$/ });
+
+  const file = upload(opts.dir, 'new.ndjson', corpusLines('fresh', 9));
+  const job = manager.startBuild(file);
+  t.equal(job.state, 'queued');
+  t.ok(manager.isBuilding());
+  t.throws(() => manager.startBuild(upload(opts.dir, 'other.ndjson', corpusLines('x', 2))), BuildConflictError);
+  t.notOk(existsSync(join(opts.dir, 'other.ndjson')), 'a refused upload file is removed too');
+  const done = await manager.waitForJob(job.id);
+  t.match(done, { id: job.id, state: 'succeeded', progress: { done: 9, total: 9 } });
+  t.not(done.version, oldVersion);
+  t.equal(manager.describe()!.version, done.version);
+  t.notOk(existsSync(file), 'the manager removed the uploaded file');
+  t.notOk(manager.isBuilding());
+
+  // The old handle still reads the old version's passages.
+  const [again] = await old.passages([hits[0].row]);
+  t.same(again, p);
+  old.release();
+  old.release(); // idempotent
+  t.throws(() => old.search(new Float32Array(16), 1), /after release/);
+  const fresh = manager.acquire();
+  t.equal(fresh.version, done.version);
+  const [q] = await fresh.passages([0]);
+  t.match(q.docId, /^fresh/);
+  fresh.release();
+});
+
+t.test('a failed or cancelled build leaves the serving index and no folder behind', async (t) => {
+  const opts = setup(t);
+  const manager = await IndexManager.open(opts);
+  t.teardown(() => manager.close());
+  const serving = manager.describe()!.version;
+
+  const bad = manager.startBuild(upload(opts.dir, 'bad.ndjson', corpusLines('b', 2) + '{"title": 1}\n'));
+  const failed = await manager.waitForJob(bad.id);
+  t.equal(failed.state, 'failed');
+  t.match(failed.error, /line 3: "title" must be a string/);
+  t.equal(manager.describe()!.version, serving);
+
+  const big = upload(opts.dir, 'big.ndjson', corpusLines('c', 400));
+  const job = manager.startBuild(big);
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if ((manager.getJob(job.id)?.progress.done ?? 0) > 0) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 5);
+  });
+  t.ok(manager.cancelJob(job.id));
+  const cancelled = await manager.waitForJob(job.id);
+  t.match(cancelled, { state: 'failed', error: 'cancelled' });
+  t.equal(manager.describe()!.version, serving);
+  t.same(readdirSync(join(opts.indexDir, 'versions')), [serving]);
+  t.same(existsSync(join(opts.indexDir, 'staging')) ? readdirSync(join(opts.indexDir, 'staging')) : [], []);
+  t.equal(manager.getJob('nope'), undefined);
+});
