@@ -5,7 +5,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libfaiss-dev libopenblas-dev python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 # onnxruntime-node ships CPU binaries; `--build-arg ONNXRUNTIME_NODE_INSTALL=cuda12` fetches its CUDA provider.
 ARG ONNXRUNTIME_NODE_INSTALL=skip

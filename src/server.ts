@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import type { IndexAdmin } from './http/index-admin.js';
 import { IndexManager } from './index/index-manager.js';
 import type { RagEngine } from './rag/engine.js';
 import type { AnswerRequest, GenerationResult, JeopardyRequest } from './rag/types.js';
@@ -14,8 +15,20 @@ import type { AnswerRequest, GenerationResult, JeopardyRequest } from './rag/typ
 /** The demo corpus indexed when RAG_INDEX_DIR holds no version yet. */
 const DEMO_CORPUS = fileURLToPath(new URL('../index-data/demo/foldoc.jsonl', import.meta.url));
 
-/** Builds the real engine over a loaded index; the module that provides it is the engine's own. */
-export type EngineFactory = (opts: { config: Config; indexManager: IndexManager; logger: Logger }) => Promise<RagEngine>;
+/** An index manager the server can start and close (the real IndexManager, or a test double). */
+export interface ManagedIndex extends IndexAdmin {
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Builds the engine over a started index manager. */
+export type EngineFactory<M> = (opts: { config: Config; indexManager: M; logger: Logger }) => Promise<RagEngine>;
+
+/** What the server runs: by default the real IndexManager and the engine module's `createRagEngine`. */
+export interface Runtime<M extends ManagedIndex> {
+  indexManager: M;
+  makeEngine: EngineFactory<M>;
+}
 
 /** Stands in for the engine while it loads: not ready, and it refuses work, until `resolve` is called. */
 class LoadingEngine implements RagEngine {
@@ -47,21 +60,34 @@ class LoadingEngine implements RagEngine {
   }
 }
 
-async function loadEngineFactory(): Promise<EngineFactory> {
-  // The engine module is written by another part of the project; it must export `createRagEngine`.
-  const specifier = './rag/rag-engine.js';
-  const mod = (await import(specifier)) as { createRagEngine?: EngineFactory };
-  if (typeof mod.createRagEngine !== 'function') throw new Error(`${specifier} does not export createRagEngine`);
-  return mod.createRagEngine;
-}
-
-/** Starts the service with `config`; resolves once listening. Models and index load in the background. */
-export async function startServer(config: Config, makeEngine?: EngineFactory): Promise<void> {
-  const logger = pino({ level: config.logLevel });
+/** The production runtime: the index manager over RAG_INDEX_DIR and the engine module's factory. */
+function defaultRuntime(config: Config, logger: Logger): Runtime<IndexManager> {
   const indexManager = new IndexManager({
     indexDir: config.indexDir, modelDir: config.modelDir, demoCorpus: DEMO_CORPUS, device: config.device,
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
   });
+  const makeEngine: EngineFactory<IndexManager> = async (opts) => {
+    // The engine module belongs to another part of the project; it must export `createRagEngine`.
+    const specifier = './rag/rag-engine.js';
+    const mod = (await import(specifier)) as { createRagEngine?: EngineFactory<IndexManager> };
+    if (typeof mod.createRagEngine !== 'function') throw new Error(`${specifier} does not export createRagEngine`);
+    return mod.createRagEngine(opts);
+  };
+  return { indexManager, makeEngine };
+}
+
+/**
+ * Starts the service: listens, then loads the index and the engine in the background, and installs the
+ * SIGTERM/SIGINT handlers (a second signal exits at once). Resolves once listening.
+ */
+export async function startServer<M extends ManagedIndex>(config: Config, runtime?: Runtime<M>): Promise<void> {
+  const logger = pino({ level: config.logLevel });
+  if (runtime) await serve(config, runtime, logger);
+  else await serve(config, defaultRuntime(config, logger), logger);
+}
+
+async function serve<M extends ManagedIndex>(config: Config, runtime: Runtime<M>, logger: Logger): Promise<void> {
+  const { indexManager, makeEngine } = runtime;
   const engine = new LoadingEngine();
   const app = await buildApp({ config, engine, indexManager, logger });
 
@@ -89,7 +115,7 @@ export async function startServer(config: Config, makeEngine?: EngineFactory): P
   await app.listen({ host: config.host, port: config.port });
   try {
     await indexManager.start();
-    engine.resolve(await (makeEngine ?? (await loadEngineFactory()))({ config, indexManager, logger }));
+    engine.resolve(await makeEngine({ config, indexManager, logger }));
     logger.info('ready: models and index loaded');
   } catch (err) {
     // Keep serving /healthz and /metrics so the failure is visible; /readyz stays 503.

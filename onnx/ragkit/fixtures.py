@@ -16,6 +16,7 @@ Writes `{out}/` as a model bundle (API.md's layout, through `ragkit.export.expor
         scores              inner product with every passage; top_k: passage indices, best first (ties: lower
                             index); top_k_scores; retrieval_margin: score gap between rank n_docs and n_docs+1
         doc_log_weights     log_softmax(top_k_scores)
+                            (infinite values, as margins where nothing could flip, are written 1e999 / -1e999)
         generator_input_ids per retrieved passage, `<s> title / text // [prefix]query </s>` cut to
                             max_combined_length
         outputs             {name: decoding}, names token_greedy, token_beam (num_beams), sequence_thorough,
@@ -34,11 +35,13 @@ Writes `{out}/` as a model bundle (API.md's layout, through `ragkit.export.expor
     float32 log-probabilities differ from PyTorch's by about 1e-5 here: 1e-4 is safe), and otherwise compare only
     up to the first near-tie.
 
-Random tiny models give near-uniform distributions, so the generator is initialised with a large init_std and a
-spread final_logits_bias, and the DPR encoders with a large initializer_range: margins come out large."""
+Random tiny models give near-uniform distributions, where float noise flips choices. So the generator's weights
+are drawn with std 0.3 (HF's 0.02 gives flat, context-blind logits; much more than 0.3 makes attention so peaked
+that onnxruntime and PyTorch drift apart by 1e-3), final_logits_bias is spread, and eos gets a bias that makes
+some outputs end early; the DPR encoders get a large initializer_range so that retrieval scores separate."""
 import json
+import math
 import os
-import shutil
 import tempfile
 
 import torch
@@ -146,8 +149,25 @@ def case(query, prefix, cfg, gen_cfg, models, tokenizers, ctx_embeddings, passag
             "outputs": decodings(scorer, w, gen_cfg, gen_tok, with_sequence)}
 
 
+def _mark_infinities(value):
+    if isinstance(value, float) and math.isinf(value):
+        return "\0+inf" if value > 0 else "\0-inf"
+    if isinstance(value, dict):
+        return {k: _mark_infinities(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mark_infinities(v) for v in value]
+    return value
+
+
+def to_json(data):
+    """Standard JSON where infinities (margins, -inf scores) are written 1e999, which JSON.parse and Python's
+    json both read back as infinity (Python would otherwise write `Infinity`, which JSON.parse rejects)."""
+    text = json.dumps(_mark_infinities(data), ensure_ascii=False)
+    return text.replace('"\\u0000+inf"', "1e999").replace('"\\u0000-inf"', "-1e999")
+
+
 def main(cfg):
-    from .export import export_bundle  # the other helper's bundle writer
+    from .export import export_bundle  # imported here: it pulls in onnx, which only this entry point needs
     torch.manual_seed(cfg["seed"])
     out = cfg["out"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,8 +177,6 @@ def main(cfg):
         gen_cfg = rr.generation_config(num_beams=cfg["num_beams"], max_length=1 + cfg["max_new_tokens"])
         rag_config = {"n_docs": cfg["n_docs"], "title_sep": TITLE_SEP, "doc_sep": DOC_SEP,
                       "max_combined_length": cfg["max_combined_length"], "tasks": TASKS}
-        if os.path.exists(out):
-            shutil.rmtree(out)
         export_bundle(out, models[1], models[2], models[0],
                       {"generator": os.path.join(tmp, "generator"), "question_encoder": os.path.join(tmp, "encoder"),
                        "ctx_encoder": os.path.join(tmp, "encoder")},
@@ -179,8 +197,11 @@ def main(cfg):
             "questions": [case(q, "", *common, with_sequence=True) for q in QUESTIONS],
             "jeopardy": [case(a, TASKS["jeopardy"]["prefix"], *common, with_sequence=False) for a in JEOPARDY_ANSWERS],
         }
-    with open(os.path.join(out, "fixtures.json"), "w", encoding="utf-8") as f:
-        json.dump(fixtures, f, ensure_ascii=False)
+    # NOTE: written beside and renamed, so that a reader never sees half a file
+    path = os.path.join(out, "fixtures.json")
+    with open(path + ".partial", "w", encoding="utf-8") as f:
+        f.write(to_json(fixtures))
+    os.replace(path + ".partial", path)
     print(f"tiny bundle and fixtures.json written to {out}")
     return fixtures
 

@@ -1,12 +1,15 @@
 """ONNX export: every graph of a tiny bundle, run by onnxruntime-node, gives the PyTorch outputs; the merged decoder
 with its cache equals decoding without it; transformers.js loads the generator folder and decodes as PyTorch does."""
+import hashlib
 import json
 import os
 import subprocess
 
 import numpy as np
+import onnx
 import pytest
 import torch
+from onnx import numpy_helper
 
 from ragkit.export import export_bundle, verify_manifest
 from ragkit.export.ort_node import TOOLS, run_onnx
@@ -186,3 +189,16 @@ def test_transformers_js_loads_generator_and_decodes_like_pytorch(bundle, tmp_pa
         outputs.append(expected)
     # random models love repeating one token; several distinct tokens show the comparison is not vacuous
     assert len({t for o in outputs for t in o[2:-1]}) >= 3, f"degenerate outputs prove little: {outputs}"
+
+
+def test_merged_decoder_stores_shared_weights_once(bundle):
+    model = onnx.load(os.path.join(bundle["dir"], "generator/onnx/decoder_model_merged.onnx"))
+    (if_node,) = model.graph.node
+    assert if_node.op_type == "If" and list(if_node.input) == ["use_cache_branch"]
+    digests = [hashlib.sha256(numpy_helper.to_array(i).tobytes()).hexdigest() for i in model.graph.initializer]
+    assert len(digests) == len(set(digests)), "a weight is stored twice"
+    for branch in (a.g for a in if_node.attribute):
+        assert all(len(i.dims) <= 1 for i in branch.initializer), f"{branch.name} holds its own weights"
+    # every decoder weight of the PyTorch model is in there once (the embedding table at least)
+    shared = bundle["gen"].model.shared.weight.detach().numpy()
+    assert sum(numpy_helper.to_array(i).shape == shared.shape for i in model.graph.initializer) >= 1

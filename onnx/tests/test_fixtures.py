@@ -25,9 +25,15 @@ def tiny(tmp_path_factory):
 
 def test_the_file_on_disk_is_what_main_returned_and_reruns_are_identical(tiny, tmp_path):
     out, data = tiny
-    with open(os.path.join(out, "fixtures.json"), encoding="utf-8") as f:
+    path = os.path.join(out, "fixtures.json")
+    with open(path, encoding="utf-8") as f:
         on_disk = json.load(f)
     assert on_disk == json.loads(json.dumps(data))
+    # standard JSON: JavaScript's JSON.parse reads it, infinities included
+    script = "const d = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));" \
+             "console.log(d.questions[0].outputs.token_greedy.margins.length, Number.isFinite(1e999))"
+    proc = subprocess.run(["node", "-e", script, path], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == [str(len(data["questions"][0]["outputs"]["token_greedy"]["margins"])), "false"]
     again = fixtures.main(dict(fixtures.DEFAULTS, out=str(tmp_path / "again")))
     assert json.loads(json.dumps(again)) == on_disk, "fixtures are not deterministic"
 

@@ -32,7 +32,8 @@ def hf_bart_names(layers_enc, layers_dec):
             pre = f"model.{side}.layers.{i}."
             blocks = ["self_attn"] + (["encoder_attn"] if side == "decoder" else [])
             names |= {pre + f"{b}.{a}" for b in blocks for a in attn}
-            lns = ["self_attn_layer_norm", "final_layer_norm"] + (["encoder_attn_layer_norm"] if side == "decoder" else [])
+            lns = ["self_attn_layer_norm", "final_layer_norm"]
+            lns += ["encoder_attn_layer_norm"] if side == "decoder" else []
             names |= {pre + f"{ln}.{w}" for ln in lns for w in norm}
             names |= {pre + f"fc{j}.{w}" for j in (1, 2) for w in norm}
     return names

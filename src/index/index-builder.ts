@@ -64,7 +64,7 @@ export async function buildIndexVersion(
   try {
     const ctxDir = join(opts.modelDir, 'ctx_encoder');
     encoder = await DprEncoder.load(ctxDir, { device: opts.device, intraOpThreads: opts.threads });
-    const checksum = await sha256File(join(ctxDir, 'model.onnx'));
+    const checksum = await ctxEncoderChecksum(opts.modelDir);
     const indexType = indexTypeFor(total, opts.hnswThreshold ?? DEFAULT_HNSW_THRESHOLD);
     const store = new PassageStoreWriter(staging);
     let index: FaissIndex | undefined;
@@ -110,6 +110,11 @@ export async function buildIndexVersion(
   }
 }
 
+/** sha256 of the bundle's `ctx_encoder/model.onnx` (hashed, not read from a manifest that could be stale). */
+export function ctxEncoderChecksum(modelDir: string): Promise<string> {
+  return sha256File(join(modelDir, 'ctx_encoder', 'model.onnx'));
+}
+
 /** Hex sha256 of a file, streamed. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -118,16 +123,19 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /**
- * The bundle's identity for manifests and GET /index: `name` (and `version`) from the bundle's manifest.json when
- * it has one, else `model` from rag_config.json, else the folder's name.
+ * The bundle's identity for manifests and GET /index: its name (`name` in the bundle's manifest.json, else the
+ * folder's name) and, when the bundle has a manifest.json, the first 12 hex digits of that file's sha256, which
+ * lists every file's checksum: `tiny@3f9a0c1b2d4e`. Two bundles with the same identity have the same files.
  */
 export async function bundleIdentity(modelDir: string): Promise<string> {
-  for (const file of ['manifest.json', 'rag_config.json']) {
-    const data = await readFile(join(modelDir, file), 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => undefined);
-    const name = data?.name ?? data?.model;
-    if (typeof name === 'string' && name.length > 0) {
-      return typeof data?.version === 'string' || typeof data?.version === 'number' ? `${name}@${data.version}` : name;
-    }
+  const text = await readFile(join(modelDir, 'manifest.json'), 'utf8').catch(() => undefined);
+  let name = basename(resolve(modelDir));
+  if (text === undefined) return name;
+  try {
+    const data = JSON.parse(text) as Record<string, unknown>;
+    if (typeof data.name === 'string' && data.name.length > 0) name = data.name;
+  } catch {
+    // An unreadable manifest still identifies the bundle by its checksum.
   }
-  return basename(resolve(modelDir));
+  return `${name}@${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
 }

@@ -10,6 +10,7 @@ import { NotReadyError } from '../errors.js';
 import type { IndexDescription, Passage } from '../rag/types.js';
 import { FaissIndex, type SearchHit } from '../retriever/faiss-index.js';
 import { BuildJobs, type BuildJobView } from './build-jobs.js';
+import { ctxEncoderChecksum } from './index-builder.js';
 import { runBuildInWorker } from './build-worker.js';
 import { clearStaging, commitStaging, listVersions, readCurrent, removeVersion, versionDir, writeCurrent } from './index-store.js';
 import { readManifest, type IndexManifest } from './manifest.js';
@@ -199,6 +200,7 @@ export class IndexManager {
     if (version !== undefined) {
       this.swap(await this.load(version));
       this.log.info(`index: serving version ${version}`);
+      await this.checkEncoder(this.current!.manifest);
       return;
     }
     this.log.info(`index: no version in ${indexDir}; building one from ${this.opts.demoCorpus}`);
@@ -263,6 +265,19 @@ export class IndexManager {
       throw err;
     }
     return new LoadedVersion(manifest, index, store, () => void this.prune());
+  }
+
+  /**
+   * Warns when the serving version was embedded by another context encoder than the bundle's: its vectors are
+   * not comparable with the question encoder's, so retrieval would be poor until the corpus is indexed again.
+   */
+  private async checkEncoder(manifest: IndexManifest): Promise<void> {
+    const current = await ctxEncoderChecksum(this.opts.modelDir).catch(() => undefined);
+    if (current !== undefined && current !== manifest.ctx_encoder_sha256) {
+      this.log.warn(`index: version ${manifest.version} was embedded by another context encoder ` +
+        `(${manifest.ctx_encoder_sha256.slice(0, 12)}) than ${this.opts.modelDir} has ` +
+        `(${current.slice(0, 12)}); retrieval will be poor until the corpus is indexed again (PUT /index)`);
+    }
   }
 
   /** Switches the serving reference; the old version is freed when its last handle is released. */

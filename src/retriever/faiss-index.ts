@@ -5,6 +5,7 @@
  * (bench/retrieval.ts measures for how long).
  */
 import { join } from 'node:path';
+import './openmp-env.js'; // must run before faiss-node loads libgomp
 import faiss from 'faiss-node';
 
 /** File name of the FAISS index inside a version folder. */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,13 +39,25 @@ t.test('an empty index directory is filled from the demo corpus, and the version
   await before.start();
   const d = before.describe()!;
   t.match(d, { documents: 6, passages: 6, dimension: 16, indexType: 'IndexFlatIP', model: 'tiny-bundle' });
+  t.match(d.builtAt, /^\d{4}-\d\d-\d\dT/);
   t.equal(readFileSync(join(opts.indexDir, 'current'), 'utf8').trim(), d.version);
   t.same(readdirSync(join(opts.indexDir, 'versions')), [d.version]);
   await before.close();
 
   const after = await IndexManager.open({ ...opts, demoCorpus: join(opts.dir, 'missing.jsonl') });
-  t.teardown(() => after.close());
   t.equal(after.describe()!.version, d.version, 'reopened without rebuilding');
+  await after.close();
+
+  // Another context encoder than the one that embedded the index: served, with a warning saying why it is poor.
+  const otherModel = join(opts.dir, 'other-bundle');
+  cpSync(modelDir, otherModel, { recursive: true });
+  appendFileSync(join(otherModel, 'ctx_encoder', 'model.onnx'), Buffer.from([0]));
+  const warnings: string[] = [];
+  const changed = await IndexManager.open({ ...opts, modelDir: otherModel, log: { info: () => {}, warn: (m) => warnings.push(m) } });
+  t.teardown(() => changed.close());
+  t.equal(changed.describe()!.version, d.version);
+  t.equal(warnings.length, 1);
+  t.match(warnings[0], /embedded by another context encoder .* until the corpus is indexed again/);
 });
 
 t.test('handles search and fetch passages; an old handle keeps working after a swap until released', async (t) => {

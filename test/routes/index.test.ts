@@ -158,6 +158,14 @@ t.test('PUT /index answers 413 over the size limit, declared or streamed', async
   t.equal(app.index.uploadedPaths.length, 0);
 });
 
+t.test('PUT /index answers 400 for a bad ?wait value', async (t) => {
+  const app = await startTestApp(t);
+  const res = await put(app, ndjson, { type: NDJSON, query: '?wait=maybe' });
+  t.equal(res.status, 400);
+  t.same(await res.json(), { error: { code: 'invalid_request', message: '`wait` must be a boolean' } });
+  t.equal(app.index.uploadedPaths.length, 0);
+});
+
 t.test('GET /index/jobs/:id answers 404 for an unknown job', async (t) => {
   const app = await startTestApp(t);
   const res = await fetch(`${app.url}/index/jobs/nope`);

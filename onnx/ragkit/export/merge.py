@@ -39,7 +39,9 @@ def _share_weights(graphs):
         renames, keep = {}, []
         for init in graph.initializer:
             if _is_small(init):
-                keep.append(init)
+                kept = onnx.TensorProto()
+                kept.CopyFrom(init)  # a copy: the graph's list is cleared below
+                keep.append(kept)
                 continue
             # NOTE: a digest, not the bytes, as the key: bart-large's decoders hold gigabytes of weights
             raw = init.raw_data or numpy_helper.to_array(init).tobytes()

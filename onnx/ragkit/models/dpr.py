@@ -7,7 +7,6 @@ import dataclasses
 
 import torch
 from torch import nn
-import torch.nn.functional as F
 
 from .bart import ACTIVATIONS
 from .hf_config import check_model_type, known_fields

@@ -73,7 +73,6 @@ class _Base:
         """The tokens of text, without special tokens."""
         return [self.id_to_token_map[i] for i in self._encode_text(text)]
 
-
     def encode_plus(self, text, pair=None, add_special_tokens=True, max_length=None):
         """{"input_ids", "token_type_ids", "attention_mask"} of text (and pair)."""
         a = self._encode_text(text)

@@ -1,0 +1,135 @@
+/**
+ * How long faiss-node's synchronous search blocks the event loop, flat vs HNSW, at 100k and 1M random vectors,
+ * and what the passage store costs for a million passages. Prints a table; not part of the test suite.
+ *
+ *     npx tsx bench/retrieval.ts [--sizes=100000,1000000] [--dim=128] [--queries=200] [--k=5] [--passages=1000000]
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PassageStore, PassageStoreWriter } from '../src/index/passage-store.js';
+import { FaissIndex, type IndexType } from '../src/retriever/faiss-index.js';
+
+const defaults = { sizes: '100000,1000000', dim: 128, queries: 200, k: 5, passages: 1_000_000 };
+const args = { ...defaults };
+for (const arg of process.argv.slice(2)) {
+  const m = /^--(\w+)=(.*)$/.exec(arg);
+  if (!m || !(m[1] in defaults)) throw new Error(`unknown argument ${arg}; known: ${Object.keys(defaults).join(', ')}`);
+  (args as Record<string, unknown>)[m[1]] = typeof defaults[m[1] as keyof typeof defaults] === 'number' ? Number(m[2]) : m[2];
+}
+
+const MB = 1024 * 1024;
+const rows: string[][] = [];
+
+/** Uniform random vectors in [-0.5, 0.5) from a fixed-seed LCG. */
+function randomVectors(n: number, d: number, seed: number): Float32Array {
+  const out = new Float32Array(n * d);
+  let s = seed >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+function benchIndex(type: IndexType, n: number): void {
+  const { dim, queries, k } = args;
+  const index = FaissIndex.create(dim, type);
+  const t0 = performance.now();
+  const chunk = 50_000;
+  for (let start = 0; start < n; start += chunk) index.add(randomVectors(Math.min(chunk, n - start), dim, start + 1));
+  const buildS = (performance.now() - t0) / 1000;
+  const qs = randomVectors(queries, dim, 999);
+  // Each search is one synchronous call: its duration is exactly how long the event loop is blocked.
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const times: number[] = [];
+  for (let q = 0; q < queries; q++) {
+    const s = performance.now();
+    index.search(qs.subarray(q * dim, (q + 1) * dim), k);
+    times.push(performance.now() - s);
+  }
+  delay.disable();
+  times.sort((a, b) => a - b);
+  const batchStart = performance.now();
+  index.search(qs.subarray(0, 16 * dim), k);
+  const batch16 = performance.now() - batchStart;
+  // The index file's size is the index's memory once loaded; loading it is what a restart or a swap pays.
+  const dir = mkdtempSync(join(tmpdir(), 'bench-index-'));
+  index.write(dir);
+  index.dispose();
+  const fileMb = statSync(join(dir, 'index.faiss')).size / MB;
+  const t1 = performance.now();
+  const loaded = FaissIndex.read(dir);
+  const loadS = (performance.now() - t1) / 1000;
+  loaded.dispose();
+  rmSync(dir, { recursive: true, force: true });
+  rows.push([type, n.toLocaleString('en'), buildS.toFixed(1), fileMb.toFixed(0), loadS.toFixed(2),
+    percentile(times, 0.5).toFixed(2), percentile(times, 0.99).toFixed(2), times[times.length - 1].toFixed(2),
+    batch16.toFixed(1)]);
+  if (global.gc) global.gc();
+}
+
+async function benchStore(n: number): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-store-'));
+  try {
+    const writer = new PassageStoreWriter(dir);
+    const words = 'the memory network protocol algorithm compiler language system data program'.split(' ');
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const text = Array.from({ length: 100 }, (_, j) => words[(i + j * 7) % words.length]).join(' ');
+      writer.append({ id: `doc${i >> 2}-p${i & 3}`, docId: `doc${i >> 2}`, title: `Document ${i >> 2}`, text });
+    }
+    writer.close();
+    const writeS = (performance.now() - t0) / 1000;
+    const fileMb = statSync(join(dir, 'passages.jsonl')).size / MB;
+    if (global.gc) global.gc();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const rssBefore = process.memoryUsage().rss;
+    const t1 = performance.now();
+    const store = await PassageStore.open(dir);
+    const openMs = performance.now() - t1;
+    if (global.gc) global.gc();
+    const heapMb = (process.memoryUsage().heapUsed - heapBefore) / MB;
+    const rssMb = (process.memoryUsage().rss - rssBefore) / MB;
+    const times: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const rowsWanted = Array.from({ length: 5 }, (_, j) => (i * 7919 + j * 104729) % n);
+      const s = performance.now();
+      await store.getMany(rowsWanted);
+      times.push(performance.now() - s);
+    }
+    await store.close();
+    times.sort((a, b) => a - b);
+    return [n.toLocaleString('en'), fileMb.toFixed(0), writeS.toFixed(1), openMs.toFixed(1), heapMb.toFixed(1),
+      rssMb.toFixed(1), percentile(times, 0.5).toFixed(2), percentile(times, 0.99).toFixed(2)];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printTable(header: string[], body: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (r: string[]) => '| ' + r.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
+  console.log(line(header));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const r of body) console.log(line(r));
+}
+
+const sizes = String(args.sizes).split(',').map(Number);
+console.log(`faiss-node search, dim ${args.dim}, k ${args.k}, ${args.queries} single-vector queries each (event loop blocked for the whole call)`);
+for (const n of sizes) {
+  for (const type of ['IndexFlatIP', 'HNSW32,Flat'] as const) {
+    benchIndex(type, n);
+    console.error(`  done: ${type} at ${n}`);
+  }
+}
+printTable(['index', 'vectors', 'build s', 'file MB', 'load s', 'block p50 ms', 'block p99 ms', 'block max ms', '16 queries ms'], rows);
+console.log(`\npassage store, ${args.passages.toLocaleString('en')} passages of 100 words (5 random rows per read)`);
+printTable(['passages', 'file MB', 'write s', 'open ms', 'JS heap MB', 'RSS MB', 'read p50 ms', 'read p99 ms'],
+  [await benchStore(args.passages)]);

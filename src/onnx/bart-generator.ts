@@ -1,0 +1,201 @@
+/**
+ * The BART generator of a bundle (`generator/onnx/encoder_model.onnx` and `decoder_model_merged.onnx`, Optimum
+ * names) behind decoding's `step` callback: the encoder runs once over the K contexts, then each step feeds one
+ * token per row to the merged decoder with the key/value cache of the row's parent (docs/DECODING.md, "Rows").
+ * The first step (every parent -1) runs the no-cache branch with empty past tensors; later steps the cached one.
+ */
+import { join } from 'node:path';
+import type { StepFn, StepInput } from '../generator/decoding/types.js';
+import { cacheLayout, gatherRows, gatherTensor, isIdentity, sameRows, type CacheEntry } from './kv-cache.js';
+import { createSession, float32Output, int64Tensor, ort, type SessionOptions } from './session.js';
+
+/** The K encoded generator inputs, right-padded to one length. */
+export interface EncodedContexts {
+  /** `last_hidden_state`, `[count, length, dModel]` */
+  hidden: Float32Array;
+  /** attention mask, `[count, length]` (0 on padding) */
+  mask: BigInt64Array;
+  count: number;
+  length: number;
+  dModel: number;
+}
+
+/** A step callback bound to one set of encoded contexts, holding the cache between calls. */
+export interface GeneratorStep {
+  step: StepFn;
+  /** Drops the cache; the step must not be called afterwards. */
+  release(): void;
+}
+
+/** A loaded generator: two sessions and the cache layout of the decoder. */
+export class BartGenerator {
+  private constructor(
+    private readonly encoder: ort.InferenceSession,
+    private readonly decoder: ort.InferenceSession,
+    private readonly cache: CacheEntry[],
+    /** Execution provider in use: 'cpu' or 'cuda'. */
+    readonly provider: 'cpu' | 'cuda',
+    readonly dModel: number,
+  ) {}
+
+  /** Loads `onnx/encoder_model.onnx` and `onnx/decoder_model_merged.onnx` from a generator folder. */
+  static async load(dir: string, opts: SessionOptions = {}): Promise<BartGenerator> {
+    const encoder = await createSession(join(dir, 'onnx', 'encoder_model.onnx'), opts);
+    let decoder: Awaited<ReturnType<typeof createSession>> | undefined;
+    try {
+      decoder = await createSession(join(dir, 'onnx', 'decoder_model_merged.onnx'), opts);
+      const s = decoder.session;
+      for (const name of ['input_ids', 'encoder_attention_mask', 'encoder_hidden_states', 'use_cache_branch']) {
+        if (!s.inputNames.includes(name)) throw new Error(`${dir}: the merged decoder has no input "${name}"`);
+      }
+      const hiddenMeta = s.inputMetadata.find((m) => m.name === 'encoder_hidden_states');
+      const dModel = hiddenMeta?.isTensor ? hiddenMeta.shape[2] : undefined;
+      if (typeof dModel !== 'number') throw new Error(`${dir}: encoder_hidden_states has no fixed hidden size`);
+      const provider = encoder.provider === 'cuda' && decoder.provider === 'cuda' ? 'cuda' : 'cpu';
+      return new BartGenerator(encoder.session, s, cacheLayout(s), provider, dModel);
+    } catch (err) {
+      await encoder.session.release();
+      await decoder?.session.release();
+      throw err;
+    }
+  }
+
+  /** Runs the encoder once over the generator inputs (token ids with specials), right-padded with `padTokenId`. */
+  async encode(inputIds: readonly (readonly number[])[], padTokenId: number): Promise<EncodedContexts> {
+    const count = inputIds.length;
+    const length = Math.max(...inputIds.map((ids) => ids.length));
+    if (count === 0 || length === 0) throw new Error('the generator needs at least one non-empty input');
+    const ids = new Array<number>(count * length).fill(padTokenId);
+    const mask = new Array<number>(count * length).fill(0);
+    inputIds.forEach((row, k) => row.forEach((id, i) => { ids[k * length + i] = id; mask[k * length + i] = 1; }));
+    const feeds = { input_ids: int64Tensor(ids, [count, length]), attention_mask: int64Tensor(mask, [count, length]) };
+    const out = await this.encoder.run(feeds);
+    const hidden = float32Output(out.last_hidden_state, 'last_hidden_state', 3);
+    if (hidden.length !== count * length * this.dModel) throw new Error(`last_hidden_state has shape [${out.last_hidden_state.dims}]`);
+    return { hidden, mask: feeds.attention_mask.data as BigInt64Array, count, length, dModel: this.dModel };
+  }
+
+  /** A cached step over `contexts` (see the module comment). */
+  createStep(contexts: EncodedContexts): GeneratorStep {
+    return new CachedStep(this.decoder, this.cache, contexts);
+  }
+
+  /**
+   * A step without cache: every call re-decodes each row's whole prefix with the no-cache branch. Slow; the
+   * reference the cached step is tested against.
+   */
+  createUncachedStep(contexts: EncodedContexts): StepFn {
+    let prefixes: number[][] = [];
+    return async ({ tokens, parents, contexts: rows }: StepInput) => {
+      prefixes = Array.from(tokens, (tok, r) => (parents[r] < 0 ? [tok] : [...prefixes[parents[r]], tok]));
+      const len = prefixes[0].length;
+      if (prefixes.some((p) => p.length !== len)) throw new Error('rows of one step must have equal lengths');
+      const out = await this.decoder.run({
+        encoder_attention_mask: maskRows(contexts, rows),
+        encoder_hidden_states: hiddenRows(contexts, rows),
+        input_ids: int64Tensor(prefixes.flat(), [tokens.length, len]),
+        ...emptyPast(this.cache, tokens.length),
+        use_cache_branch: boolTensor(false),
+      });
+      const logits = float32Output(out.logits, 'logits', 3);
+      const vocab = out.logits.dims[2];
+      // NOTE: logits are [rows, len, V]; the next-token logits are each row's last position.
+      return gatherRows(logits, vocab, Array.from({ length: tokens.length }, (_, r) => r * len + len - 1));
+    };
+  }
+
+  /** Releases both sessions. */
+  async close(): Promise<void> {
+    await this.encoder.release();
+    await this.decoder.release();
+  }
+}
+
+/** The decoder state of one decoding: the cache of the previous step's rows. */
+class CachedStep implements GeneratorStep {
+  private past: Map<string, ort.Tensor> | null = null;
+  private rowContexts: Int32Array | null = null;
+  private mask: ort.Tensor | null = null;
+
+  constructor(
+    private readonly decoder: ort.InferenceSession,
+    private readonly cache: CacheEntry[],
+    private readonly contexts: EncodedContexts,
+  ) {}
+
+  step: StepFn = async ({ tokens, parents, contexts }: StepInput) => {
+    const rows = tokens.length;
+    const first = parents.every((p) => p === -1);
+    if (!first && parents.some((p) => p < 0)) throw new Error('a step cannot mix first-step rows and cached rows');
+    for (const c of contexts) if (!(c >= 0 && c < this.contexts.count)) throw new Error(`context ${c} of ${this.contexts.count}`);
+    const sameContexts = !first && sameRows(this.rowContexts, contexts);
+    if (!sameContexts) {
+      this.mask?.dispose();
+      this.mask = maskRows(this.contexts, contexts);
+    }
+    const gathered: ort.Tensor[] = [];
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: int64Tensor(tokens, [rows, 1]),
+      encoder_attention_mask: this.mask!,
+      use_cache_branch: boolTensor(!first),
+    };
+    if (first) {
+      this.drop();
+      feeds.encoder_hidden_states = hiddenRows(this.contexts, contexts);
+      Object.assign(feeds, emptyPast(this.cache, rows));
+    } else {
+      if (!this.past) throw new Error('a cached step needs a first step before it');
+      // NOTE: the cached branch ignores encoder_hidden_states (the encoder keys/values are in the cache), but the
+      // input must be fed: an empty [rows, 0, d_model] tensor avoids copying the states every step.
+      feeds.encoder_hidden_states = new ort.Tensor('float32', new Float32Array(0), [rows, 0, this.contexts.dModel]);
+      const identity = isIdentity(parents, this.past.values().next().value!.dims[0]);
+      for (const entry of this.cache) {
+        const previous = this.past.get(entry.past)!;
+        // Cross-attention caches depend only on the context: with the same contexts per row they are already right.
+        const keep = identity || (entry.kind === 'encoder' && sameContexts);
+        feeds[entry.past] = keep ? previous : gatherTensor(previous, parents);
+        if (!keep) gathered.push(feeds[entry.past]);
+      }
+    }
+    const out = await this.decoder.run(feeds);
+    const logits = float32Output(out.logits, 'logits', 3);
+    if (out.logits.dims[0] !== rows || out.logits.dims[1] !== 1) throw new Error(`logits have shape [${out.logits.dims}]`);
+    // The previous presents and their gathered copies are spent; the new presents are the cache now.
+    this.drop();
+    for (const tensor of gathered) tensor.dispose();
+    this.past = new Map(this.cache.map((entry) => [entry.past, out[entry.present]]));
+    this.rowContexts = Int32Array.from(contexts);
+    return logits;
+  };
+
+  release(): void {
+    this.drop();
+    this.mask?.dispose();
+    this.mask = null;
+    this.rowContexts = null;
+  }
+
+  private drop(): void {
+    if (this.past) for (const tensor of this.past.values()) tensor.dispose();
+    this.past = null;
+  }
+}
+
+/** encoder_attention_mask `[rows, length]` for rows attending to contexts `rows[r]`. */
+function maskRows(ctx: EncodedContexts, rows: ArrayLike<number>): ort.Tensor {
+  return new ort.Tensor('int64', gatherRows(ctx.mask, ctx.length, rows), [rows.length, ctx.length]);
+}
+
+/** encoder_hidden_states `[rows, length, d_model]` for rows attending to contexts `rows[r]`. */
+function hiddenRows(ctx: EncodedContexts, rows: ArrayLike<number>): ort.Tensor {
+  return new ort.Tensor('float32', gatherRows(ctx.hidden, ctx.length * ctx.dModel, rows), [rows.length, ctx.length, ctx.dModel]);
+}
+
+/** Zero-length past tensors for the first step (its branch ignores them). */
+function emptyPast(cache: CacheEntry[], rows: number): Record<string, ort.Tensor> {
+  return Object.fromEntries(cache.map((e) => [e.past, new ort.Tensor('float32', new Float32Array(0), [rows, e.heads, 0, e.headDim])]));
+}
+
+function boolTensor(value: boolean): ort.Tensor {
+  return new ort.Tensor('bool', Uint8Array.from([value ? 1 : 0]), [1]);
+}

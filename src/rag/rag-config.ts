@@ -1,0 +1,53 @@
+/**
+ * A model bundle's `rag_config.json`: how passages and the question are joined for the generator, how many
+ * documents to retrieve by default, and the task prefixes (Jeopardy shares the generator behind a prefix).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** The settings the engine uses, camelCased. */
+export interface RagConfig {
+  nDocs: number;
+  titleSep: string;
+  docSep: string;
+  /** Longest generator input in tokens (passage, question and special tokens). */
+  maxCombinedLength: number;
+  /** Per task, the text put before the task's input in the question slot. */
+  prefixes: { answer: string; jeopardy: string };
+}
+
+function field<T>(json: Record<string, unknown>, key: string, check: (v: unknown) => boolean, fallback: T, what: string): T {
+  const value = json[key];
+  if (value === undefined) return fallback;
+  if (!check(value)) throw new Error(`rag_config.json: ${key} must be ${what}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+const isString = (v: unknown) => typeof v === 'string';
+
+/** Parses a `rag_config.json` object; absent fields take facebook/rag-token-nq's values. */
+export function parseRagConfig(json: Record<string, unknown>): RagConfig {
+  const tasks = (json.tasks ?? {}) as Record<string, { prefix?: unknown } | undefined>;
+  const prefix = (task: string) => {
+    const p = tasks[task]?.prefix ?? '';
+    if (typeof p !== 'string') throw new Error(`rag_config.json: tasks.${task}.prefix must be a string`);
+    return p;
+  };
+  return {
+    nDocs: field(json, 'n_docs', positiveInt, 5, 'a positive integer'),
+    titleSep: field(json, 'title_sep', isString, ' / ', 'a string'),
+    docSep: field(json, 'doc_sep', isString, ' // ', 'a string'),
+    maxCombinedLength: field(json, 'max_combined_length', positiveInt, 300, 'a positive integer'),
+    prefixes: { answer: prefix('answer'), jeopardy: prefix('jeopardy') },
+  };
+}
+
+/** Reads `rag_config.json` from a bundle folder. */
+export async function loadRagConfig(modelDir: string): Promise<RagConfig> {
+  const path = join(modelDir, 'rag_config.json');
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`${path}: ${err.code === 'ENOENT' ? 'missing: is RAG_MODEL_DIR a model bundle?' : err.message}`);
+  });
+  return parseRagConfig(JSON.parse(text) as Record<string, unknown>);
+}

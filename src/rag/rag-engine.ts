@@ -1,0 +1,175 @@
+/**
+ * The RAG engine over ONNX: question -> DPR retrieval on the serving index -> the generator's encoder once over
+ * the K joined inputs -> decoding (RAG-Token or RAG-Sequence) through a cached step -> a plain result.
+ * It holds the sessions of one model bundle; the index comes from the index manager, per request.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Device } from '../config.js';
+import { ValidationError } from '../errors.js';
+import { joinContext } from '../generator/context-input.js';
+import { decode, type Decoding } from '../generator/decoding/decode.js';
+import { parseGenerationConfig, withRequest, type GenerationConfig } from '../generator/decoding/generation-config.js';
+import { docLogWeights } from '../generator/decoding/math.js';
+import { BartGenerator } from '../onnx/bart-generator.js';
+import { Retriever, type IndexSource } from '../retriever/retriever.js';
+import { TextTokenizer } from '../tokenizer/tokenizer.js';
+import type { RagEngine } from './engine.js';
+import { loadRagConfig, type RagConfig } from './rag-config.js';
+import type { AnswerRequest, GenerationRequest, GenerationResult, JeopardyRequest, TokenExplanation } from './types.js';
+
+/** How to load the engine. */
+export interface RagEngineOptions {
+  modelDir: string;
+  index: IndexSource & { ready(): boolean };
+  device?: Device;
+  /** Intra-op threads per ONNX session (default: onnxruntime's choice). */
+  threads?: number;
+  warn?: (message: string) => void;
+}
+
+/** The engine; see the module comment. */
+export class OnnxRagEngine implements RagEngine {
+  private closed = false;
+
+  private constructor(
+    private readonly retriever: Retriever,
+    private readonly generator: BartGenerator,
+    private readonly tokenizer: TextTokenizer,
+    private readonly rag: RagConfig,
+    private readonly generation: GenerationConfig,
+    private readonly index: IndexSource & { ready(): boolean },
+  ) {}
+
+  /** Loads the question encoder, the generator and their configs from a model bundle. */
+  static async load(opts: RagEngineOptions): Promise<OnnxRagEngine> {
+    const session = { device: opts.device, intraOpThreads: opts.threads, warn: opts.warn };
+    const rag = await loadRagConfig(opts.modelDir);
+    const generatorDir = join(opts.modelDir, 'generator');
+    const generation = parseGenerationConfig(
+      JSON.parse(await readFile(join(generatorDir, 'generation_config.json'), 'utf8')) as Record<string, unknown>,
+    );
+    const tokenizer = await TextTokenizer.load(generatorDir);
+    const retriever = await Retriever.load(opts.modelDir, opts.index, session);
+    try {
+      const generator = await BartGenerator.load(generatorDir, session);
+      return new OnnxRagEngine(retriever, generator, tokenizer, rag, generation, opts.index);
+    } catch (err) {
+      await retriever.close();
+      throw err;
+    }
+  }
+
+  /** Execution provider actually in use: 'cuda' only when every session runs on it. */
+  get device(): Device {
+    return this.retriever.provider === 'cuda' && this.generator.provider === 'cuda' ? 'cuda' : 'cpu';
+  }
+
+  /** The bundle's default number of documents. */
+  get defaultDocs(): number {
+    return this.rag.nDocs;
+  }
+
+  ready(): boolean {
+    return !this.closed && this.index.ready();
+  }
+
+  async answer(req: AnswerRequest): Promise<GenerationResult> {
+    this.checkTokens('question', req.question);
+    return this.generate(req.question, this.rag.prefixes.answer + req.question, req);
+  }
+
+  async jeopardy(req: JeopardyRequest): Promise<GenerationResult> {
+    this.checkTokens('answer', req.answer);
+    return this.generate(req.answer, this.rag.prefixes.jeopardy + req.answer, req);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([this.retriever.close(), this.generator.close()]);
+  }
+
+  /**
+   * A question must leave room for a passage in the generator's input (which is cut at `max_combined_length`
+   * tokens from the end, as in Hugging Face's RAG): at most half of it.
+   */
+  private checkTokens(field: string, text: string): void {
+    const limit = Math.floor(this.rag.maxCombinedLength / 2);
+    const count = this.tokenizer.encode(text, { addSpecialTokens: false, maxLength: Number.MAX_SAFE_INTEGER }).ids.length;
+    if (count > limit) {
+      throw new ValidationError(`\`${field}\` is ${count} tokens long; this model accepts at most ${limit} tokens`);
+    }
+  }
+
+  /** Retrieves with `query`, generates with `slot` in the question position of each joined input. */
+  private async generate(query: string, slot: string, req: GenerationRequest): Promise<GenerationResult> {
+    const started = performance.now();
+    const { passages, indexVersion } = await this.retriever.retrieve(query, req.nDocs);
+    const retrieved = performance.now();
+    req.signal?.throwIfAborted();
+    const inputs = passages.map((p) => this.tokenizer.encode(
+      joinContext(p.title, p.text, slot, this.rag.titleSep, this.rag.docSep),
+      { maxLength: this.rag.maxCombinedLength },
+    ).ids);
+    const contexts = await this.generator.encode(inputs, this.generation.padTokenId ?? this.tokenizer.padId);
+    const cached = this.generator.createStep(contexts);
+    // Streaming is greedy decoding (API.md): one token event per decoded token.
+    const streaming = req.onToken !== undefined && req.mode === 'token';
+    const cfg = withRequest(this.generation, { numBeams: streaming ? 1 : req.numBeams, maxNewTokens: req.maxNewTokens });
+    let decoding: Decoding;
+    try {
+      decoding = await decode(cached.step, docLogWeights(passages.map((p) => p.score)), cfg, {
+        mode: req.mode,
+        signal: req.signal,
+        onToken: streaming ? (id) => this.emit(id, req.onToken) : undefined,
+      });
+    } finally {
+      cached.release();
+    }
+    if (req.onToken && !streaming) decoding.tokens.forEach((id) => this.emit(id, req.onToken));
+    const finished = performance.now();
+    const result: GenerationResult = {
+      text: this.tokenizer.decode(decoding.tokens).trim(),
+      mode: req.mode,
+      documents: passages,
+      indexVersion,
+      timingsMs: { retrieve: retrieved - started, generate: finished - retrieved, total: finished - started },
+      generatedTokens: decoding.tokens.length,
+    };
+    if (req.explain) result.tokens = this.explain(decoding);
+    return result;
+  }
+
+  private emit(id: number, onToken: ((text: string) => void) | undefined): void {
+    if (onToken && !this.tokenizer.isSpecial(id)) onToken(this.tokenizer.decode([id]));
+  }
+
+  /**
+   * Per generated (non-special) token, the posterior over the returned documents: for RAG-Token the one of the
+   * step that chose it; for RAG-Sequence the winner's sequence-level posterior, the same for every token.
+   */
+  private explain(decoding: Decoding): TokenExplanation[] {
+    const out: TokenExplanation[] = [];
+    decoding.tokens.forEach((id, i) => {
+      if (this.tokenizer.isSpecial(id)) return;
+      const docWeights = decoding.mode === 'token' ? decoding.docPosteriors[i] : decoding.docPosteriors;
+      out.push({ text: this.tokenizer.decode([id]), docWeights });
+    });
+    return out;
+  }
+}
+
+/** The server's factory: the engine over the configured bundle and the started index manager. */
+export async function createRagEngine(opts: {
+  config: { modelDir: string; device: Device };
+  indexManager: IndexSource & { ready(): boolean };
+  logger: { warn(msg: string): void };
+}): Promise<OnnxRagEngine> {
+  return OnnxRagEngine.load({
+    modelDir: opts.config.modelDir,
+    index: opts.indexManager,
+    device: opts.config.device,
+    warn: (m) => opts.logger.warn(m),
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * The engine end to end on the toolchain's tiny bundle (`npm run fixtures` makes onnx/build/tiny): an index built
+ * from the fixture passages, then answers and Jeopardy clues that must equal the PyTorch reference's decodings.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { IndexManager } from '../../src/index/index-manager.js';
+import { OnnxRagEngine } from '../../src/rag/rag-engine.js';
+import type { GenerationRequest } from '../../src/rag/types.js';
+
+const BUNDLE = join(import.meta.dirname, '../../onnx/build/tiny');
+const fixtures = JSON.parse(readFileSync(join(BUNDLE, 'fixtures.json'), 'utf8'));
+const K: number = fixtures.config.n_docs;
+
+interface Case { query: string; top_k: number[]; outputs: Record<string, { tokens: number[]; text: string }> }
+
+t.test('the engine reproduces the reference decodings over an index of the fixture passages', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'rag-engine-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // Each fixture passage becomes a document of its own (under 100 words, so it stays one passage, in order).
+  const corpus = join(dir, 'corpus.jsonl');
+  await writeFile(corpus, fixtures.passages.map((p: { id: string; title: string; text: string }) =>
+    JSON.stringify({ id: p.id, title: p.title, text: p.text })).join('\n') + '\n');
+  const index = await IndexManager.open({ indexDir: join(dir, 'index'), modelDir: BUNDLE, demoCorpus: corpus });
+  const engine = await OnnxRagEngine.load({ modelDir: BUNDLE, index });
+  t.teardown(async () => { await engine.close(); await index.close(); });
+  t.ok(engine.ready(), 'ready once the index serves');
+
+  const base: GenerationRequest = { nDocs: K, mode: 'token', numBeams: 1, maxNewTokens: fixtures.config.generation.max_length - 1 };
+  const passageIds = (c: Case) => c.top_k.map((i) => fixtures.passages[i].id);
+  for (const c of fixtures.questions as Case[]) {
+    const greedy = await engine.answer({ ...base, question: c.query, explain: true });
+    t.same(greedy.documents.map((d) => d.docId), passageIds(c), `retrieval for "${c.query}"`);
+    t.equal(greedy.text, c.outputs.token_greedy.text.trim(), `RAG-Token greedy for "${c.query}"`);
+    const weightSum = greedy.documents.reduce((s, d) => s + d.weight, 0);
+    t.ok(Math.abs(weightSum - 1) < 1e-6, 'document weights sum to 1');
+    for (const tok of greedy.tokens ?? []) {
+      t.ok(Math.abs(tok.docWeights.reduce((s, w) => s + w, 0) - 1) < 1e-5, `posterior of "${tok.text}" sums to 1`);
+    }
+    const beam = await engine.answer({ ...base, question: c.query, numBeams: fixtures.config.generation.num_beams });
+    t.equal(beam.text, c.outputs.token_beam.text.trim(), `RAG-Token beam for "${c.query}"`);
+    const seq = await engine.answer({ ...base, question: c.query, mode: 'sequence', numBeams: fixtures.config.generation.num_beams });
+    t.equal(seq.text, c.outputs.sequence_thorough.text.trim(), `RAG-Sequence for "${c.query}"`);
+  }
+  for (const c of fixtures.jeopardy as Case[]) {
+    const clue = await engine.jeopardy({ ...base, answer: c.query, numBeams: fixtures.config.generation.num_beams });
+    t.same(clue.documents.map((d) => d.docId), passageIds(c), `retrieval for the answer "${c.query}"`);
+    t.equal(clue.text, c.outputs.token_beam.text.trim(), `Jeopardy clue for "${c.query}"`);
+  }
+});
+
+t.test('the engine streams greedy tokens that add up to the answer, and stops when aborted', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'rag-engine-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const corpus = join(dir, 'corpus.jsonl');
+  await writeFile(corpus, fixtures.passages.map((p: { title: string; text: string }) =>
+    JSON.stringify({ title: p.title, text: p.text })).join('\n') + '\n');
+  const index = await IndexManager.open({ indexDir: join(dir, 'index'), modelDir: BUNDLE, demoCorpus: corpus });
+  const engine = await OnnxRagEngine.load({ modelDir: BUNDLE, index });
+  t.teardown(async () => { await engine.close(); await index.close(); });
+  const question = (fixtures.questions as Case[])[0].query;
+  const pieces: string[] = [];
+  const streamed = await engine.answer({ question, nDocs: K, mode: 'token', numBeams: 4, maxNewTokens: 8, onToken: (s) => pieces.push(s) });
+  t.ok(pieces.length > 0, 'tokens were streamed');
+  t.equal(pieces.join('').trim(), streamed.text, 'streamed pieces join to the answer');
+  const controller = new AbortController();
+  controller.abort(new Error('client went away'));
+  await t.rejects(engine.answer({ question, nDocs: K, mode: 'token', numBeams: 1, maxNewTokens: 8, signal: controller.signal }));
+});
+
+t.test('a question too long for the generator input is refused with the limit', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'rag-engine-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const corpus = join(dir, 'corpus.jsonl');
+  await writeFile(corpus, JSON.stringify({ title: 'T', text: 'some text' }) + '\n');
+  const index = await IndexManager.open({ indexDir: join(dir, 'index'), modelDir: BUNDLE, demoCorpus: corpus });
+  const engine = await OnnxRagEngine.load({ modelDir: BUNDLE, index });
+  t.teardown(async () => { await engine.close(); await index.close(); });
+  await t.rejects(
+    engine.answer({ question: 'word '.repeat(200), nDocs: 1, mode: 'token', numBeams: 1, maxNewTokens: 4 }),
+    { statusCode: 400, message: /`question` is \d+ tokens long; this model accepts at most \d+ tokens/ },
+  );
+});
