@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import type { IndexAdmin } from './http/index-admin.js';
 import { IndexManager } from './index/index-manager.js';
 import type { RagEngine } from './rag/engine.js';
+import { createRagEngine } from './rag/rag-engine.js';
 import type { AnswerRequest, GenerationResult, JeopardyRequest } from './rag/types.js';
 
 /** The demo corpus indexed when RAG_INDEX_DIR holds no version yet. */
@@ -24,7 +25,7 @@ export interface ManagedIndex extends IndexAdmin {
 /** Builds the engine over a started index manager. */
 export type EngineFactory<M> = (opts: { config: Config; indexManager: M; logger: Logger }) => Promise<RagEngine>;
 
-/** What the server runs: by default the real IndexManager and the engine module's `createRagEngine`. */
+/** What the server runs: by default the real IndexManager and the ONNX engine (`createRagEngine`). */
 export interface Runtime<M extends ManagedIndex> {
   indexManager: M;
   makeEngine: EngineFactory<M>;
@@ -60,19 +61,13 @@ class LoadingEngine implements RagEngine {
   }
 }
 
-/** The production runtime: the index manager over RAG_INDEX_DIR and the engine module's factory. */
+/** The production runtime: the index manager over RAG_INDEX_DIR and the ONNX engine over RAG_MODEL_DIR. */
 function defaultRuntime(config: Config, logger: Logger): Runtime<IndexManager> {
   const indexManager = new IndexManager({
     indexDir: config.indexDir, modelDir: config.modelDir, demoCorpus: DEMO_CORPUS, device: config.device,
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
   });
-  const makeEngine: EngineFactory<IndexManager> = async (opts) => {
-    // The engine module belongs to another part of the project; it must export `createRagEngine`.
-    const specifier = './rag/rag-engine.js';
-    const mod = (await import(specifier)) as { createRagEngine?: EngineFactory<IndexManager> };
-    if (typeof mod.createRagEngine !== 'function') throw new Error(`${specifier} does not export createRagEngine`);
-    return mod.createRagEngine(opts);
-  };
+  const makeEngine: EngineFactory<IndexManager> = (opts) => createRagEngine(opts);
   return { indexManager, makeEngine };
 }
 

@@ -1,11 +1,11 @@
 import t from 'tap';
-import { postJson, startTestApp } from './helpers/build-test-app.js';
+import { postJson, startTestApp, waitFor } from './helpers/build-test-app.js';
 
 t.test('close lets in-flight generations finish, refuses new work, then releases the engine', async (t) => {
   const app = await startTestApp(t);
   app.engine.stepDelayMs = 60;
   const inFlight = postJson(`${app.url}/answer`, { question: 'lisp' });
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => app.engine.calls.length === 1);
   const closing = app.app.close();
   await new Promise((r) => setTimeout(r, 20));
   t.equal(app.engine.closed, false, 'the engine is not released while a generation runs');
@@ -23,7 +23,7 @@ t.test('close cuts connections still open after the grace period', async (t) => 
   const app = await startTestApp(t, { RAG_SHUTDOWN_GRACE_MS: '100' });
   app.engine.stepDelayMs = 1000;
   const inFlight = postJson(`${app.url}/answer`, { question: 'lisp' }).catch((err) => err);
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => app.engine.calls.length === 1);
   const started = Date.now();
   await app.app.close();
   t.ok(Date.now() - started < 900, 'close did not wait for the slow generation');

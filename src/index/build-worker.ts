@@ -60,11 +60,15 @@ export function runBuildInWorker(
       else if (msg.type === 'done') finish(undefined, { version: msg.version, staging: msg.staging });
       else finish(new Error(msg.message));
     });
-    worker.on('error', (err) => finish(err));
+    let crash: Error | undefined;
+    worker.on('error', (err) => {
+      crash = err; // 'exit' follows, and cleans up first
+    });
     worker.on('exit', (code) => {
       if (settled) return;
-      // Terminated mid-build: the worker could not clean up, so its staging folder goes here.
-      void rm(join(stagingDir(opts.indexDir), version), { recursive: true, force: true }).finally(() => finish(new Error(signal.aborted ? 'cancelled' : `index build worker exited with code ${code}`)));
+      // Terminated or crashed mid-build: the worker could not clean up, so its staging folder goes here.
+      const why = signal.aborted ? new Error('cancelled') : crash ?? new Error(`index build worker exited with code ${code}`);
+      void rm(join(stagingDir(opts.indexDir), version), { recursive: true, force: true }).finally(() => finish(why));
     });
   });
 }
@@ -78,7 +82,9 @@ export function runBuildInWorker(
 function startWorker(data: unknown): Worker {
   const self = new URL(import.meta.url);
   if (!self.pathname.endsWith('.ts')) return new Worker(self, { workerData: data });
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(self.href)}); })`;
+  // Resolved here, so that the worker finds tsx wherever the process was started from.
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(self.href)}); })`;
   return new Worker(bootstrap, { eval: true, workerData: data, execArgv: [] });
 }
 

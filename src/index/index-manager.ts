@@ -7,17 +7,19 @@ import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Device } from '../config.js';
 import { NotReadyError } from '../errors.js';
-import type { IndexDescription, Passage } from '../rag/types.js';
-import { FaissIndex, type SearchHit } from '../retriever/faiss-index.js';
+import type { IndexDescription } from '../rag/types.js';
+import { FaissIndex } from '../retriever/faiss-index.js';
 import { BuildJobs, type BuildJobView } from './build-jobs.js';
 import { ctxEncoderChecksum } from './index-builder.js';
 import { runBuildInWorker } from './build-worker.js';
 import { clearStaging, commitStaging, listVersions, readCurrent, removeVersion, versionDir, writeCurrent } from './index-store.js';
 import { readManifest, type IndexManifest } from './manifest.js';
+import { LoadedVersion, type IndexHandle } from './loaded-version.js';
 import { PassageStore } from './passage-store.js';
 
 export type { SearchHit } from '../retriever/faiss-index.js';
 export type { BuildJobView, BuildState } from './build-jobs.js';
+export type { IndexHandle } from './loaded-version.js';
 
 /** Minimal logger (pino's methods accept a plain message). */
 export interface IndexLogger {
@@ -43,44 +45,6 @@ export interface IndexManagerOptions {
   /** Versions kept on disk (the serving one included); older ones are deleted once nothing reads them. */
   keepVersions?: number;
   log?: IndexLogger;
-}
-
-/**
- * One request's hold on an index version. Every method works until `release()`; the version's index and store
- * are freed only after all handles to it are released, even if a newer version serves meanwhile.
- */
-export interface IndexHandle {
-  readonly version: string;
-  readonly manifest: IndexManifest;
-  /** Searches `queries` (n vectors, row-major n x dimension): per query up to k hits, best (highest score) first. */
-  search(queries: Float32Array, k: number): SearchHit[][];
-  /** The passages stored at these rows (the FAISS labels of SearchHit), in the same order. */
-  passages(rows: number[]): Promise<Passage[]>;
-  /** Ends this hold; further calls throw. Idempotent. */
-  release(): void;
-}
-
-/** A loaded version with its reference count (the manager's own reference counts as one while it serves). */
-class LoadedVersion {
-  private refs = 1;
-
-  constructor(
-    readonly manifest: IndexManifest,
-    readonly index: FaissIndex,
-    readonly store: PassageStore,
-    private readonly onFree: (v: LoadedVersion) => void,
-  ) {}
-
-  retain(): void {
-    this.refs++;
-  }
-
-  unref(): void {
-    if (--this.refs === 0) {
-      this.index.dispose();
-      void this.store.close().finally(() => this.onFree(this));
-    }
-  }
 }
 
 /** The index manager; see the module comment. Satisfies the HTTP layer's `IndexAdmin`. */
@@ -120,23 +84,7 @@ export class IndexManager {
   acquire(): IndexHandle {
     const loaded = this.current;
     if (!loaded || this.closed) throw new NotReadyError('the index is not loaded yet');
-    loaded.retain();
-    let released = false;
-    const live = () => {
-      if (released) throw new Error('index handle used after release()');
-      return loaded;
-    };
-    return {
-      version: loaded.manifest.version,
-      manifest: loaded.manifest,
-      search: (queries, k) => live().index.search(queries, k),
-      passages: (rows) => live().store.getMany(rows),
-      release: () => {
-        if (released) return;
-        released = true;
-        loaded.unref();
-      },
-    };
+    return loaded.handle();
   }
 
   /** The index serving now (GET /index), or undefined before one is loaded. */
@@ -161,6 +109,7 @@ export class IndexManager {
    */
   startBuild(ndjsonPath: string): BuildJobView {
     try {
+      if (this.closed) throw new NotReadyError('the index manager is shutting down');
       return this.jobs.start((report, signal) => this.buildAndSwap(ndjsonPath, report, signal)
         .finally(() => rm(ndjsonPath, { force: true })));
     } catch (err) {
@@ -198,9 +147,10 @@ export class IndexManager {
     await clearStaging(indexDir);
     const version = await readCurrent(indexDir);
     if (version !== undefined) {
-      this.swap(await this.load(version));
+      const loaded = await this.load(version);
+      this.swap(loaded);
       this.log.info(`index: serving version ${version}`);
-      await this.checkEncoder(this.current!.manifest);
+      await this.checkEncoder(loaded.manifest);
       return;
     }
     this.log.info(`index: no version in ${indexDir}; building one from ${this.opts.demoCorpus}`);
@@ -282,17 +232,26 @@ export class IndexManager {
 
   /** Switches the serving reference; the old version is freed when its last handle is released. */
   private swap(next: LoadedVersion): void {
+    if (this.closed) {
+      next.unref(); // closed while it loaded: nobody will serve it
+      return;
+    }
     const previous = this.current;
     this.current = next;
     previous?.unref();
   }
 
-  /** Deletes old version folders beyond `keepVersions`, never the serving one. */
+  /** Deletes the oldest version folders beyond `keepVersions`, never the serving one nor the one `current` names. */
   private async prune(): Promise<void> {
     const keep = Math.max(1, this.opts.keepVersions ?? 2);
+    const kept = new Set<string>();
     const serving = this.current?.manifest.version;
-    const versions = (await listVersions(this.opts.indexDir)).filter((v) => v !== serving);
-    for (const v of versions.slice(0, Math.max(0, versions.length - (keep - 1)))) {
+    const pointed = await readCurrent(this.opts.indexDir).catch(() => undefined);
+    if (serving !== undefined) kept.add(serving);
+    if (pointed !== undefined) kept.add(pointed);
+    const others = (await listVersions(this.opts.indexDir)).filter((v) => !kept.has(v)); // oldest first
+    const room = Math.max(0, keep - kept.size);
+    for (const v of others.slice(0, Math.max(0, others.length - room))) {
       await removeVersion(this.opts.indexDir, v).catch((err) => this.log.warn(`index: could not remove ${v}: ${err}`));
     }
   }

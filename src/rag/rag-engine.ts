@@ -11,6 +11,7 @@ import { joinContext } from '../generator/context-input.js';
 import { decode, type Decoding } from '../generator/decoding/decode.js';
 import { parseGenerationConfig, withRequest, type GenerationConfig } from '../generator/decoding/generation-config.js';
 import { docLogWeights } from '../generator/decoding/math.js';
+import { DecodingAbortedError } from '../generator/decoding/types.js';
 import { BartGenerator } from '../onnx/bart-generator.js';
 import { Retriever, type IndexSource } from '../retriever/retriever.js';
 import { TextTokenizer } from '../tokenizer/tokenizer.js';
@@ -124,6 +125,9 @@ export class OnnxRagEngine implements RagEngine {
         signal: req.signal,
         onToken: streaming ? (id) => this.emit(id, req.onToken) : undefined,
       });
+    } catch (err) {
+      // The abort's reason (client gone, deadline passed) is what the HTTP layer maps to a response.
+      throw err instanceof DecodingAbortedError && err.reason instanceof Error ? err.reason : err;
     } finally {
       cached.release();
     }

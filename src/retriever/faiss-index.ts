@@ -23,8 +23,9 @@ export interface SearchHit {
   score: number;
 }
 
-// NOTE: faiss-node copies each array element through N-API; 16k vectors per call keeps each JS array small.
-const ADD_CHUNK_VECTORS = 16_384;
+// NOTE: faiss-node takes plain JS arrays (8 bytes per number) and copies them element by element through N-API;
+// adding about 2M numbers per call bounds that temporary array to 16 MB whatever the dimension.
+const ADD_CHUNK_VALUES = 1 << 21;
 
 /** Picks the index kind for a corpus of `passages` vectors. */
 export function indexTypeFor(passages: number, hnswThreshold = DEFAULT_HNSW_THRESHOLD): IndexType {
@@ -68,7 +69,7 @@ export class FaissIndex {
     const index = this.live();
     const d = index.getDimension();
     if (vectors.length % d !== 0) throw new Error(`vector data length ${vectors.length} is not a multiple of dimension ${d}`);
-    const step = ADD_CHUNK_VECTORS * d;
+    const step = Math.max(1, Math.floor(ADD_CHUNK_VALUES / d)) * d;
     for (let start = 0; start < vectors.length; start += step) {
       index.add(Array.from(vectors.subarray(start, Math.min(start + step, vectors.length))));
     }

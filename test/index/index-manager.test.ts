@@ -128,3 +128,18 @@ t.test('a failed or cancelled build leaves the serving index and no folder behin
   t.same(existsSync(join(opts.indexDir, 'staging')) ? readdirSync(join(opts.indexDir, 'staging')) : [], []);
   t.equal(manager.getJob('nope'), undefined);
 });
+
+t.test('old versions beyond keepVersions are deleted once their last handle is released', async (t) => {
+  const opts = setup(t);
+  const manager = await IndexManager.open({ ...opts, keepVersions: 1 });
+  t.teardown(() => manager.close());
+  const first = manager.describe()!.version;
+  const held = manager.acquire();
+  const job = manager.startBuild(upload(opts.dir, 'next.ndjson', corpusLines('next', 3)));
+  const second = (await manager.waitForJob(job.id)).version!;
+  const versions = () => readdirSync(join(opts.indexDir, 'versions')).sort();
+  t.same(versions(), [first, second].sort(), 'the old version stays while a request holds it');
+  held.release();
+  for (let i = 0; i < 100 && versions().length > 1; i++) await new Promise((r) => setTimeout(r, 20));
+  t.same(versions(), [second]);
+});

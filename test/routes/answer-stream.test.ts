@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ValidationError } from '../../src/errors.js';
-import { startTestApp } from '../helpers/build-test-app.js';
+import { startTestApp, waitFor } from '../helpers/build-test-app.js';
 
 /** Parses a text/event-stream body into [event, data] pairs. */
 function parseEvents(text: string): Array<[string, any]> {
@@ -53,13 +53,13 @@ t.test('POST /answer with stream: true refuses beam search, and errors before th
 });
 
 t.test('POST /answer with stream: true reports a failure after the first token as an error event', async (t) => {
-  const { url, engine } = await startTestApp(t, { RAG_REQUEST_TIMEOUT_MS: '100' });
-  engine.stepDelayMs = 40;
+  const { url, engine } = await startTestApp(t, { RAG_REQUEST_TIMEOUT_MS: '250' });
+  engine.stepDelayMs = 100;
   const res = await streamAnswer(url, { question: 'lisp' });
   t.equal(res.status, 200);
   const events = parseEvents(await res.text());
   t.equal(events[0]![0], 'token');
-  t.same(events.at(-1), ['error', { error: { code: 'deadline_exceeded', message: 'the request did not finish within its deadline of 100 ms' } }]);
+  t.same(events.at(-1), ['error', { error: { code: 'deadline_exceeded', message: 'the request did not finish within its deadline of 250 ms' } }]);
   t.notOk(events.some(([e]) => e === 'done'));
 });
 
@@ -72,6 +72,6 @@ t.test('POST /answer with stream: true cancels generation when the client discon
   const first = await reader.read();
   t.match(new TextDecoder().decode(first.value), /event: token/);
   controller.abort();
-  await new Promise((r) => setTimeout(r, 200));
+  await waitFor(() => engine.aborted === 1);
   t.equal(engine.aborted, 1);
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ValidationError } from '../../src/errors.js';
-import { postJson, startTestApp } from '../helpers/build-test-app.js';
+import { metricValue, postJson, startTestApp, waitFor } from '../helpers/build-test-app.js';
 
 t.test('POST /answer returns the answer, documents with weights, index version and timings', async (t) => {
   const { url, engine } = await startTestApp(t);
@@ -102,13 +102,13 @@ t.test('POST /answer answers 503 with Retry-After until the engine is ready', as
 });
 
 t.test('POST /answer answers 429 with Retry-After when the queue is full, 503 when the wait times out', async (t) => {
-  const { url, engine } = await startTestApp(t, { RAG_MAX_CONCURRENT: '1', RAG_MAX_QUEUE: '1', RAG_QUEUE_TIMEOUT_MS: '300' });
+  const { url, engine } = await startTestApp(t, { RAG_MAX_CONCURRENT: '1', RAG_MAX_QUEUE: '1', RAG_QUEUE_TIMEOUT_MS: '1000' });
   let open!: () => void;
   engine.gate = new Promise((r) => (open = r));
   const running = postJson(`${url}/answer`, { question: 'first' });
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => engine.calls.length === 1);
   const queued = postJson(`${url}/answer`, { question: 'second' });
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(async () => (await metricValue(url, 'rag_queue_size')) === 1);
   const refused = await postJson(`${url}/answer`, { question: 'third' });
   t.equal(refused.status, 429);
   t.equal(refused.json.error.code, 'too_many_requests');
@@ -134,8 +134,8 @@ t.test('POST /answer hides internals on 500 and passes typed engine errors throu
 });
 
 t.test('POST /answer stops generating at the request deadline and answers 503', async (t) => {
-  const { url, engine } = await startTestApp(t, { RAG_REQUEST_TIMEOUT_MS: '60' });
-  engine.stepDelayMs = 40;
+  const { url, engine } = await startTestApp(t, { RAG_REQUEST_TIMEOUT_MS: '150' });
+  engine.stepDelayMs = 100;
   const res = await postJson(`${url}/answer`, { question: 'lisp' });
   t.equal(res.status, 503);
   t.equal(res.json.error.code, 'deadline_exceeded');
@@ -150,10 +150,10 @@ t.test('POST /answer: a client that disconnects cancels its generation', async (
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'lisp' }),
     signal: controller.signal,
   }).catch((e) => e);
-  await new Promise((r) => setTimeout(r, 60));
+  await waitFor(() => engine.calls.length === 1);
   controller.abort();
   await pending;
-  await new Promise((r) => setTimeout(r, 150));
+  await waitFor(() => engine.aborted === 1);
   t.equal(engine.aborted, 1);
   t.equal(engine.calls[0]!.signal!.aborted, true);
 });

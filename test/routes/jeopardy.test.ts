@@ -1,5 +1,5 @@
 import t from 'tap';
-import { postJson, startTestApp } from '../helpers/build-test-app.js';
+import { postJson, startTestApp, waitFor } from '../helpers/build-test-app.js';
 
 t.test('POST /jeopardy returns a clue as `question` with documents and timings', async (t) => {
   const { url, engine } = await startTestApp(t);
@@ -39,7 +39,7 @@ t.test('POST /jeopardy answers 503 when not ready and 429 when saturated', async
   let open!: () => void;
   engine.gate = new Promise((r) => (open = r));
   const first = postJson(`${url}/jeopardy`, { answer: 'a' });
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => engine.calls.length === 1);
   const second = await postJson(`${url}/jeopardy`, { answer: 'b' });
   t.equal(second.status, 429);
   t.ok(second.headers.get('retry-after'));

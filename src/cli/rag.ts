@@ -1,0 +1,93 @@
+/**
+ * The command line over the engine, without HTTP:
+ *   rag ask "question" [--mode token|sequence] [--n-docs 5] [--beams 4] [--max-new-tokens 50] [--jeopardy]
+ *   rag index build corpus.jsonl --out DIR
+ *   rag eval qa.jsonl [--mode ...] [--n-docs ...] [--beams ...] [--limit N]
+ * Common options: --model DIR (default onnx/demo), --index DIR (default index-data), --device cpu|cuda.
+ * `npm run rag -- ask "who wrote Emacs?"`.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Device } from '../config.js';
+import { buildIndex } from './build-index.js';
+import { evaluate } from './evaluate.js';
+import { openEngine } from './open-engine.js';
+
+const USAGE = `usage:
+  rag ask "question" [--jeopardy] [--mode token|sequence] [--n-docs N] [--beams N] [--max-new-tokens N]
+  rag index build corpus.jsonl --out DIR
+  rag eval qa.jsonl [--mode token|sequence] [--n-docs N] [--beams N] [--limit N]
+options: --model DIR (onnx/demo)  --index DIR (index-data)  --device cpu|cuda`;
+
+const DEMO_CORPUS = fileURLToPath(new URL('../../index-data/demo/foldoc.jsonl', import.meta.url));
+
+function intOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer between ${min} and ${max}`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string', default: 'onnx/demo' },
+      index: { type: 'string', default: 'index-data' },
+      device: { type: 'string', default: 'cpu' },
+      out: { type: 'string' },
+      mode: { type: 'string', default: 'token' },
+      'n-docs': { type: 'string' },
+      beams: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      limit: { type: 'string' },
+      jeopardy: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return;
+  }
+  if (values.device !== 'cpu' && values.device !== 'cuda') throw new Error('--device must be cpu or cuda');
+  if (values.mode !== 'token' && values.mode !== 'sequence') throw new Error('--mode must be token or sequence');
+  const device = values.device as Device;
+  const gen = {
+    mode: values.mode as 'token' | 'sequence',
+    nDocs: intOption(values['n-docs'], 'n-docs', 5, 1, 50),
+    numBeams: intOption(values.beams, 'beams', 4, 1, 8),
+    maxNewTokens: intOption(values['max-new-tokens'], 'max-new-tokens', 50, 1, 256),
+  };
+  if (command === 'index' && rest[0] === 'build' && rest[1]) {
+    if (!values.out) throw new Error('rag index build needs --out DIR');
+    await buildIndex({ corpus: rest[1], indexDir: values.out, modelDir: values.model!, device });
+    return;
+  }
+  if (command !== 'ask' && command !== 'eval') throw new Error(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
+  if (!rest[0]) throw new Error(`rag ${command} needs ${command === 'ask' ? 'a question' : 'a qa.jsonl file'}`);
+  const { engine, close } = await openEngine({ modelDir: values.model!, indexDir: values.index!, device, demoCorpus: DEMO_CORPUS });
+  try {
+    if (command === 'ask') {
+      const result = values.jeopardy
+        ? await engine.jeopardy({ ...gen, answer: rest[0] })
+        : await engine.answer({ ...gen, question: rest[0] });
+      console.log(result.text);
+      for (const d of result.documents) {
+        console.log(`  ${d.weight.toFixed(3)}  ${d.title}: ${d.text.slice(0, 100)}${d.text.length > 100 ? '...' : ''}`);
+      }
+      console.log(`  (${result.mode}, index ${result.indexVersion}, ${result.timingsMs.total.toFixed(0)} ms)`);
+    } else {
+      const limit = values.limit === undefined ? Infinity : intOption(values.limit, 'limit', 0, 1, 1e9);
+      await evaluate(engine, rest[0], gen, limit);
+    }
+  } finally {
+    await close();
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`rag: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

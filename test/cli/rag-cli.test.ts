@@ -1,0 +1,53 @@
+/**
+ * The CLI on the toolchain's tiny bundle: build an index with a progress line, ask a question from it, and
+ * evaluate a qa.jsonl file. Runs the real command through tsx, as a user would.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '../..');
+const BUNDLE = join(ROOT, 'onnx/build/tiny');
+const fixtures = JSON.parse(readFileSync(join(BUNDLE, 'fixtures.json'), 'utf8'));
+
+function rag(...args: string[]) {
+  return run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/rag.ts'), ...args], { cwd: ROOT, timeout: 120_000 });
+}
+
+t.test('rag index build, ask and eval work on a small corpus', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'rag-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const corpus = join(dir, 'corpus.jsonl');
+  await writeFile(corpus, fixtures.passages.map((p: { id: string; title: string; text: string }) =>
+    JSON.stringify({ id: p.id, title: p.title, text: p.text })).join('\n') + '\n');
+  const index = join(dir, 'index');
+
+  const built = await rag('index', 'build', corpus, '--out', index, '--model', BUNDLE);
+  t.match(built.stdout, new RegExp(`${fixtures.passages.length} documents, ${fixtures.passages.length} passages, IndexFlatIP`));
+  t.match(built.stderr, /passages/, 'progress is reported');
+
+  const question = fixtures.questions[0];
+  const asked = await rag('ask', question.query, '--model', BUNDLE, '--index', index, '--n-docs', String(fixtures.config.n_docs), '--beams', '1',
+    '--max-new-tokens', String(fixtures.config.generation.max_length - 1));
+  const [answer, ...sources] = asked.stdout.split('\n');
+  t.equal(answer, question.outputs.token_greedy.text.trim(), 'the answer is the reference greedy decoding');
+  t.equal(sources.filter((l) => /^ {2}\d\.\d{3} {2}/.test(l)).length, fixtures.config.n_docs, 'one line per source passage');
+
+  const qa = join(dir, 'qa.jsonl');
+  await writeFile(qa, JSON.stringify({ question: question.query, answers: [question.outputs.token_greedy.text.trim()],
+    doc_id: fixtures.passages[question.top_k[0]].id }) + '\n');
+  const evaluated = await rag('eval', qa, '--model', BUNDLE, '--index', index, '--n-docs', String(fixtures.config.n_docs), '--beams', '1',
+    '--max-new-tokens', String(fixtures.config.generation.max_length - 1));
+  t.match(evaluated.stdout, /recall@1 +1\.000/);
+  t.match(evaluated.stdout, /exact match +1\.000/);
+});
+
+t.test('rag refuses bad options with a message naming them', async (t) => {
+  await t.rejects(rag('ask', 'q', '--beams', '9'), { stderr: /--beams must be an integer between 1 and 8/ });
+  await t.rejects(rag('frobnicate'), { stderr: /unknown command "frobnicate"/ });
+});
