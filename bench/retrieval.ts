@@ -22,10 +22,11 @@ for (const arg of process.argv.slice(2)) {
 }
 
 const MB = 1024 * 1024;
+const INDEX_HEADER = ['index', 'vectors', 'build s', 'file MB', 'load s', 'block p50 ms', 'block p99 ms', 'block max ms', '16 queries ms'];
+const STORE_HEADER = ['passages', 'file MB', 'write s', 'open ms', 'JS heap MB', 'off-heap MB', 'read p50 ms', 'read p99 ms'];
 // A collector to call between measurements, without asking for `node --expose-gc`.
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
-const rows: string[][] = [];
 
 /** Uniform random vectors in [-0.5, 0.5) from a fixed-seed LCG. */
 function randomVectors(n: number, d: number, seed: number): Float32Array {
@@ -42,7 +43,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-function benchIndex(type: IndexType, n: number): void {
+function benchIndex(type: IndexType, n: number): string[] {
   const { dim, queries, k } = args;
   const index = FaissIndex.create(dim, type);
   const t0 = performance.now();
@@ -74,9 +75,9 @@ function benchIndex(type: IndexType, n: number): void {
   const loadS = (performance.now() - t1) / 1000;
   loaded.dispose();
   rmSync(dir, { recursive: true, force: true });
-  rows.push([type, n.toLocaleString('en'), buildS.toFixed(1), fileMb.toFixed(0), loadS.toFixed(2),
+  return [type, n.toLocaleString('en'), buildS.toFixed(1), fileMb.toFixed(0), loadS.toFixed(2),
     percentile(times, 0.5).toFixed(2), percentile(times, 0.99).toFixed(2), times[times.length - 1].toFixed(2),
-    batch16.toFixed(1)]);
+    batch16.toFixed(1)];
   gc();
 }
 
@@ -118,23 +119,22 @@ async function benchStore(n: number): Promise<string[]> {
   }
 }
 
-function printTable(header: string[], body: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+/** Prints rows as they come (a 1M-vector HNSW build takes many minutes), in fixed-width columns. */
+function tablePrinter(header: string[]): (row: string[]) => void {
+  const widths = header.map((h) => Math.max(h.length, 13));
   const line = (r: string[]) => '| ' + r.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
   console.log(line(header));
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const r of body) console.log(line(r));
+  return (row) => console.log(line(row));
 }
 
+console.log(`passage store, ${args.passages.toLocaleString('en')} passages of 100 words (5 random rows per read)`);
+tablePrinter(STORE_HEADER)(await benchStore(args.passages));
+
 const sizes = String(args.sizes).split(',').map(Number);
-console.log(`faiss-node search, dim ${args.dim}, k ${args.k}, ${args.queries} single-vector queries each (event loop blocked for the whole call)`);
+console.log(`\nfaiss-node search, dim ${args.dim}, k ${args.k}, ${args.queries} single-vector queries each ` +
+  '(the event loop is blocked for the whole call)');
+const printRow = tablePrinter(INDEX_HEADER);
 for (const n of sizes) {
-  for (const type of ['IndexFlatIP', 'HNSW32,Flat'] as const) {
-    benchIndex(type, n);
-    console.error(`  done: ${type} at ${n}`);
-  }
+  for (const type of ['IndexFlatIP', 'HNSW32,Flat'] as const) printRow(benchIndex(type, n));
 }
-printTable(['index', 'vectors', 'build s', 'file MB', 'load s', 'block p50 ms', 'block p99 ms', 'block max ms', '16 queries ms'], rows);
-console.log(`\npassage store, ${args.passages.toLocaleString('en')} passages of 100 words (5 random rows per read)`);
-printTable(['passages', 'file MB', 'write s', 'open ms', 'JS heap MB', 'off-heap MB', 'read p50 ms', 'read p99 ms'],
-  [await benchStore(args.passages)]);

@@ -9,11 +9,14 @@ import { errorResponses, HealthBody } from '../src/http/schemas.js';
 
 /** Registers GET /healthz and GET /readyz. */
 const healthRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
+  // Probes arrive every few seconds: log them only when something is wrong.
   app.get('/healthz', {
+    logLevel: 'warn',
     schema: { summary: 'Liveness', operationId: 'healthz', tags: ['operations'], security: [], response: { 200: HealthBody } },
   }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', {
+    logLevel: 'warn',
     schema: { summary: 'Readiness', operationId: 'readyz', tags: ['operations'], security: [], response: { 200: HealthBody, ...errorResponses(503) } },
   }, async () => {
     if (!ctx.generation.ready()) throw new NotReadyError();

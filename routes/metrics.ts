@@ -8,6 +8,7 @@ import type { RouteContext } from '../src/http/context.js';
 /** Registers GET /metrics. */
 const metricsRoute: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
   app.get('/metrics', {
+    logLevel: 'warn', // scraped every few seconds
     schema: {
       summary: 'Prometheus metrics', operationId: 'metrics', tags: ['operations'], security: [],
       response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: Type.String() } } } },

@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
+import { NotReadyError } from './errors.js';
 import type { RagEngine } from './rag/engine.js';
 import type { RouteContext } from './http/context.js';
 import { installErrorHandler } from './http/error-handler.js';
@@ -70,13 +71,22 @@ function installRequestTracking(app: FastifyInstance, metrics: Metrics, inFlight
 }
 
 /**
- * Graceful close: refuse new generations (Fastify answers 503 to new requests meanwhile), let in-flight requests
+ * Graceful close: refuse new work with 503 (reads still answer), let in-flight requests
  * finish within the grace period, then cut what is left (idle keep-alive sockets, connections that never sent a
  * request, anything past the grace period) so the close cannot hang; finally release the engine.
  */
 function installGracefulClose(app: FastifyInstance, deps: AppDeps, generation: GenerationService,
   inFlight: InFlight): void {
+  let closing = false;
+  // Fastify's own 503 while closing has another body shape, so refusing new work is done here: reads still
+  // answer (probes, metrics, job status) while the drain runs, anything that would start work gets 503.
+  app.addHook('onRequest', async (request) => {
+    if (closing && request.method !== 'GET' && request.method !== 'HEAD') {
+      throw new NotReadyError('the server is shutting down', 1);
+    }
+  });
   app.addHook('preClose', async () => {
+    closing = true;
     generation.stopAccepting();
     const drained = await inFlight.drain(deps.config.shutdownGraceMs);
     if (!drained) app.log.warn(`closing with ${inFlight.size} requests still open after the grace period`);
@@ -95,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.maxBodyBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    return503OnClosing: true,
+    return503OnClosing: false,
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   await app.register(swagger, openApiInfo());
@@ -109,7 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const generation = new GenerationService(deps.engine, permits, metrics);
   const index = new IndexService({
     admin: deps.indexManager, metrics, uploadDir: join(config.indexDir, 'uploads'),
-    maxUploadBytes: config.maxUploadBytes,
+    maxUploadBytes: config.maxUploadBytes, device: () => deps.engine.device?.(),
   });
   installErrorHandler(app);
   const inFlight = new InFlight();

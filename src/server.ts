@@ -43,6 +43,10 @@ class LoadingEngine implements RagEngine {
     return this.engine?.ready() ?? false;
   }
 
+  device(): 'cpu' | 'cuda' | undefined {
+    return this.engine?.device?.();
+  }
+
   answer(req: AnswerRequest): Promise<GenerationResult> {
     return this.loaded().answer(req);
   }

@@ -11,6 +11,11 @@ t.test('close lets in-flight generations finish, refuses new work, then releases
   t.equal(app.engine.closed, false, 'the engine is not released while a generation runs');
   const late = await postJson(`${app.url}/answer`, { question: 'unix' }).catch((err) => err);
   t.ok(late instanceof Error || late.status === 503, 'a request arriving during close is refused');
+  if (!(late instanceof Error)) {
+    t.same(late.json, { error: { code: 'not_ready', message: 'the server is shutting down' } });
+  }
+  const ready = await fetch(`${app.url}/readyz`).catch((err) => err);
+  t.ok(ready instanceof Error || ready.status === 503, 'not ready while closing');
   const res = await inFlight;
   t.equal(res.status, 200, 'the in-flight request completed');
   t.equal(res.json.answer, 'Lisp is the answer');

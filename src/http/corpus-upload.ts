@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { ClientGoneError, PayloadTooLargeError, ValidationError } from '../errors.js';
 import { checkDocument } from './document-check.js';
 import { JsonDocumentsSplitter } from './json-documents-splitter.js';
 
@@ -125,14 +125,21 @@ function pump(body: Readable, maxBytes: number, onChunk: (chunk: Buffer) => Prom
     let bytes = 0;
     let busy = Promise.resolve();
     let failed = false;
+    let ended = false;
     const stop = (err: unknown) => {
       if (failed) return;
       failed = true;
       body.off('data', onData);
       body.off('end', onEnd);
-      body.off('error', stop);
+      body.off('error', onGone);
+      body.off('close', onClose);
       body.resume();
       reject(err);
+    };
+    // A request stream fails or closes early only when the client went away mid-upload.
+    const onGone = () => stop(new ClientGoneError());
+    const onClose = () => {
+      if (!ended) onGone();
     };
     const onData = (chunk: Buffer) => {
       bytes += chunk.length;
@@ -142,11 +149,15 @@ function pump(body: Readable, maxBytes: number, onChunk: (chunk: Buffer) => Prom
         if (!failed) body.resume();
       }, stop);
     };
-    const onEnd = () => busy.then(() => {
-      if (!failed) resolve(bytes);
-    });
+    const onEnd = () => {
+      ended = true;
+      void busy.then(() => {
+        if (!failed) resolve(bytes);
+      });
+    };
     body.on('data', onData);
     body.on('end', onEnd);
-    body.on('error', stop);
+    body.on('error', onGone);
+    body.on('close', onClose);
   });
 }

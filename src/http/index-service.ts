@@ -17,6 +17,8 @@ export interface IndexServiceOptions {
   /** Folder for uploads in progress (on the same file system as the index, so the manager can move them). */
   uploadDir: string;
   maxUploadBytes: number;
+  /** The execution provider the engine runs on, reported with the index (undefined while loading). */
+  device?: () => 'cpu' | 'cuda' | undefined;
 }
 
 /** 500 for a build that failed while the client waited; the job's error is at its status URL. */
@@ -38,7 +40,8 @@ export class IndexService {
   describe(): IndexDescription {
     const d = this.opts.admin.describe();
     if (!d) throw new NotReadyError('no index is loaded yet');
-    return d;
+    const device = this.opts.device?.();
+    return device ? { ...d, device } : d;
   }
 
   /** The build job `id`; 404 when unknown. */

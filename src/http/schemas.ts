@@ -125,6 +125,8 @@ export const IndexDescriptionSchema = Type.Object({
   index_type: Type.String({ description: 'FAISS factory string, e.g. IndexFlatIP or HNSW32,Flat' }),
   built_at: Type.String({ description: 'ISO 8601 time the version was built' }),
   model: Type.String({ description: 'identity of the model bundle that embedded the passages' }),
+  device: Type.Optional(Type.Union([Type.Literal('cpu'), Type.Literal('cuda')],
+    { description: 'execution provider the models actually run on (CUDA falls back to CPU)' })),
 }, { description: 'The index version serving' });
 export type IndexDescriptionWire = Static<typeof IndexDescriptionSchema>;
 

@@ -10,6 +10,8 @@ export interface RagEngine {
   answer(req: AnswerRequest): Promise<GenerationResult>;
   /** Generates a Jeopardy-style clue whose answer is `req.answer`. */
   jeopardy(req: JeopardyRequest): Promise<GenerationResult>;
+  /** The execution provider the models actually run on ('cpu' or 'cuda'); undefined while loading. */
+  device?(): 'cpu' | 'cuda' | undefined;
   /** True once the models and an index are loaded and requests can be served. */
   ready(): boolean;
   /** Releases every session; called once at shutdown after in-flight requests finished. */

@@ -62,7 +62,7 @@ export class OnnxRagEngine implements RagEngine {
   }
 
   /** Execution provider actually in use: 'cuda' only when every session runs on it. */
-  get device(): Device {
+  device(): Device {
     return this.retriever.provider === 'cuda' && this.generator.provider === 'cuda' ? 'cuda' : 'cpu';
   }
 

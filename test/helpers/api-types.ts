@@ -505,6 +505,8 @@ export interface operations {
                         built_at: string;
                         /** @description identity of the model bundle that embedded the passages */
                         model: string;
+                        /** @description execution provider the models actually run on (CUDA falls back to CPU) */
+                        device?: "cpu" | "cuda";
                     };
                 };
             };
@@ -566,6 +568,8 @@ export interface operations {
                         built_at: string;
                         /** @description identity of the model bundle that embedded the passages */
                         model: string;
+                        /** @description execution provider the models actually run on (CUDA falls back to CPU) */
+                        device?: "cpu" | "cuda";
                     };
                 };
             };

@@ -1,9 +1,9 @@
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildIndexVersion } from '../../src/index/index-builder.js';
+import { buildIndexVersion, bundleIdentity } from '../../src/index/index-builder.js';
 import { runBuildInWorker } from '../../src/index/build-worker.js';
 import { readManifest } from '../../src/index/manifest.js';
 import { PassageStore } from '../../src/index/passage-store.js';
@@ -95,4 +95,18 @@ t.test('the worker builds with progress, and a cancelled worker leaves no stagin
     (p) => { if (p.done >= 2) controller.abort(); }, controller.signal);
   await t.rejects(cancelled, /cancelled/);
   t.notOk(existsSync(join(indexDir, 'staging', 'vc')), 'staging folder removed');
+});
+
+t.test('the bundle identity names the bundle and pins its manifest', async (t) => {
+  const { dir } = setup(t);
+  const bundle = join(dir, 'my-bundle');
+  mkdirSync(bundle);
+  t.equal(await bundleIdentity(bundle), 'my-bundle', 'no manifest: the folder name');
+  writeFileSync(join(bundle, 'manifest.json'), '{"source": "x"}');
+  const first = await bundleIdentity(bundle);
+  t.match(first, /^my-bundle@[0-9a-f]{12}$/);
+  writeFileSync(join(bundle, 'manifest.json'), '{"name": "demo", "source": "y"}');
+  const second = await bundleIdentity(bundle);
+  t.match(second, /^demo@[0-9a-f]{12}$/);
+  t.not(second.split('@')[1], first.split('@')[1]);
 });

@@ -1,17 +1,20 @@
 import t from 'tap';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startTestApp, TEST_TOKEN, type TestApp } from '../helpers/build-test-app.js';
+import { startTestApp, TEST_TOKEN, waitFor, type TestApp } from '../helpers/build-test-app.js';
 
 const NDJSON = 'application/x-ndjson';
 const docs = [{ id: 'a', title: 'Alpha', text: 'alpha text' }, { title: 'Beta', text: 'beta text' }];
 const ndjson = docs.map((d) => JSON.stringify(d)).join('\n') + '\n';
 
-function put(app: TestApp, body: BodyInit, opts: { type?: string; token?: string | null; query?: string } = {}) {
+interface PutOptions { type?: string; token?: string | null; query?: string; signal?: AbortSignal }
+
+function put(app: TestApp, body: BodyInit, opts: PutOptions = {}) {
   const headers: Record<string, string> = {};
   if (opts.type !== undefined) headers['content-type'] = opts.type;
   if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? TEST_TOKEN}`;
-  return fetch(`${app.url}/index${opts.query ?? ''}`, { method: 'PUT', headers, body, duplex: 'half' } as RequestInit);
+  const init = { method: 'PUT', headers, body, duplex: 'half', signal: opts.signal };
+  return fetch(`${app.url}/index${opts.query ?? ''}`, init as RequestInit);
 }
 
 async function uploadsLeft(app: TestApp): Promise<string[]> {
@@ -164,6 +167,21 @@ t.test('PUT /index answers 400 for a bad ?wait value', async (t) => {
   t.equal(res.status, 400);
   t.same(await res.json(), { error: { code: 'invalid_request', message: '`wait` must be a boolean' } });
   t.equal(app.index.uploadedPaths.length, 0);
+});
+
+t.test('PUT /index: a client that disconnects mid-upload leaves no file and starts no build', async (t) => {
+  const app = await startTestApp(t);
+  const controller = new AbortController();
+  let push!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (push = c) });
+  const pending = put(app, body, { type: NDJSON, signal: controller.signal }).catch((err) => err);
+  push.enqueue(new TextEncoder().encode('{"title":"a","text":"b"}\n{"title":"c",'));
+  await waitFor(async () => (await uploadsLeft(app)).length === 1);
+  controller.abort();
+  t.equal((await pending).name, 'AbortError');
+  await waitFor(async () => (await uploadsLeft(app)).length === 0);
+  t.equal(app.index.uploadedPaths.length, 0);
+  t.equal(app.index.isBuilding(), false);
 });
 
 t.test('GET /index/jobs/:id answers 404 for an unknown job', async (t) => {

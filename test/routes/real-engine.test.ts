@@ -69,7 +69,7 @@ t.test('the service over the real engine on the tiny bundle', async (t) => {
   t.equal(done.answer, greedy.json.answer, 'streaming decodes greedily');
 
   const before = await (await fetch(`${url}/index`)).json();
-  t.match(before, { documents: fixtures.passages.length, passages: fixtures.passages.length, index_type: 'IndexFlatIP' });
+  t.match(before, { documents: fixtures.passages.length, passages: fixtures.passages.length, index_type: 'IndexFlatIP', device: 'cpu' });
   const put = (body: string, query = '') => fetch(`${url}/index${query}`, {
     method: 'PUT', headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/x-ndjson' }, body,
   });
