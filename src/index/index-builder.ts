@@ -68,26 +68,29 @@ export async function buildIndexVersion(
     const indexType = indexTypeFor(total, opts.hnswThreshold ?? DEFAULT_HNSW_THRESHOLD);
     const store = new PassageStoreWriter(staging);
     let index: FaissIndex | undefined;
-    let batch: Passage[] = [];
+    let window: Passage[] = [];
+    const batchSize = opts.batchSize ?? 32;
+    // The encoder groups a window of passages by length into batches; a wide window pads less.
+    const windowSize = batchSize * 8;
     const flush = async () => {
-      if (signal?.aborted) throw new Error('cancelled');
-      const vectors = await encoder!.encode(batch.map((p) => [p.title, p.text] as const), { batchSize: batch.length });
-      index ??= FaissIndex.create(vectors.length / batch.length, indexType);
+      const indexed = index?.size ?? 0;
+      const vectors = await encoder!.encode(window.map((p) => [p.title, p.text] as const), {
+        batchSize, signal, onBatch: (done) => onProgress({ done: indexed + done, total }),
+      });
+      index ??= FaissIndex.create(vectors.length / window.length, indexType);
       index.add(vectors);
-      batch = [];
-      onProgress({ done: index.size, total });
+      window = [];
     };
     try {
-      const batchSize = opts.batchSize ?? 32;
       for await (const { doc, line } of readCorpus(opts.corpus)) {
         const id = ids.idFor(doc, line);
         for (const passage of splitDocument({ id, title: doc.title, text: doc.text })) {
           store.append(passage);
-          batch.push(passage);
-          if (batch.length >= batchSize) await flush();
+          window.push(passage);
+          if (window.length >= windowSize) await flush();
         }
       }
-      if (batch.length > 0) await flush();
+      if (window.length > 0) await flush();
     } finally {
       store.close();
     }

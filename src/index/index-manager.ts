@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Device } from '../config.js';
 import { NotReadyError } from '../errors.js';
 import type { IndexDescription } from '../rag/types.js';
@@ -36,7 +37,7 @@ export interface IndexManagerOptions {
   /** NDJSON corpus indexed when `indexDir` has no version yet (the bundled `index-data/demo/foldoc.jsonl`). */
   demoCorpus: string;
   device?: Device;
-  /** Intra-op threads of the build's ONNX session (default: all cores). */
+  /** Intra-op threads of the build's ONNX session (default: all cores but one). */
   threads?: number;
   /** Passages per context-encoder batch. */
   batchSize?: number;
@@ -168,7 +169,8 @@ export class IndexManager {
     const { indexDir } = this.opts;
     const { version, staging } = await runBuildInWorker({
       indexDir, corpus, modelDir: this.opts.modelDir, device: this.opts.device ?? 'cpu',
-      threads: this.opts.threads, batchSize: this.opts.batchSize, hnswThreshold: this.opts.hnswThreshold,
+      // One core stays with the requests served meanwhile.
+      threads: this.opts.threads ?? Math.max(1, availableParallelism() - 1), batchSize: this.opts.batchSize, hnswThreshold: this.opts.hnswThreshold,
     }, report, signal);
     let loaded: LoadedVersion | undefined;
     try {

@@ -10,8 +10,9 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Passage } from '../rag/types.js';
 
-/** File names of the store inside a version folder. */
+/** File name of the passages (JSON lines) inside a version folder. */
 export const PASSAGES_FILE = 'passages.jsonl';
+/** File name of the byte offsets (uint64 LE) inside a version folder. */
 export const OFFSETS_FILE = 'passages.offsets';
 
 const FLUSH_BYTES = 1 << 20;

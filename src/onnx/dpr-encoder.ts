@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TextTokenizer, type TextInput } from '../tokenizer/tokenizer.js';
+import { TextTokenizer, type EncodedBatch, type TextInput } from '../tokenizer/tokenizer.js';
 import { createSession, float32Output, int64Matrix, ort, type SessionOptions } from './session.js';
 
 /** How to load an encoder. */
@@ -56,24 +56,24 @@ export class DprEncoder {
     return new DprEncoder(session, tokenizer, provider, maxLength, session.inputNames.includes('token_type_ids'));
   }
 
-  /** Embeds inputs in batches; returns n x dim floats (dim = inputs' vector length, `vectors.length / n`). */
+  /**
+   * Embeds inputs in batches; returns n x dim floats in input order. Inputs are batched by token length, so
+   * that a batch pads little (passages of a corpus vary from a few words to 100).
+   */
   async encode(inputs: readonly TextInput[], opts: EncodeBatchOptions = {}): Promise<Float32Array> {
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-    const parts: Float32Array[] = [];
-    let total = 0;
-    for (let start = 0; start < inputs.length; start += batchSize) {
+    const encoded = inputs.map((input) => this.tokenizer.encode(input, { maxLength: this.maxLength }));
+    const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].ids.length - encoded[b].ids.length);
+    let out = new Float32Array(0);
+    for (let start = 0; start < order.length; start += batchSize) {
       if (opts.signal?.aborted) throw new Error('cancelled');
-      const vectors = await this.runBatch(inputs.slice(start, start + batchSize));
-      parts.push(vectors);
-      total += vectors.length;
-      opts.onBatch?.(Math.min(start + batchSize, inputs.length));
-    }
-    const out = new Float32Array(total);
-    let offset = 0;
-    for (const p of parts) {
-      out.set(p, offset);
-      offset += p.length;
+      const rows = order.slice(start, start + batchSize);
+      const vectors = await this.runBatch(this.tokenizer.pad(rows.map((i) => encoded[i])), rows.length);
+      const dim = vectors.length / rows.length;
+      if (out.length === 0) out = new Float32Array(inputs.length * dim);
+      rows.forEach((i, j) => out.set(vectors.subarray(j * dim, (j + 1) * dim), i * dim));
+      opts.onBatch?.(start + rows.length);
     }
     return out;
   }
@@ -83,8 +83,7 @@ export class DprEncoder {
     await this.session.release();
   }
 
-  private async runBatch(batch: readonly TextInput[]): Promise<Float32Array> {
-    const enc = this.tokenizer.encodeBatch(batch, { maxLength: this.maxLength });
+  private async runBatch(enc: EncodedBatch, rows: number): Promise<Float32Array> {
     const feeds: Record<string, ort.Tensor> = {
       input_ids: int64Matrix(enc.ids),
       attention_mask: int64Matrix(enc.attentionMask),
@@ -94,7 +93,7 @@ export class DprEncoder {
     const pooled = out.pooler_output;
     const data = float32Output(pooled, 'pooler_output', 2);
     // NOTE: pooler_output is [batch, dim]; copy, since the tensor's buffer belongs to onnxruntime.
-    if (pooled.dims[0] !== batch.length) throw new Error(`pooler_output has ${pooled.dims[0]} rows for ${batch.length} inputs`);
+    if (pooled.dims[0] !== rows) throw new Error(`pooler_output has ${pooled.dims[0]} rows for ${rows} inputs`);
     const copy = Float32Array.from(data);
     for (const t of Object.values(out)) t.dispose();
     return copy;

@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Device } from '../config.js';
 
+/** onnxruntime-node itself, for the other src/onnx modules (tensors, session types); nothing else imports it. */
 export { ort };
+/** 'cpu' or 'cuda' (the config's type). */
 export type { Device } from '../config.js';
 
 /** How to create a session. */

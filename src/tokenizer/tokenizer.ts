@@ -101,7 +101,11 @@ export class TextTokenizer {
 
   /** Encodes several inputs and right-pads them to the longest (after truncation to `maxLength`). */
   encodeBatch(inputs: readonly TextInput[], opts: EncodeOptions = {}): EncodedBatch {
-    const rows = inputs.map((input) => this.encode(input, opts));
+    return this.pad(inputs.map((input) => this.encode(input, opts)));
+  }
+
+  /** Right-pads encoded rows to the longest one. */
+  pad(rows: readonly EncodedText[]): EncodedBatch {
     const width = rows.reduce((w, r) => Math.max(w, r.ids.length), 0);
     const pad = (values: number[], fill: number) => values.concat(new Array(width - values.length).fill(fill));
     return {

@@ -61,6 +61,17 @@ class TextEncoder:
         return ids, mask, tt
 
 
+def scale_output_at_init(encoder):
+    """Starts inner products near 0 instead of near +-hidden_size: the pooled [CLS] vector is the last layer's
+    LayerNorm output, whose gain 1 gives vectors of norm sqrt(hidden) and scores so large that the softmax saturates;
+    from scratch, the encoders then escape the loss by making every vector alike (measured: loss stuck at
+    log(2B), recall 0 after 250 steps). A gain of hidden ** -0.25 scales every score by 1/sqrt(hidden), as
+    attention does; the gain is an ordinary parameter, so the served model stays a plain DPR encoder."""
+    last = getattr(encoder, encoder.prefix).bert_model.encoder.layer[-1].output.LayerNorm
+    with torch.no_grad():
+        last.weight.fill_(encoder.config.hidden_size ** -0.25)
+
+
 def embed_passages(encoder, text_encoder, passages, batch=128):
     encoder.eval()
     out = []
@@ -103,6 +114,9 @@ def main(cfg):
     params = list(q_enc.parameters()) + list(c_enc.parameters())
     optimizer = torch.optim.AdamW(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     step = 0
+    if not state:
+        scale_output_at_init(q_enc)
+        scale_output_at_init(c_enc)
     if state:
         q_enc.load_state_dict(state["question_encoder"])
         c_enc.load_state_dict(state["ctx_encoder"])

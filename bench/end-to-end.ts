@@ -1,0 +1,121 @@
+/**
+ * Tables 2 and 3: end-to-end `answer` latency per decoding mode, split into retrieve and generate as the engine
+ * reports them, and throughput when N requests share one engine at once. One engine runs one ONNX session per
+ * model, so concurrent requests interleave their decoder steps on the same cores: this is the baseline that
+ * cross-request batching (`tracks.ts`) will be measured against.
+ */
+import { performance } from 'node:perf_hooks';
+import type { RagEngine } from '../src/rag/engine.js';
+import type { GenerationRequest, RagMode } from '../src/rag/types.js';
+import type { BenchPipeline } from './pipeline.js';
+import { summarize, type Summary } from './stats.js';
+
+/** A decoding mode of table 2. `viaPipeline` modes run through the bench pipeline: the engine lacks them. */
+export interface ModeSpec {
+  label: string;
+  mode: RagMode;
+  numBeams: number;
+  fast?: boolean;
+  viaPipeline?: boolean;
+}
+
+/** The four modes of table 2, with RAG-Sequence's beams per document. */
+export function benchModes(beams: number): ModeSpec[] {
+  return [
+    { label: 'token greedy', mode: 'token', numBeams: 1 },
+    { label: `token beam ${beams}`, mode: 'token', numBeams: beams },
+    { label: `sequence thorough (${beams} beams)`, mode: 'sequence', numBeams: beams },
+    { label: `sequence fast (${beams} beams)*`, mode: 'sequence', numBeams: beams, fast: true, viaPipeline: true },
+  ];
+}
+
+/** One row of table 2. */
+export interface ModeRow {
+  label: string;
+  nDocs: number;
+  /** Mean number of tokens generated per answer (eos included). */
+  tokens: number;
+  retrieve: Summary;
+  generate: Summary;
+  total: Summary;
+}
+
+/** One row of table 3. */
+export interface ConcurrencyRow {
+  concurrency: number;
+  requests: number;
+  wallSeconds: number;
+  perSecond: number;
+  latency: Summary;
+}
+
+interface Timed { retrieveMs: number; generateMs: number; tokens: number }
+
+/** What the benches ask of an engine: only `answer`, so that run counts can wrap it. */
+export type Answerer = Pick<RagEngine, 'answer'>;
+
+async function answerOnce(engine: Answerer, pipeline: BenchPipeline | undefined, spec: ModeSpec, question: string,
+  nDocs: number, maxNewTokens: number): Promise<Timed> {
+  const req: GenerationRequest = { nDocs, mode: spec.mode, numBeams: spec.numBeams, maxNewTokens };
+  if (spec.viaPipeline) {
+    if (!pipeline) throw new Error(`${spec.label} needs the bench pipeline`);
+    const out = await pipeline.answer(question, { ...req, fast: spec.fast });
+    return { retrieveMs: out.retrieveMs, generateMs: out.generateMs, tokens: out.generatedTokens };
+  }
+  const out = await engine.answer({ ...req, question });
+  return { retrieveMs: out.timingsMs.retrieve, generateMs: out.timingsMs.generate, tokens: out.generatedTokens };
+}
+
+/**
+ * Table 2 for one bundle: each mode once untimed (unless the caller has warmed it up already), then `repeats`
+ * answers over the questions in turn.
+ */
+export async function benchModesLatency(
+  engine: Answerer, pipeline: BenchPipeline | undefined, questions: readonly string[],
+  opts: { nDocs: number; maxNewTokens: number; repeats: number; modes: ModeSpec[]; warmUp: boolean },
+): Promise<ModeRow[]> {
+  const rows: ModeRow[] = [];
+  for (const spec of opts.modes) {
+    if (opts.warmUp) await answerOnce(engine, pipeline, spec, questions[0], opts.nDocs, opts.maxNewTokens);
+    const runs: Timed[] = [];
+    for (let r = 0; r < opts.repeats; r++) {
+      runs.push(await answerOnce(engine, pipeline, spec, questions[r % questions.length], opts.nDocs, opts.maxNewTokens));
+    }
+    rows.push({
+      label: spec.label, nDocs: opts.nDocs,
+      tokens: runs.reduce((s, x) => s + x.tokens, 0) / runs.length,
+      retrieve: summarize(runs.map((x) => x.retrieveMs)),
+      generate: summarize(runs.map((x) => x.generateMs)),
+      total: summarize(runs.map((x) => x.retrieveMs + x.generateMs)),
+    });
+  }
+  return rows;
+}
+
+/**
+ * Table 3 for one bundle: for each level N, N clients each send `perClient` greedy RAG-Token requests back to
+ * back through the same engine; requests per second over the wall time, latency as each client saw it.
+ */
+export async function benchConcurrency(
+  engine: Answerer, questions: readonly string[],
+  opts: { nDocs: number; maxNewTokens: number; levels: readonly number[]; perClient: number },
+): Promise<ConcurrencyRow[]> {
+  const req: GenerationRequest = { nDocs: opts.nDocs, mode: 'token', numBeams: 1, maxNewTokens: opts.maxNewTokens };
+  await engine.answer({ ...req, question: questions[0] });
+  const rows: ConcurrencyRow[] = [];
+  for (const n of opts.levels) {
+    const latencies: number[] = [];
+    const client = async (c: number) => {
+      for (let i = 0; i < opts.perClient; i++) {
+        const started = performance.now();
+        await engine.answer({ ...req, question: questions[(c + i * n) % questions.length] });
+        latencies.push(performance.now() - started);
+      }
+    };
+    const started = performance.now();
+    await Promise.all(Array.from({ length: n }, (_, c) => client(c)));
+    const wallSeconds = (performance.now() - started) / 1000;
+    rows.push({ concurrency: n, requests: latencies.length, wallSeconds, perSecond: latencies.length / wallSeconds, latency: summarize(latencies) });
+  }
+  return rows;
+}

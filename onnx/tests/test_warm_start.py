@@ -1,0 +1,126 @@
+"""Warm start: a tiny trained run, exported with export_demo and rebuilt from the bundle alone, gives models with the
+same outputs, checkpoints the train scripts resume from, and the run's tokenizers."""
+import filecmp
+import os
+
+import pytest
+import torch
+
+from ragkit.train import export_demo, train_dpr, train_generator, train_rag, train_tokenizers, warm_start
+from test_training import FACTS, TINY_DPR, TINY_GEN, write_jsonl
+
+
+def make_data(data):
+    data.mkdir()
+    passages = [{"id": f"d{i}-p0", "doc_id": f"d{i}", "title": t, "text": x} for i, (t, x) in enumerate(FACTS)]
+    write_jsonl(data / "passages.jsonl", passages)
+    qa = [{"id": f"q{i}", "question": f"who created {t}?", "answers": [x.split(" by ")[1].split(" at ")[0]],
+           "doc_id": f"d{i}", "passage_id": f"d{i}-p0", "family": "who"} for i, (t, x) in enumerate(FACTS)]
+    jeopardy = [{"id": f"j{i}", "answer": t, "clue": x.replace(t, "This"), "doc_id": f"d{i}", "passage_id": f"d{i}-p0"}
+                for i, (t, x) in enumerate(FACTS)]
+    for split, rows in (("train", slice(0, 4)), ("dev", slice(4, 5)), ("test", slice(4, 6))):
+        write_jsonl(data / f"{split}.jsonl", qa[rows])
+        write_jsonl(data / f"jeopardy_{split}.jsonl", jeopardy[rows])
+    # the hot-swap corpora: the test documents as they are, and with their creators exchanged
+    docs_a = [{"id": f"d{i}", "title": t, "text": x} for i, (t, x) in enumerate(FACTS) if i >= 4]
+    creators = [q["answers"][0] for q in qa[4:]]
+    docs_b = [dict(d, text=d["text"].replace(c, creators[1 - n])) for n, (d, c) in enumerate(zip(docs_a, creators))]
+    write_jsonl(data / "swap_a.jsonl", docs_a)
+    write_jsonl(data / "swap_b.jsonl", docs_b)
+    write_jsonl(data / "swap_questions.jsonl", [
+        {"id": f"s{n}", "question": q["question"], "answer_a": creators[n], "answer_b": creators[1 - n],
+         "doc_id": q["doc_id"], "passage_id": q["passage_id"], "family": "who", "split": "test"}
+        for n, q in enumerate(qa[4:])])
+    return passages
+
+
+def train_tiny_run(root, rag=True):
+    """A run directory trained for a few steps of every stage (seconds), with its data folder."""
+    data, run_dir = root / "data", root / "run"
+    make_data(data)
+    common = dict(run_dir=str(run_dir), data_dir=str(data), threads=1)
+    train_tokenizers.main(dict(train_tokenizers.DEFAULTS, generator_vocab=400, encoder_vocab=300, **common))
+    gen = dict(train_generator.DEFAULTS, batch_size=4, eval_every=100, save_every=100, model=TINY_GEN, warmup=1,
+               lr=1e-2, **common)
+    train_generator.main(dict(gen, stage="pretrain", steps=2))
+    train_generator.main(dict(gen, stage="qa", steps=3))
+    train_dpr.main(dict(train_dpr.DEFAULTS, steps=2, batch_size=3, eval_every=100, save_every=100, model=TINY_DPR,
+                        warmup=1, lr=1e-2, **common))
+    if rag:
+        train_rag.main(dict(train_rag.DEFAULTS, steps=2, batch_size=2, n_docs=2, eval_every=100, save_every=100,
+                            warmup=1, lr=1e-2, **common))
+    return common
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("warm")
+    run = train_tiny_run(root)
+    bundle = root / "bundle"
+    export_demo.main(dict(export_demo.DEFAULTS, run_dir=run["run_dir"], out=str(bundle)))
+    rebuilt = root / "rebuilt"
+    written = warm_start.main(dict(warm_start.DEFAULTS, bundle=str(bundle), run_dir=str(rebuilt)))
+    return dict(run, bundle=str(bundle), rebuilt=str(rebuilt), written=written)
+
+
+def test_rebuilt_models_give_the_original_outputs(trained):
+    original = export_demo.load_models(trained["run_dir"])
+    rebuilt = export_demo.load_models(trained["rebuilt"])
+    assert rebuilt[3] == original[3], "the rebuilt checkpoints record the original stages and steps"
+    torch.manual_seed(3)
+    ids = torch.randint(5, original[0].config.vocab_size, (3, 11))
+    mask = torch.ones_like(ids)
+    mask[1, 7:] = 0
+    types = torch.zeros_like(ids)
+    for a, b in zip(original[:2], rebuilt[:2]):
+        torch.testing.assert_close(b.eval()(ids, mask, types), a.eval()(ids, mask, types), atol=1e-5, rtol=0)
+    gen_a, gen_b = original[2].eval(), rebuilt[2].eval()
+    ids = torch.randint(5, gen_a.config.vocab_size, (3, 11))
+    decoder_in = torch.randint(5, gen_a.config.vocab_size, (3, 6))
+    with torch.no_grad():
+        expected = gen_a(ids, mask, decoder_in)
+        assert expected.abs().max() > 0.1, "a trained generator's logits are not all near zero"
+        torch.testing.assert_close(gen_b(ids, mask, decoder_in), expected, atol=1e-5, rtol=0)
+    state_a, state_b = gen_a.state_dict(), gen_b.state_dict()
+    assert state_a.keys() == state_b.keys()
+    assert all(torch.equal(state_a[k], state_b[k]) for k in state_a), "initializers hold the weights exactly"
+
+
+def test_checkpoints_carry_the_recorded_steps_and_no_optimizer(trained):
+    assert trained["written"] == ["dpr.pt", "rag.pt", "generator_qa.pt"]
+    load = lambda name: torch.load(os.path.join(trained["rebuilt"], name), map_location="cpu")  # noqa: E731
+    assert load("dpr.pt")["step"] == 2 and load("rag.pt")["step"] == 2
+    assert load("generator_qa.pt")["step"] == warm_start.DONE_STEP, "the bundle does not record the qa stage's steps"
+    assert all("optimizer" not in load(n) for n in trained["written"])
+    for side, folder in (("generator", "generator"), ("encoder", "encoder")):
+        original = os.path.join(trained["run_dir"], "tokenizers", folder, "tokenizer.json")
+        assert filecmp.cmp(original, os.path.join(trained["rebuilt"], "tokenizers", side, "tokenizer.json"),
+                           shallow=False)
+
+
+def test_training_resumes_from_a_warm_started_run(trained):
+    common = dict(run_dir=trained["rebuilt"], data_dir=trained["data_dir"], threads=1)
+    assert train_rag.main(dict(train_rag.DEFAULTS, steps=3, batch_size=2, n_docs=2, eval_every=100, save_every=100,
+                               warmup=1, **common))
+    assert torch.load(os.path.join(trained["rebuilt"], "rag.pt"), map_location="cpu")["step"] == 3
+
+
+def test_refuses_to_overwrite_a_run_without_force(trained):
+    with pytest.raises(AssertionError, match="--force"):
+        warm_start.main(dict(warm_start.DEFAULTS, bundle=trained["bundle"], run_dir=trained["rebuilt"]))
+
+
+def test_steps_are_read_from_the_manifest_source():
+    steps = warm_start.recorded_steps("ragkit embedded default trained on FOLDOC (dpr step 3000, generator qa step 12)")
+    assert steps == {"dpr": 3000, "generator qa": 12}
+
+
+def test_a_bundle_from_before_rag_training_gives_only_the_stages_it_had(tmp_path):
+    run = train_tiny_run(tmp_path, rag=False)
+    export_demo.main(dict(export_demo.DEFAULTS, run_dir=run["run_dir"], out=str(tmp_path / "bundle")))
+    rebuilt = str(tmp_path / "rebuilt")
+    assert warm_start.main(dict(warm_start.DEFAULTS, bundle=str(tmp_path / "bundle"), run_dir=rebuilt)) == \
+        ["dpr.pt", "generator_qa.pt"]
+    assert torch.load(os.path.join(rebuilt, "generator_qa.pt"), map_location="cpu")["step"] == 3
+    assert not os.path.exists(os.path.join(rebuilt, "rag.pt")), "RAG training has not started in that run"
+    assert export_demo.load_models(rebuilt)[3] == "dpr step 2, generator qa step 3"
