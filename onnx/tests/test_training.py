@@ -112,3 +112,22 @@ def test_export_demo_writes_a_whole_bundle_from_the_newest_stages(run, tmp_path)
     assert "rag step 2" in manifest["source"]
     for folder in ("question_encoder", "ctx_encoder", "generator"):
         assert verify_manifest(out / folder) == []
+
+
+def test_learning_rate_warms_up_again_after_a_resume_without_optimizer_state():
+    from ragkit.train.common import lr_at
+
+    assert lr_at(0, 1.0, 10, 100) == pytest.approx(0.1)
+    assert lr_at(50, 1.0, 10, 100, rewarm_from=50) == pytest.approx(lr_at(50, 1.0, 10, 100) * 0.1)
+    assert lr_at(60, 1.0, 10, 100, rewarm_from=50) == pytest.approx(lr_at(60, 1.0, 10, 100))
+
+
+def test_training_greedy_decoding_applies_the_bundles_processors():
+    from ragkit.train.generate import _process
+
+    scores = torch.zeros(2, 5)
+    scores[:, 0] = 9.0  # <s> would win
+    out = _process(scores, torch.tensor([0, 4]), 1, 8, bos_id=0, eos_id=2)
+    assert out[0].argmax().item() != 0, "no <s> right after <s> (bad_words_ids [[0, 0]])"
+    assert out[1].argmax().item() == 0, "<s> after another token is allowed"
+    assert (_process(scores, torch.tensor([4, 4]), 8, 8, 0, 2).argmax(-1) == 2).all(), "</s> forced at the end"

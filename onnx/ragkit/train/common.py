@@ -22,8 +22,12 @@ def step_rng(seed, step):
     return random.Random(seed * 1_000_003 + step)
 
 
-def lr_at(step, peak, warmup, total, floor=0.1):
-    """Linear warm-up (post-LayerNorm transformers diverge without it), then cosine decay to floor * peak."""
+def lr_at(step, peak, warmup, total, floor=0.1, rewarm_from=None):
+    """Linear warm-up (post-LayerNorm transformers diverge without it), then cosine decay to floor * peak.
+    `rewarm_from`: the step a run resumed at without optimizer state (a checkpoint rebuilt from a bundle by
+    warm_start): fresh Adam moments at full rate would undo training, so the rate warms up again from there."""
+    if rewarm_from is not None and step - rewarm_from < warmup:
+        return lr_at(step, peak, warmup, total, floor) * (step - rewarm_from + 1) / warmup
     if step < warmup:
         return peak * (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total - warmup))

@@ -1,6 +1,18 @@
 """Batched greedy decoding for evaluation during training (the reference decoding with beams and documents is
-`ragkit.rag_reference`; this one is only fast): decoder start token, forced `<s>`, argmax until `</s>`."""
+`ragkit.rag_reference`; this one is only fast). It applies the exported bundle's processors, so that dev exact match
+during training is what the service would answer: decoder start token, forced `<s>`, no `<s>` after `<s>`
+(`bad_words_ids` [[0, 0]]), argmax until `</s>`, which is forced at the last position."""
 import torch
+
+
+def _process(scores, previous, step, max_new_tokens, bos_id, eos_id):
+    scores = scores.clone()
+    scores[previous.eq(bos_id), bos_id] = float("-inf")
+    if step == max_new_tokens:
+        forced = torch.full_like(scores, float("-inf"))
+        forced[:, eos_id] = 0
+        scores = forced
+    return scores
 
 
 @torch.no_grad()
@@ -17,7 +29,7 @@ def greedy_generate(model, input_ids, attention_mask, max_new_tokens=32, start_i
         if step == 0:
             nxt = torch.full((batch,), bos_id, dtype=torch.long)
         else:
-            nxt = logits[:, -1].argmax(-1)
+            nxt = _process(logits[:, -1], tokens[:, -1], step, max_new_tokens, bos_id, eos_id).argmax(-1)
             for i in range(batch):
                 if not done[i] and nxt[i].item() != eos_id:
                     out[i].append(nxt[i].item())
@@ -45,7 +57,8 @@ def rag_token_greedy(model, input_ids, attention_mask, doc_logprobs, max_new_tok
             nxt = torch.full((batch,), bos_id, dtype=torch.long)
         else:
             logp = torch.log_softmax(logits[:, -1].float(), -1).view(batch, k, -1)
-            nxt = torch.logsumexp(logp + doc_logprobs[:, :, None], dim=1).argmax(-1)
+            mixed = torch.logsumexp(logp + doc_logprobs[:, :, None], dim=1)
+            nxt = _process(mixed, tokens[::k, -1], step, max_new_tokens, bos_id, eos_id).argmax(-1)
             for i in range(batch):
                 if not done[i] and nxt[i].item() != eos_id:
                     out[i].append(nxt[i].item())

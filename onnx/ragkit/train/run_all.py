@@ -79,6 +79,9 @@ def main(cfg):
     if not finished(cfg["run_dir"], "rag.pt", cfg["rag_steps"]):
         wait(run("ragkit.train.train_rag", share("rag"), 0, steps=cfg["rag_steps"], **common))
     wait(run("ragkit.train.export_demo", 0, 0, run_dir=cfg["run_dir"], out=cfg["export_to"]))
+    # After the export, which replaces the bundle folder the report lives in.
+    wait(run("ragkit.train.evaluate", 0, 0, run_dir=cfg["run_dir"], data_dir=cfg["data_dir"],
+             out=f"{cfg['export_to']}/REPORT.md"))
     with open(os.path.join(cfg["run_dir"], "run_all.json"), "a") as f:
         f.write(json.dumps({"finished_at": time.time(), "minutes": (time.time() - start) / 60, **cfg}) + "\n")
 

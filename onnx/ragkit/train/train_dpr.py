@@ -113,15 +113,17 @@ def main(cfg):
     q_enc, c_enc = DprEncoder(config, "question"), DprEncoder(config, "ctx")
     params = list(q_enc.parameters()) + list(c_enc.parameters())
     optimizer = torch.optim.AdamW(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"])
-    step = 0
+    step, rewarm_from = 0, None
     if not state:
         scale_output_at_init(q_enc)
         scale_output_at_init(c_enc)
     if state:
         q_enc.load_state_dict(state["question_encoder"])
         c_enc.load_state_dict(state["ctx_encoder"])
-        if state.get("optimizer"):  # absent in checkpoints rebuilt from a bundle (warm_start)
+        if state.get("optimizer"):
             optimizer.load_state_dict(state["optimizer"])
+        else:  # a checkpoint rebuilt from a bundle by warm_start
+            rewarm_from = state["step"]
         step = state["step"]
     print(f"dpr: 2 x {sum(p.numel() for p in q_enc.parameters()) / 1e6:.1f}M parameters, step {step}/{cfg['steps']}",
           flush=True)
@@ -140,7 +142,7 @@ def main(cfg):
             if t:
                 triples.append(t)
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, cfg["lr"], cfg["warmup"], cfg["steps"])
+            group["lr"] = lr_at(step, cfg["lr"], cfg["warmup"], cfg["steps"], rewarm_from=rewarm_from)
         qv = q_enc(*q_text.batch([t[0] for t in triples]))
         passages = [t[1] for t in triples] + [t[2] for t in triples]
         pv = c_enc(*p_text.batch([p["title"] for p in passages], [p["text"] for p in passages]))

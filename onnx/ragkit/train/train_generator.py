@@ -125,10 +125,12 @@ def main(cfg):
     else:
         model = new_generator(tok.vocab_size, cfg["model"])
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
-    step = 0
+    step, rewarm_from = 0, None
     if state:
-        if state.get("optimizer"):  # absent in checkpoints rebuilt from a bundle (warm_start)
+        if state.get("optimizer"):
             optimizer.load_state_dict(state["optimizer"])
+        else:  # a checkpoint rebuilt from a bundle by warm_start
+            rewarm_from = state["step"]
         step = state["step"]
     print(f"generator {cfg['stage']}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters, "
           f"step {step}/{cfg['steps']}, data {data.summary()}", flush=True)
@@ -143,7 +145,7 @@ def main(cfg):
         rng = step_rng(cfg["seed"], step)
         pairs = sample_batch(MIXES[cfg["stage"]], data, maker, rng, cfg["batch_size"])
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, cfg["lr"], cfg["warmup"], cfg["steps"])
+            group["lr"] = lr_at(step, cfg["lr"], cfg["warmup"], cfg["steps"], rewarm_from=rewarm_from)
         loss = seq2seq_loss(model, pairs, pad_id, start_id, cfg["label_smoothing"])
         optimizer.zero_grad()
         loss.backward()

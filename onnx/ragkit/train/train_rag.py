@@ -133,11 +133,13 @@ def main(cfg):
         {"params": generator.parameters(), "lr": cfg["lr"], "peak": cfg["lr"]},
         {"params": rag.q_enc.parameters(), "lr": cfg["question_encoder_lr"], "peak": cfg["question_encoder_lr"]},
     ], weight_decay=cfg["weight_decay"])
-    step = 0
+    step, rewarm_from = 0, None
     if state:
         rag.q_enc.load_state_dict(state["question_encoder"])
-        if state.get("optimizer"):  # absent in checkpoints rebuilt from a bundle (warm_start)
+        if state.get("optimizer"):
             optimizer.load_state_dict(state["optimizer"])
+        else:  # a checkpoint rebuilt from a bundle by warm_start
+            rewarm_from = state["step"]
         step = state["step"]
     deadline, prefix = Deadline(cfg["max_minutes"]), rag.maker.jeopardy_prefix
     pad_id = rag.gen_tok.token_to_id("<pad>")
@@ -152,7 +154,7 @@ def main(cfg):
         rng = step_rng(cfg["seed"], step)
         batch = sample(data, rng, cfg["batch_size"], cfg["jeopardy_share"], prefix)
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, group["peak"], cfg["warmup"], cfg["steps"])
+            group["lr"] = lr_at(step, group["peak"], cfg["warmup"], cfg["steps"], rewarm_from=rewarm_from)
         top, scores = rag.retrieve([b[0] for b in batch])
         src, src_mask = rag.sources(top, [b[1] for b in batch])
         labels, label_mask = pad_batch([rag.maker.target(b[2]) for b in batch], pad_id)
