@@ -96,7 +96,7 @@ export async function benchBundle(opts: BundleBenchOptions): Promise<BundleResul
       const counted: Answerer = { answer: (req) => { requests++; return engine.answer(req); } };
 
       progress(opts.name, 'concurrency');
-      const concurrency = await benchConcurrency(counted, BENCH_QUESTIONS, { ...base, levels: opts.concurrency, perClient: opts.repeats });
+      const concurrency = await benchConcurrency(counted, BENCH_QUESTIONS, { ...base, levels: opts.concurrency, requests: opts.repeats });
       progress(opts.name, 'end-to-end latency per engine mode');
       const engineModes = await benchModesLatency(counted, undefined, BENCH_QUESTIONS,
         { ...base, repeats: opts.repeats, modes: modes.filter((m) => !m.viaPipeline), warmUp: false });

@@ -93,20 +93,21 @@ export async function benchModesLatency(
 }
 
 /**
- * Table 3 for one bundle: for each level N, N clients each send `perClient` greedy RAG-Token requests back to
- * back through the same engine; requests per second over the wall time, latency as each client saw it.
+ * Table 3 for one bundle: for each level N, N clients send at least `requests` greedy RAG-Token requests in all
+ * (each client ceil(requests / N), back to back) through the same engine; requests per second over the wall time,
+ * latency as each client saw it.
  */
 export async function benchConcurrency(
   engine: Answerer, questions: readonly string[],
-  opts: { nDocs: number; maxNewTokens: number; levels: readonly number[]; perClient: number },
+  opts: { nDocs: number; maxNewTokens: number; levels: readonly number[]; requests: number },
 ): Promise<ConcurrencyRow[]> {
   const req: GenerationRequest = { nDocs: opts.nDocs, mode: 'token', numBeams: 1, maxNewTokens: opts.maxNewTokens };
-  await engine.answer({ ...req, question: questions[0] });
   const rows: ConcurrencyRow[] = [];
   for (const n of opts.levels) {
     const latencies: number[] = [];
+    const perClient = Math.ceil(opts.requests / n);
     const client = async (c: number) => {
-      for (let i = 0; i < opts.perClient; i++) {
+      for (let i = 0; i < perClient; i++) {
         const started = performance.now();
         await engine.answer({ ...req, question: questions[(c + i * n) % questions.length] });
         latencies.push(performance.now() - started);

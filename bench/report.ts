@@ -34,8 +34,9 @@ export function stepsTable(results: readonly BundleResult[]): string {
     r.name, String(s.rows), String(s.tokens), ms(s.cached.median), ms(s.cached.p90), ms(s.uncached.median),
     ms(s.uncached.p90), ratio(s.uncached.median, s.cached.median),
   ]));
-  const notes = results.map((r) => `   ${r.name}: before the first step, the encoder over ${r.steps.rows[0]?.rows ?? 0} inputs ` +
-    `of ${r.steps.contextTokens} tokens takes ${ms(r.steps.encoder.median)} ms (p50), ${ms(r.steps.encoder.p90)} ms (p90)`);
+  const notes = results.map(({ name, steps }) => `   ${name}: the encoder over ${steps.rows[0]?.rows ?? 0} inputs of ` +
+    `${steps.contextTokens} tokens takes ${ms(steps.encoder.median)} ms (p50, p90 ${ms(steps.encoder.p90)}) before the ` +
+    `first step; the cached first step (cross-attention keys/values) ${ms(steps.firstStep.median)} ms`);
   return formatTable('1. decoder, ms per generated token: key/value cache vs re-decoding the prefix every step',
     ['bundle', 'rows', 'tokens', 'cached p50', 'cached p90', 'uncached p50', 'uncached p90', 'uncached/cached'], rows) +
     '\n' + notes.join('\n');
