@@ -115,7 +115,7 @@ async function serve<M extends ManagedIndex>(config: Config, runtime: Runtime<M>
   try {
     await indexManager.start();
     engine.resolve(await makeEngine({ config, indexManager, logger }));
-    logger.info('ready: models and index loaded');
+    logger.info({ device: engine.device() }, `ready: models and index loaded, running on ${engine.device() ?? config.device}`);
   } catch (err) {
     // Keep serving /healthz and /metrics so the failure is visible; /readyz stays 503.
     logger.error({ err }, 'loading models or index failed; the service is not ready');

@@ -31,6 +31,7 @@ DEFAULTS = dict(
     eval_every=250,
     eval_questions=300,
     save_every=50,
+    bow_weight=0.5,  # weight of the bag-of-words loss on the [CLS] vectors (see bag_of_words_loss)
     max_minutes=0.0,
     seed=1,
     threads=0,
@@ -73,6 +74,18 @@ def scale_output_at_init(encoder):
     last = getattr(encoder, encoder.prefix).bert_model.encoder.layer[-1].output.LayerNorm
     with torch.no_grad():
         last.weight.fill_(encoder.config.hidden_size ** -0.25)
+
+
+def bag_of_words_loss(encoder, ids, mask, tt, pooled):
+    """Mean negative log-likelihood of an input's own tokens under softmax([CLS] vector . word embeddings).
+    From scratch, the contrastive loss alone finds a shortcut: every question gets the same vector and passages are
+    ranked by a prior (measured: question vectors at cosine 0.99 after 250 steps, recall 0). Asking the pooled
+    [CLS] vector to name the words of its input makes attention carry the input into it, which retrieval then
+    refines. Training-only: the served encoder is a plain DPR encoder."""
+    words = getattr(encoder, encoder.prefix).bert_model.embeddings.word_embeddings.weight
+    logp = torch.log_softmax(pooled @ words.T, dim=-1)
+    content = mask.bool() & (ids > 4)  # NOTE: ids 0-4 are [PAD], [UNK], [CLS], [SEP], [MASK]
+    return -(logp.gather(1, ids) * content).sum() / content.sum().clamp(min=1)
 
 
 def embed_passages(encoder, text_encoder, passages, batch=128):
@@ -146,11 +159,14 @@ def main(cfg):
                 triples.append(t)
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, cfg["lr"], cfg["warmup"], cfg["steps"], rewarm_from=rewarm_from)
-        qv = q_enc(*q_text.batch([t[0] for t in triples]))
+        q_in = q_text.batch([t[0] for t in triples])
         passages = [t[1] for t in triples] + [t[2] for t in triples]
-        pv = c_enc(*p_text.batch([p["title"] for p in passages], [p["text"] for p in passages]))
-        scores = qv @ pv.T
-        loss = F.cross_entropy(scores, torch.arange(len(triples)))
+        p_in = p_text.batch([p["title"] for p in passages], [p["text"] for p in passages])
+        qv, pv = q_enc(*q_in), c_enc(*p_in)
+        loss = F.cross_entropy(qv @ pv.T, torch.arange(len(triples)))
+        if cfg["bow_weight"]:
+            bow = bag_of_words_loss(q_enc, *q_in, qv) + bag_of_words_loss(c_enc, *p_in, pv)
+            loss = loss + cfg["bow_weight"] * bow
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 2.0)
