@@ -2,15 +2,16 @@ import t from 'tap';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildIndexVersion, bundleIdentity } from '../../src/index/index-builder.js';
 import { runBuildInWorker } from '../../src/index/build-worker.js';
 import { readManifest } from '../../src/index/manifest.js';
 import { PassageStore } from '../../src/index/passage-store.js';
 import { DprEncoder } from '../../src/onnx/dpr-encoder.js';
 import { FaissIndex } from '../../src/retriever/faiss-index.js';
+import { tinyBundle, tinyDimension } from '../helpers/toolchain-bundle.js';
 
-const modelDir = fileURLToPath(new URL('../onnx/fixtures/tiny-bundle/', import.meta.url));
+const modelDir = tinyBundle;
+const DIM = tinyDimension();
 const WORDS = 'the computer language program data system network protocol memory algorithm city world'.split(' ');
 
 /** A corpus of `n` documents of 30..230 words; some without id. */
@@ -36,7 +37,7 @@ t.test('a build embeds every passage with the context encoder, in row order, wit
   const result = await buildIndexVersion({ indexDir, corpus, modelDir, device: 'cpu', batchSize: 5, version: 'v1' },
     (p) => progress.push(p.done));
   const m = await readManifest(result.staging);
-  t.match(m, { version: 'v1', documents: 12, dimension: 16, index_type: 'IndexFlatIP', model: 'tiny-bundle' });
+  t.match(m, { version: 'v1', documents: 12, dimension: DIM, index_type: 'IndexFlatIP', model: /^tiny@[0-9a-f]{12}$/ });
   t.match(m.ctx_encoder_sha256, /^[0-9a-f]{64}$/);
   t.equal(progress.at(-1), m.passages);
   t.ok(progress.length > 2, 'progress reported per batch');
@@ -54,7 +55,7 @@ t.test('a build embeds every passage with the context encoder, in row order, wit
   const vectors = await encoder.encode(all.map((p) => [p.title, p.text] as const));
   // Row r of the index must hold passage r's vector: FAISS's top-3 equals the brute-force top-3 over store order.
   for (const q of [0, 5, m.passages - 1]) {
-    const query = vectors.subarray(q * 16, (q + 1) * 16);
+    const query = vectors.subarray(q * DIM, (q + 1) * DIM);
     const want = Array.from({ length: m.passages }, (_, r) => ({ r, s: dot(vectors, r, query) }))
       .sort((a, b) => b.s - a.s).slice(0, 3).map((x) => x.r);
     t.same(index.search(query, 3)[0].map((h) => h.row), want, `query from row ${q}`);

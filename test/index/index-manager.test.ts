@@ -2,13 +2,14 @@ import t from 'tap';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BuildConflictError } from '../../src/index/build-jobs.js';
 import { IndexManager, type IndexManagerOptions } from '../../src/index/index-manager.js';
 import type { IndexAdmin } from '../../src/http/index-admin.js';
 import { NotReadyError } from '../../src/errors.js';
+import { tinyBundle, tinyDimension } from '../helpers/toolchain-bundle.js';
 
-const modelDir = fileURLToPath(new URL('../onnx/fixtures/tiny-bundle/', import.meta.url));
+const modelDir = tinyBundle;
+const DIM = tinyDimension();
 
 function corpusLines(prefix: string, n: number): string {
   return Array.from({ length: n }, (_, i) =>
@@ -38,7 +39,7 @@ t.test('an empty index directory is filled from the demo corpus, and the version
   t.equal(before.describe(), undefined);
   await before.start();
   const d = before.describe()!;
-  t.match(d, { documents: 6, passages: 6, dimension: 16, indexType: 'IndexFlatIP', model: 'tiny-bundle' });
+  t.match(d, { documents: 6, passages: 6, dimension: DIM, indexType: 'IndexFlatIP', model: /^tiny@[0-9a-f]{12}$/ });
   t.match(d.builtAt, /^\d{4}-\d\d-\d\dT/);
   t.equal(readFileSync(join(opts.indexDir, 'current'), 'utf8').trim(), d.version);
   t.same(readdirSync(join(opts.indexDir, 'versions')), [d.version]);
@@ -66,7 +67,7 @@ t.test('handles search and fetch passages; an old handle keeps working after a s
   t.teardown(() => manager.close());
   const old = manager.acquire();
   const oldVersion = old.version;
-  const [hits] = old.search(new Float32Array(16).fill(0.1), 3);
+  const [hits] = old.search(new Float32Array(DIM).fill(0.1), 3);
   t.equal(hits.length, 3);
   t.ok(hits[0].score >= hits[1].score && hits[1].score >= hits[2].score, 'best first');
   const [p] = await old.passages([hits[0].row]);
@@ -90,7 +91,7 @@ t.test('handles search and fetch passages; an old handle keeps working after a s
   t.same(again, p);
   old.release();
   old.release(); // idempotent
-  t.throws(() => old.search(new Float32Array(16), 1), /after release/);
+  t.throws(() => old.search(new Float32Array(DIM), 1), /after release/);
   const fresh = manager.acquire();
   t.equal(fresh.version, done.version);
   const [q] = await fresh.passages([0]);

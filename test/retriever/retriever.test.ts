@@ -2,12 +2,12 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { IndexManager } from '../../src/index/index-manager.js';
 import { DprEncoder } from '../../src/onnx/dpr-encoder.js';
 import { Retriever, softmax } from '../../src/retriever/retriever.js';
+import { tinyBundle } from '../helpers/toolchain-bundle.js';
 
-const modelDir = fileURLToPath(new URL('../onnx/fixtures/tiny-bundle/', import.meta.url));
+const modelDir = tinyBundle;
 const TOPICS = ['memory', 'network', 'protocol', 'algorithm', 'language', 'program', 'data', 'system', 'city'];
 
 t.test('retrieval equals brute-force inner product over the whole corpus', async (t) => {
