@@ -132,7 +132,8 @@ def test_model_scorer_greedy_matches_the_training_greedy():
     inputs = [[0, 5, 6, 7, 8, 2], [0, 9, 10, 2], [0, 11, 12, 13, 2]]
     scorer = rr.ModelScorer(model, inputs, pad_token_id=1)
     w = rr.doc_log_weights([2.0, 1.0, 0.5])
-    cfg = rr.generation_config(max_length=10, forced_bos_token_id=0, bad_words_ids=[], forced_eos_token_id=None,
+    # The training greedy applies the exported bundle's processors: forced <s>, no <s> after <s>, </s> forced last.
+    cfg = rr.generation_config(max_length=10, forced_bos_token_id=0, bad_words_ids=[[0, 0]], forced_eos_token_id=2,
                                min_length=0)
     ours = rr.rag_token_greedy(scorer, w, cfg)
     theirs = training_greedy(model, scorer.ids, scorer.mask, w.float()[None, :], max_new_tokens=8)[0]
