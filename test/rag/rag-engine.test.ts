@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { IndexManager } from '../../src/index/index-manager.js';
 import { OnnxRagEngine } from '../../src/rag/rag-engine.js';
 import type { GenerationRequest } from '../../src/rag/types.js';
@@ -17,16 +17,22 @@ const K: number = fixtures.config.n_docs;
 
 interface Case { query: string; top_k: number[]; outputs: Record<string, { tokens: number[]; text: string }> }
 
-t.test('the engine reproduces the reference decodings over an index of the fixture passages', async (t) => {
+/** An engine over an index built from `docs` in a temporary folder, removed (with the engine) on teardown. */
+async function engineOver(t: Test, docs: { id?: string; title: string; text: string }[]) {
   const dir = await mkdtemp(join(tmpdir(), 'rag-engine-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  // Each fixture passage becomes a document of its own (under 100 words, so it stays one passage, in order).
   const corpus = join(dir, 'corpus.jsonl');
-  await writeFile(corpus, fixtures.passages.map((p: { id: string; title: string; text: string }) =>
-    JSON.stringify({ id: p.id, title: p.title, text: p.text })).join('\n') + '\n');
+  await writeFile(corpus, docs.map((d) => JSON.stringify(d)).join('\n') + '\n');
   const index = await IndexManager.open({ indexDir: join(dir, 'index'), modelDir: BUNDLE, demoCorpus: corpus });
   const engine = await OnnxRagEngine.load({ modelDir: BUNDLE, index });
-  t.teardown(async () => { await engine.close(); await index.close(); });
+  t.teardown(async () => { await engine.close(); await index.close(); await rm(dir, { recursive: true, force: true }); });
+  return engine;
+}
+
+type FixturePassage = { id: string; title: string; text: string };
+
+t.test('the engine reproduces the reference decodings over an index of the fixture passages', async (t) => {
+  // Each fixture passage becomes a document of its own (under 100 words, so it stays one passage, in order).
+  const engine = await engineOver(t, fixtures.passages.map((p: FixturePassage) => ({ id: p.id, title: p.title, text: p.text })));
   t.ok(engine.ready(), 'ready once the index serves');
 
   const base: GenerationRequest = { nDocs: K, mode: 'token', numBeams: 1, maxNewTokens: fixtures.config.generation.max_length - 1 };
@@ -53,14 +59,7 @@ t.test('the engine reproduces the reference decodings over an index of the fixtu
 });
 
 t.test('the engine streams greedy tokens that add up to the answer, and stops when aborted', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'rag-engine-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const corpus = join(dir, 'corpus.jsonl');
-  await writeFile(corpus, fixtures.passages.map((p: { title: string; text: string }) =>
-    JSON.stringify({ title: p.title, text: p.text })).join('\n') + '\n');
-  const index = await IndexManager.open({ indexDir: join(dir, 'index'), modelDir: BUNDLE, demoCorpus: corpus });
-  const engine = await OnnxRagEngine.load({ modelDir: BUNDLE, index });
-  t.teardown(async () => { await engine.close(); await index.close(); });
+  const engine = await engineOver(t, fixtures.passages.map((p: FixturePassage) => ({ title: p.title, text: p.text })));
   const question = (fixtures.questions as Case[])[0].query;
   const pieces: string[] = [];
   const streamed = await engine.answer({ question, nDocs: K, mode: 'token', numBeams: 4, maxNewTokens: 8, onToken: (s) => pieces.push(s) });
@@ -72,13 +71,7 @@ t.test('the engine streams greedy tokens that add up to the answer, and stops wh
 });
 
 t.test('a question too long for the generator input is refused with the limit', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'rag-engine-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const corpus = join(dir, 'corpus.jsonl');
-  await writeFile(corpus, JSON.stringify({ title: 'T', text: 'some text' }) + '\n');
-  const index = await IndexManager.open({ indexDir: join(dir, 'index'), modelDir: BUNDLE, demoCorpus: corpus });
-  const engine = await OnnxRagEngine.load({ modelDir: BUNDLE, index });
-  t.teardown(async () => { await engine.close(); await index.close(); });
+  const engine = await engineOver(t, [{ title: 'T', text: 'some text' }]);
   await t.rejects(
     engine.answer({ question: 'word '.repeat(200), nDocs: 1, mode: 'token', numBeams: 1, maxNewTokens: 4 }),
     { statusCode: 400, message: /`question` is \d+ tokens long; this model accepts at most \d+ tokens/ },

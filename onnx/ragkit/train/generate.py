@@ -15,29 +15,11 @@ def _process(scores, previous, step, max_new_tokens, bos_id, eos_id):
     return scores
 
 
-@torch.no_grad()
 def greedy_generate(model, input_ids, attention_mask, max_new_tokens=32, start_id=2, bos_id=0, eos_id=2):
-    """Returns one list of generated ids per row, without the start, `<s>` and `</s>` tokens."""
-    model.eval()
-    hidden = model.encode(input_ids, attention_mask)
-    batch = input_ids.shape[0]
-    tokens = torch.full((batch, 1), start_id, dtype=torch.long)
-    past, out = None, [[] for _ in range(batch)]
-    done = torch.zeros(batch, dtype=torch.bool)
-    for step in range(max_new_tokens + 1):
-        logits, past = model.decode(tokens[:, -1:], hidden, attention_mask, past_key_values=past, use_cache=True)
-        if step == 0:
-            nxt = torch.full((batch,), bos_id, dtype=torch.long)
-        else:
-            nxt = _process(logits[:, -1], tokens[:, -1], step, max_new_tokens, bos_id, eos_id).argmax(-1)
-            for i in range(batch):
-                if not done[i] and nxt[i].item() != eos_id:
-                    out[i].append(nxt[i].item())
-            done |= nxt.eq(eos_id)
-            if done.all():
-                break
-        tokens = torch.cat([tokens, nxt[:, None]], dim=1)
-    return out
+    """One passage per row: RAG-Token greedy over a single document of weight 1 is plain greedy decoding.
+    Returns one list of generated ids per row, without the start, `<s>` and `</s>` tokens."""
+    one_doc = torch.zeros((input_ids.shape[0], 1))
+    return rag_token_greedy(model, input_ids, attention_mask, one_doc, max_new_tokens, start_id, bos_id, eos_id)
 
 
 @torch.no_grad()
