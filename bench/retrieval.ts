@@ -12,6 +12,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { PassageStore, PassageStoreWriter } from '../src/index/passage-store.js';
 import { FaissIndex, type IndexType } from '../src/retriever/faiss-index.js';
+import { randomVectors } from './random-vectors.js';
 
 const defaults = { sizes: '100000,1000000', dim: 128, queries: 200, k: 5, passages: 1_000_000 };
 const args = { ...defaults };
@@ -27,17 +28,6 @@ const STORE_HEADER = ['passages', 'file MB', 'write s', 'open ms', 'JS heap MB',
 // A collector to call between measurements, without asking for `node --expose-gc`.
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
-
-/** Uniform random vectors in [-0.5, 0.5) from a fixed-seed LCG. */
-function randomVectors(n: number, d: number, seed: number): Float32Array {
-  const out = new Float32Array(n * d);
-  let s = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];

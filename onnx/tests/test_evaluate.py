@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from ragkit import rag_reference as rr
+from ragkit.cached_scorer import CachedScorer
 from ragkit.models import BartConfig, BartForConditionalGeneration
 from ragkit.tokenizers import load_tokenizer
 from ragkit.train import evaluate, export_demo
@@ -44,7 +45,7 @@ def test_cached_scorer_gives_the_reference_scorers_logits_and_decodings():
         decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=64,
         init_std=0.5)).eval()
     inputs = [[0, 5, 6, 7, 2], [0, 8, 9, 2], [0, 10, 11, 12, 13, 14, 2]]
-    plain, cached = rr.ModelScorer(model, inputs, 1), evaluate.CachedScorer(model, inputs, 1)
+    plain, cached = rr.ModelScorer(model, inputs, 1), CachedScorer(model, inputs, 1)
     for prefixes in ([[2], [2], [2]], [[2, 0], [2, 0], [2, 0]], [[2, 0, 7], [2, 0, 9], [2, 0, 9]],
                      [[2, 0, 7, 3], [2, 5, 9, 3], [2, 0, 9, 3]]):  # the last mixes cached parents and new prefixes
         torch.testing.assert_close(cached([0, 1, 2], prefixes), plain([0, 1, 2], prefixes), atol=1e-5, rtol=0)
@@ -52,7 +53,7 @@ def test_cached_scorer_gives_the_reference_scorers_logits_and_decodings():
     cfg = rr.generation_config(forced_bos_token_id=0, max_length=8)
     for mode in ("token", "sequence"):
         expected = rr.decode(rr.ModelScorer(model, inputs, 1), w, cfg, mode=mode, num_beams=3)
-        got = rr.decode(evaluate.CachedScorer(model, inputs, 1), w, cfg, mode=mode, num_beams=3)
+        got = rr.decode(CachedScorer(model, inputs, 1), w, cfg, mode=mode, num_beams=3)
         assert got["tokens"] == expected["tokens"] and math.isclose(got["score"], expected["score"], abs_tol=1e-5)
 
 

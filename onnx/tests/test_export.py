@@ -202,3 +202,11 @@ def test_merged_decoder_stores_shared_weights_once(bundle):
     # every decoder weight of the PyTorch model is in there once (the embedding table at least)
     shared = bundle["gen"].model.shared.weight.detach().numpy()
     assert sum(numpy_helper.to_array(i).shape == shared.shape for i in model.graph.initializer) >= 1
+
+
+def test_merged_decoder_stores_the_tied_embedding_once(bundle):
+    """The LM head reads the shared embedding as stored; a transposed copy would add vocab x d_model floats."""
+    model = onnx.load(os.path.join(bundle["dir"], "generator", "onnx", "decoder_model_merged.onnx"))
+    vocab, d_model = BART["vocab_size"], BART["d_model"]
+    big = [list(i.dims) for i in model.graph.initializer if sorted(i.dims) == sorted([vocab, d_model])]
+    assert big == [[vocab, d_model]]

@@ -31,20 +31,37 @@ def write_jsonl(path, rows):
             f.write(json.dumps(row) + "\n")
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("train")
-    data, run_dir = root / "data", root / "run"
+def make_data(data):
+    """The tiny dataset in make_dataset's layout: six one-passage documents, their questions and Jeopardy pairs
+    (train 4, dev 1, test 2 with dev's document), and the hot-swap corpora and questions over the test documents."""
     data.mkdir()
     passages = [{"id": f"d{i}-p0", "doc_id": f"d{i}", "title": t, "text": x} for i, (t, x) in enumerate(FACTS)]
     write_jsonl(data / "passages.jsonl", passages)
     qa = [{"id": f"q{i}", "question": f"who created {t}?", "answers": [x.split(" by ")[1].split(" at ")[0]],
-           "doc_id": f"d{i}", "passage_id": f"d{i}-p0", "family": "creator"} for i, (t, x) in enumerate(FACTS)]
+           "doc_id": f"d{i}", "passage_id": f"d{i}-p0", "family": "who"} for i, (t, x) in enumerate(FACTS)]
     jeopardy = [{"id": f"j{i}", "answer": t, "clue": x.replace(t, "This"), "doc_id": f"d{i}", "passage_id": f"d{i}-p0"}
                 for i, (t, x) in enumerate(FACTS)]
-    for split, rows in (("train", slice(0, 4)), ("dev", slice(4, 5)), ("test", slice(5, 6))):
+    for split, rows in (("train", slice(0, 4)), ("dev", slice(4, 5)), ("test", slice(4, 6))):
         write_jsonl(data / f"{split}.jsonl", qa[rows])
         write_jsonl(data / f"jeopardy_{split}.jsonl", jeopardy[rows])
+    # the hot-swap corpora: the test documents as they are, and with their creators exchanged
+    docs_a = [{"id": f"d{i}", "title": t, "text": x} for i, (t, x) in enumerate(FACTS) if i >= 4]
+    creators = [q["answers"][0] for q in qa[4:]]
+    docs_b = [dict(d, text=d["text"].replace(c, creators[1 - n])) for n, (d, c) in enumerate(zip(docs_a, creators))]
+    write_jsonl(data / "swap_a.jsonl", docs_a)
+    write_jsonl(data / "swap_b.jsonl", docs_b)
+    write_jsonl(data / "swap_questions.jsonl", [
+        {"id": f"s{n}", "question": q["question"], "answer_a": creators[n], "answer_b": creators[1 - n],
+         "doc_id": q["doc_id"], "passage_id": q["passage_id"], "family": "who", "split": "test"}
+        for n, q in enumerate(qa[4:])])
+    return passages
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train")
+    data, run_dir = root / "data", root / "run"
+    make_data(data)
     common = dict(run_dir=str(run_dir), data_dir=str(data), threads=1)
     train_tokenizers.main(dict(train_tokenizers.DEFAULTS, generator_vocab=400, encoder_vocab=300, **common))
     return common
@@ -76,6 +93,39 @@ def test_dpr_then_joint_rag_training(run):
                                save_every=1, warmup=1, **run))
     state = torch.load(os.path.join(run["run_dir"], "rag.pt"), map_location="cpu")
     assert state["step"] == 2 and "question_encoder" in state and "generator" in state
+    dpr = torch.load(os.path.join(run["run_dir"], "dpr.pt"), map_location="cpu")
+    for name, weight in dpr["question_encoder"].items():  # trained as one encoder, saved as two
+        assert torch.equal(weight, dpr["ctx_encoder"][name.replace("question_encoder.", "ctx_encoder.", 1)]), name
+    words = "question_encoder.bert_model.embeddings.word_embeddings.weight"
+    assert not torch.equal(state["question_encoder"][words], dpr["question_encoder"][words]), \
+        "joint RAG training updates the question encoder (the context encoder stays as dpr.pt has it)"
+
+
+def test_dpr_encoders_start_as_one_bag_of_words():
+    from ragkit.models import DprConfig, DprEncoder
+
+    config = DprConfig(vocab_size=50, **TINY_DPR)
+    q_enc, c_enc = DprEncoder(config, "question"), DprEncoder(config, "ctx")
+    train_dpr.share_and_flatten_attention(q_enc, c_enc)
+    ids = torch.tensor([[2, 7, 9, 11, 3]])
+    mask = torch.ones_like(ids)
+    q_enc.eval(), c_enc.eval()
+    assert torch.equal(q_enc(ids, mask), c_enc(ids, mask)), "one encoder on both sides"
+    attention = q_enc.question_encoder.bert_model.encoder.layer[0].attention.self
+    seen = []
+    handle = attention.dropout.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+    q_enc(ids, mask)
+    handle.remove()
+    assert torch.allclose(seen[0], torch.full_like(seen[0], 1 / ids.shape[1])), "attention starts uniform"
+
+
+def test_recall_pool_keeps_the_questions_documents():
+    passages = [{"id": f"p{i}", "doc_id": f"d{i // 2}"} for i in range(40)]
+    data = type("Data", (), {"passages": passages})()
+    pool = train_dpr.recall_pool(data, [{"doc_id": "d3"}, {"doc_id": "d17"}], 10, seed=1)
+    assert len(pool) == 10 and len({p["id"] for p in pool}) == 10
+    assert {"p6", "p7", "p34", "p35"} <= {p["id"] for p in pool}
+    assert train_dpr.recall_pool(data, [], 0, seed=1) is passages
 
 
 def test_cloze_examples_copy_the_words_after_the_cue(run):

@@ -7,31 +7,7 @@ import pytest
 import torch
 
 from ragkit.train import export_demo, train_dpr, train_generator, train_rag, train_tokenizers, warm_start
-from test_training import FACTS, TINY_DPR, TINY_GEN, write_jsonl
-
-
-def make_data(data):
-    data.mkdir()
-    passages = [{"id": f"d{i}-p0", "doc_id": f"d{i}", "title": t, "text": x} for i, (t, x) in enumerate(FACTS)]
-    write_jsonl(data / "passages.jsonl", passages)
-    qa = [{"id": f"q{i}", "question": f"who created {t}?", "answers": [x.split(" by ")[1].split(" at ")[0]],
-           "doc_id": f"d{i}", "passage_id": f"d{i}-p0", "family": "who"} for i, (t, x) in enumerate(FACTS)]
-    jeopardy = [{"id": f"j{i}", "answer": t, "clue": x.replace(t, "This"), "doc_id": f"d{i}", "passage_id": f"d{i}-p0"}
-                for i, (t, x) in enumerate(FACTS)]
-    for split, rows in (("train", slice(0, 4)), ("dev", slice(4, 5)), ("test", slice(4, 6))):
-        write_jsonl(data / f"{split}.jsonl", qa[rows])
-        write_jsonl(data / f"jeopardy_{split}.jsonl", jeopardy[rows])
-    # the hot-swap corpora: the test documents as they are, and with their creators exchanged
-    docs_a = [{"id": f"d{i}", "title": t, "text": x} for i, (t, x) in enumerate(FACTS) if i >= 4]
-    creators = [q["answers"][0] for q in qa[4:]]
-    docs_b = [dict(d, text=d["text"].replace(c, creators[1 - n])) for n, (d, c) in enumerate(zip(docs_a, creators))]
-    write_jsonl(data / "swap_a.jsonl", docs_a)
-    write_jsonl(data / "swap_b.jsonl", docs_b)
-    write_jsonl(data / "swap_questions.jsonl", [
-        {"id": f"s{n}", "question": q["question"], "answer_a": creators[n], "answer_b": creators[1 - n],
-         "doc_id": q["doc_id"], "passage_id": q["passage_id"], "family": "who", "split": "test"}
-        for n, q in enumerate(qa[4:])])
-    return passages
+from test_training import TINY_DPR, TINY_GEN, make_data
 
 
 def train_tiny_run(root, rag=True):

@@ -3,17 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaissIndex, indexTypeFor } from '../../src/retriever/faiss-index.js';
-
-/** Deterministic pseudo-random vectors (LCG), so failures reproduce. */
-function randomVectors(n: number, d: number, seed: number): Float32Array {
-  const out = new Float32Array(n * d);
-  let s = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
+import { randomVectors } from '../../bench/random-vectors.js';
 
 /** Top-k rows by exact inner product, computed in JS. */
 function bruteForce(data: Float32Array, query: Float32Array, d: number, k: number): { row: number; score: number }[] {

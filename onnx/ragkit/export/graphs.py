@@ -55,11 +55,20 @@ class BartDecoderGraph(nn.Module):
             hidden = torch.zeros(encoder_attention_mask.shape[0], encoder_attention_mask.shape[1], 1)
         else:
             hidden, past = rest[0], None
-        logits, present = self.model.decode(input_ids, hidden, encoder_attention_mask, past, use_cache=True)
-        out = [logits]
+        model = self.model
+        x, present = model.model.decoder(input_ids, hidden, encoder_attention_mask, past)
+        out = [tied_lm_head(x, model.lm_head.weight, model.final_logits_bias)]
         for layer in present:
             out.extend(layer)
         return tuple(out)
+
+
+def tied_lm_head(x, weight, bias):
+    """logits = x @ weight.T + bias as one 2-D Gemm (transB) that reads the tied embedding as stored: the exporter
+    writes a linear without bias, or on 3-D input, as MatMul over a folded transposed copy of the embedding (8 MB
+    at d_model 256 and an 8k vocabulary)."""
+    batch, length, d_model = x.shape
+    return torch.nn.functional.linear(x.reshape(-1, d_model), weight, bias.reshape(-1)).reshape(batch, length, -1)
 
 
 def present_names(layers, prefix="present"):

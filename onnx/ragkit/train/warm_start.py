@@ -99,12 +99,14 @@ def recover_state(kind, config, bundle_graphs):
         for tensor in probe.state_dict().values():  # the final_logits_bias buffer too: it may have been trained
             if tensor.is_floating_point():
                 tensor.copy_(torch.randn_like(tensor))
-    by_value = {}
+    by_value = {}  # digest of a value as the exporter may write it -> (name, that value -> the parameter)
     for name, tensor in probe.state_dict().items():
-        array = tensor.numpy()
-        by_value.setdefault(_digest(array), (name, False))
+        array, shape = tensor.numpy(), tuple(tensor.shape)
+        by_value.setdefault(_digest(array), (name, lambda v: v))
         if array.ndim == 2:
-            by_value.setdefault(_digest(array.T), (name, True))
+            by_value.setdefault(_digest(array.T), (name, lambda v: v.T))
+            if shape[0] == 1:  # a [1, n] buffer the graph uses flattened (final_logits_bias as the Gemm's bias)
+                by_value.setdefault(_digest(array.reshape(-1)), (name, lambda v, shape=shape: v.reshape(shape)))
     found = {}
     with tempfile.TemporaryDirectory() as tmp:
         probe_graphs = export_graphs(kind, probe, tmp)
@@ -114,9 +116,9 @@ def recover_state(kind, config, bundle_graphs):
             match = by_value.get(_digest(array)) if array.dtype == np.float32 else None
             if match is None:
                 continue
-            name, transposed = match
+            name, to_parameter = match
             assert slot in bundle_values, f"{kind}: the bundle's graph differs from this exporter's at {slot} ({name})"
-            value = bundle_values[slot].T if transposed else bundle_values[slot]
+            value = to_parameter(bundle_values[slot])
             assert value.shape == tuple(probe.state_dict()[name].shape), \
                 f"{kind}: {name} has shape {value.shape} in the bundle, {tuple(probe.state_dict()[name].shape)} here"
             if name in found:
