@@ -31,6 +31,17 @@ def test_recall_counts_gold_passages_and_answer_strings_separately():
     assert r == {"recall@1": 0.0, "answer_recall@1": 1.0}
 
 
+def test_by_family_splits_recall_and_exact_match_per_family():
+    items = [{"passage_id": "a-p0", "answers": ["Ken Thompson"], "family": "who"},
+             {"passage_id": "b-p0", "answers": ["1958"], "family": "when"},
+             {"passage_id": "c-p0", "answers": ["Larry Wall"], "family": "who"}]
+    top = torch.tensor([[0, 1, 2, 0, 0], [2, 2, 2, 2, 2], [0, 0, 0, 0, 0]])
+    preds = {"token": ["Ken Thompson", "1958", "wall"], "closed": ["nobody", "1957", "Larry Wall"]}
+    r = evaluate.by_family(items, top, PASSAGES, preds, ["token", "closed"])
+    assert r == {"when": {"n": 1, "recall@5": 0.0, "token": 1.0, "closed": 0.0},
+                 "who": {"n": 2, "recall@5": 0.5, "token": 0.5, "closed": 0.5}}
+
+
 def test_swap_matches_and_leaks_compare_normalized_answers():
     questions = [{"answer_a": "Ken Thompson", "answer_b": "Niklaus Wirth"}, {"answer_a": "1969", "answer_b": "1972"}]
     assert evaluate.swap_matches(["ken thompson.", "1972"], questions) == {"matches_a": 0.5, "matches_b": 0.5}

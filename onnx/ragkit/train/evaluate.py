@@ -93,6 +93,17 @@ def answer_scores(predictions, items):
             "f1": float(np.mean([f1_score(p, q["answers"]) for p, q in zip(predictions, items)]))}
 
 
+def by_family(items, top, passages, preds, modes):
+    """Question count, gold-passage recall@5 and exact match of `modes` per question family: where the models fail."""
+    out = {}
+    for family in sorted({q.get("family", "?") for q in items}):
+        rows = [i for i, q in enumerate(items) if q.get("family", "?") == family]
+        out[family] = dict(n=len(rows), **{"recall@5": recall(top[rows], [items[i] for i in rows], passages, (5,))[
+            "recall@5"]}, **{m: answer_scores([preds[m][i] for i in rows], [items[i] for i in rows])["em"]
+                            for m in modes})
+    return out
+
+
 def swap_matches(predictions, questions):
     """Shares of predictions equal (SQuAD-normalized) to version A's answer and to version B's answer."""
     return {"matches_a": float(np.mean([exact_match(p, [q["answer_a"]]) for p, q in zip(predictions, questions)])),
@@ -176,6 +187,8 @@ def evaluate(cfg):
         f"closed_book_beam{beams}": timed("closed_book_beam", lambda: reader.closed_book(questions, beams)),
     }
     report["qa"] = {mode: answer_scores(p, items) for mode, p in preds.items()}
+    report["by_family"] = by_family(items, top, data.passages, preds, [f"rag_token_beam{beams}",
+                                                                       f"closed_book_beam{beams}"])
     report["examples"] = [dict(question=q["question"], answers=q["answers"], retrieved=[p["id"] for p in d],
                                scores=w[i].tolist(),
                                **{m: preds[m][i] for m in preds}) for i, (q, d) in enumerate(zip(items[:8], docs))]
@@ -272,6 +285,11 @@ def render(r):
         add(f"| {mode} | {_pct(m['em'])} | {_pct(m['f1'])} |")
     add("\nClosed book: the same generator given `<s> question </s>` alone. RAG-Sequence marginalizes thoroughly "
         "(every candidate rescored against every document).\n")
+    add(f"| family | questions | recall@5 | RAG-Token EM (beam {b}) | closed-book EM (beam {b}) |\n|---|---|---|---|---|")
+    for family, f in r.get("by_family", {}).items():
+        add(f"| {family} | {f['n']} | {_pct(f['recall@5'])} | {_pct(f[f'rag_token_beam{b}'])} | "
+            f"{_pct(f[f'closed_book_beam{b}'])} |")
+    add("")
     add("| question | gold | RAG-Token greedy | RAG-Sequence | closed book |\n|---|---|---|---|---|")
     for e in r["examples"]:
         cells = [e["question"], " / ".join(e["answers"]), e["rag_token_greedy"], e[f"rag_sequence_beam{b}"],
