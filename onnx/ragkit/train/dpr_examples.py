@@ -4,6 +4,9 @@ self-supervised kinds added because generated questions alone are few and templa
 - title: the entry's title as the query (what Jeopardy and "what is X" lookups need) and the entry's first passage;
 - ict: the Inverse Cloze Task (Lee et al. 2019): a sentence of the passage is the query, and the passage, with that
   sentence removed most of the time, the positive; it teaches matching content words the model has never seen.
+- term: a rare term of the passage (an acronym or a word few passages use) alone or behind a short frame, and the
+  passage: generated questions about acronyms often point at a passage that only mentions the acronym in passing
+  (measured: 47% recall@5 on dev acronym questions against 80-100% for the other families without this kind).
 Hard negatives: a passage of another document that shares a rare word with the query (a cheap stand-in for DPR's
 BM25 negatives: lexically close, but the wrong document)."""
 import collections
@@ -14,8 +17,17 @@ _STOP = set("the a an of in on for to and or is are was were by with as at from 
             "where how does do did it its be been x stand stands name called known".split())
 
 
+_TERM = re.compile(r"\b[A-Za-z0-9][A-Za-z0-9+#/.-]*[A-Za-z0-9+#]")
+_FRAMES = ["{}", "{}", "what is {}?", "{} means what?", "about {}", "explain {}", "{}?"]
+
+
 def content_words(text):
     return [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1]
+
+
+def is_acronym(term):
+    """Two or more capitals (SAG, CSMA/CD, OSR2, DoS), the way FOLDOC writes abbreviations."""
+    return sum(c.isupper() for c in term) >= 2
 
 
 class DprExampleMaker:
@@ -48,6 +60,16 @@ class DprExampleMaker:
             if cand["doc_id"] != positive["doc_id"]:
                 return cand
 
+    def rare_term(self, passage, rng):
+        """An acronym of the passage's text, else one of its rarest words; None when it has neither. Terms in many
+        passages (SQL, IBM) are left out: they point at no passage in particular."""
+        terms = [t for t in _TERM.findall(passage["text"]) if t.lower() not in _STOP]
+        acronyms = [t for t in terms if is_acronym(t) and self.df.get(t.lower(), 0) <= 10]
+        if acronyms:
+            return rng.choice(acronyms)
+        rare = [t for t in terms if len(t) > 3 and self.df.get(t.lower(), 0) in range(1, 6)]
+        return rng.choice(rare) if rare else None
+
     def sample(self, kind, rng):
         if kind == "qa":
             q = rng.choice(self.data.qa["train"])
@@ -55,6 +77,12 @@ class DprExampleMaker:
         elif kind == "title":
             positive = self.first_passage[rng.choice(list(self.first_passage))]
             query = positive["title"]
+        elif kind == "term":
+            positive = rng.choice(self.data.train_passages)
+            term = self.rare_term(positive, rng)
+            if term is None:
+                return None
+            query = rng.choice(_FRAMES).format(term)
         else:
             positive = rng.choice(self.data.train_passages)
             sentences = [s for s in re.split(r"(?<=[.!?])\s+", positive["text"]) if len(s.split()) >= 4]

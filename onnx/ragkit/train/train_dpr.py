@@ -46,7 +46,7 @@ DEFAULTS = dict(
         initializer_range=0.072),
 )
 
-MIX = {"qa": 0.45, "title": 0.2, "ict": 0.35}
+MIX = {"qa": 0.4, "title": 0.15, "ict": 0.25, "term": 0.2}  # kinds of dpr_examples
 
 
 class TextEncoder:
