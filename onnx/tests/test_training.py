@@ -84,10 +84,12 @@ def test_generator_stages_train_checkpoint_and_resume(run):
 
 
 def test_dpr_then_joint_rag_training(run):
-    assert train_dpr.main(dict(train_dpr.DEFAULTS, steps=2, batch_size=3, eval_every=2, save_every=1, model=TINY_DPR,
-                               warmup=1, **run))
+    # stop_at ends the stage early (the schedule spans 50 steps) and still measures recall there
+    assert train_dpr.main(dict(train_dpr.DEFAULTS, steps=50, stop_at=3, batch_size=3, eval_every=100, save_every=1,
+                               model=TINY_DPR, warmup=1, **run))
+    assert checkpoint_step(run, "dpr.pt") == 3
     log = [json.loads(line) for line in open(os.path.join(run["run_dir"], "logs", "dpr.jsonl"))]
-    assert any("recall@5" in row for row in log)
+    assert any("recall@5" in row and row["step"] == 3 for row in log)
     assert os.path.exists(os.path.join(run["run_dir"], "generator_qa.pt")), "runs after the generator stages' test"
     assert train_rag.main(dict(train_rag.DEFAULTS, steps=2, batch_size=2, n_docs=2, eval_every=2, eval_examples=2,
                                save_every=1, warmup=1, **run))

@@ -35,6 +35,7 @@ DEFAULTS = dict(
     save_every=50,
     shared_encoders=True,  # one encoder for both sides while training DPR (see share_and_flatten_attention)
     max_minutes=0.0,
+    stop_at=0,  # stop (and checkpoint) at this step while the learning-rate schedule spans `steps`; 0 = steps
     seed=1,
     threads=0,
     # architecture, used when no checkpoint exists yet
@@ -154,7 +155,7 @@ def main(cfg):
 
     eval_questions = data.qa["dev"][: cfg["eval_questions"]]
     eval_passages = recall_pool(data, eval_questions, cfg["eval_passages"], cfg["seed"])
-    while step < cfg["steps"] and not deadline.passed():
+    while step < (cfg["stop_at"] or cfg["steps"]) and not deadline.passed():
         rng = step_rng(cfg["seed"], step)
         triples = []
         while len(triples) < cfg["batch_size"]:
@@ -177,11 +178,11 @@ def main(cfg):
             log(step=step, loss=loss.item(), lr=optimizer.param_groups[0]["lr"])
         if step % cfg["save_every"] == 0:
             save()
-        if step % cfg["eval_every"] == 0 or step == cfg["steps"]:
+        if step % cfg["eval_every"] == 0 or step == (cfg["stop_at"] or cfg["steps"]):
             vectors = embed_passages(c_enc, p_text, eval_passages)
             log(step=step, **recall_at(q_enc, q_text, vectors, eval_passages, eval_questions))
     save()
-    return step >= cfg["steps"]
+    return step >= (cfg["stop_at"] or cfg["steps"])
 
 
 if __name__ == "__main__":

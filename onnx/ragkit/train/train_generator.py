@@ -38,6 +38,7 @@ DEFAULTS = dict(
     eval_examples=150,
     save_every=50,
     max_minutes=0.0,  # stop (and checkpoint) after this long; 0 = run all steps
+    stop_at=0,  # stop (and checkpoint) at this step while the learning-rate schedule spans `steps`; 0 = steps
     seed=1,
     threads=0,  # 0 = all cores
     # architecture, used when no checkpoint exists yet
@@ -141,7 +142,7 @@ def main(cfg):
         save_checkpoint(path, model=model.state_dict(), optimizer=optimizer.state_dict(), step=step,
                         config=model.config.to_dict(), stage_config=cfg)
 
-    while step < cfg["steps"] and not deadline.passed():
+    while step < (cfg["stop_at"] or cfg["steps"]) and not deadline.passed():
         rng = step_rng(cfg["seed"], step)
         pairs = sample_batch(MIXES[cfg["stage"]], data, maker, rng, cfg["batch_size"])
         for group in optimizer.param_groups:
@@ -156,11 +157,11 @@ def main(cfg):
             log(step=step, loss=loss.item(), lr=optimizer.param_groups[0]["lr"])
         if step % cfg["save_every"] == 0:
             save()
-        if step % cfg["eval_every"] == 0 or step == cfg["steps"]:
+        if step % cfg["eval_every"] == 0 or step == (cfg["stop_at"] or cfg["steps"]):
             em, f1 = evaluate_dev(model, data, maker, tok, cfg["eval_examples"])
             log(step=step, dev_em=em, dev_f1=f1)
     save()
-    return step >= cfg["steps"]
+    return step >= (cfg["stop_at"] or cfg["steps"])
 
 
 if __name__ == "__main__":
