@@ -22,11 +22,12 @@ DEFAULTS = dict(
     budget_minutes=0.0,  # 0: run every stage to its step count
     # Stage lengths as the committed bundle was trained: each stage's learning-rate schedule spans *_steps, and a
     # stage with *_stop ends there (the first session's pre-training stopped at 650 of 6000 steps, its schedule
-    # still near its peak, and fine-tuning began).
+    # still near its peak, and fine-tuning began; QA fine-tuning stopped at 5600 of 6000 when DPR was done).
     pretrain_steps=6000,
     pretrain_stop=650,
     dpr_steps=1000,
     qa_steps=6000,
+    qa_stop=5600,
     rag_steps=1500,
     rag_stop=0,
     export_to="demo",  # bundle folder under onnx/, written after the RAG stage
@@ -80,8 +81,9 @@ def main(cfg):
     if not finished(cfg["run_dir"], "dpr.pt", cfg["dpr_steps"], "rag.pt"):
         jobs.append(run("ragkit.train.train_dpr", share("pretrain+dpr"), 1, steps=cfg["dpr_steps"], **common))
     wait(*jobs)
-    if not finished(cfg["run_dir"], "generator_qa.pt", cfg["qa_steps"], "rag.pt"):
-        wait(run("ragkit.train.train_generator", share("qa"), 0, stage="qa", steps=cfg["qa_steps"], **common))
+    if not finished(cfg["run_dir"], "generator_qa.pt", cfg["qa_stop"] or cfg["qa_steps"], "rag.pt"):
+        wait(run("ragkit.train.train_generator", share("qa"), 0, stage="qa", steps=cfg["qa_steps"],
+                 stop_at=cfg["qa_stop"], **common))
     if not finished(cfg["run_dir"], "rag.pt", cfg["rag_stop"] or cfg["rag_steps"]):
         wait(run("ragkit.train.train_rag", share("rag"), 0, steps=cfg["rag_steps"], stop_at=cfg["rag_stop"], **common))
     wait(run("ragkit.train.export_demo", 0, 0, run_dir=cfg["run_dir"], out=cfg["export_to"]))
