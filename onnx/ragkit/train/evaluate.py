@@ -285,7 +285,8 @@ def render(r):
         add(f"| {mode} | {_pct(m['em'])} | {_pct(m['f1'])} |")
     add("\nClosed book: the same generator given `<s> question </s>` alone. RAG-Sequence marginalizes thoroughly "
         "(every candidate rescored against every document).\n")
-    add(f"| family | questions | recall@5 | RAG-Token EM (beam {b}) | closed-book EM (beam {b}) |\n|---|---|---|---|---|")
+    add(f"| family | questions | recall@5 | RAG-Token EM (beam {b}) | closed-book EM (beam {b}) |\n"
+        "|---|---|---|---|---|")
     for family, f in r.get("by_family", {}).items():
         add(f"| {family} | {f['n']} | {_pct(f['recall@5'])} | {_pct(f[f'rag_token_beam{b}'])} | "
             f"{_pct(f[f'closed_book_beam{b}'])} |")
