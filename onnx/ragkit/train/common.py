@@ -22,6 +22,11 @@ def step_rng(seed, step):
     return random.Random(seed * 1_000_003 + step)
 
 
+def last_step(cfg):
+    """The step a training stage ends at: `stop_at` when set, else the end of its schedule (`steps`)."""
+    return cfg["stop_at"] or cfg["steps"]
+
+
 def lr_at(step, peak, warmup, total, floor=0.1, rewarm_from=None):
     """Linear warm-up (post-LayerNorm transformers diverge without it), then cosine decay to floor * peak.
     `rewarm_from`: the step a run resumed at without optimizer state (a checkpoint rebuilt from a bundle by

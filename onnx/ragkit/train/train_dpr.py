@@ -4,7 +4,8 @@
 
 Each batch holds B queries and 2B passages (their positives and one hard negative each); the loss is the negative
 log-likelihood of each query's positive among all 2B passages under inner-product scores. Recall@k on dev
-questions against the whole corpus is measured every `eval_every` steps. Checkpoints to `{run_dir}/dpr.pt`."""
+questions (among `eval_passages` passages, see recall_pool) is measured every `eval_every` steps. Checkpoints to
+`{run_dir}/dpr.pt`."""
 import os
 import random
 
@@ -15,7 +16,7 @@ import torch.nn.functional as F
 from ..models.dpr import DprConfig, DprEncoder
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import Deadline, Log, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
+from .common import Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
 from .data import Dataset
 from .dpr_examples import DprExampleMaker
 
@@ -145,7 +146,8 @@ def main(cfg):
         else:  # a checkpoint rebuilt from a bundle by warm_start
             rewarm_from = state["step"]
         step = state["step"]
-    print(f"dpr: 2 x {sum(p.numel() for p in q_enc.parameters()) / 1e6:.1f}M parameters, step {step}/{cfg['steps']}",
+    encoders = "1 shared encoder" if cfg["shared_encoders"] else "2 encoders"
+    print(f"dpr: {encoders}, {sum(p.numel() for p in params) / 1e6:.1f}M parameters, step {step}/{cfg['steps']}",
           flush=True)
     deadline = Deadline(cfg["max_minutes"])
 
@@ -155,7 +157,7 @@ def main(cfg):
 
     eval_questions = data.qa["dev"][: cfg["eval_questions"]]
     eval_passages = recall_pool(data, eval_questions, cfg["eval_passages"], cfg["seed"])
-    while step < (cfg["stop_at"] or cfg["steps"]) and not deadline.passed():
+    while step < last_step(cfg) and not deadline.passed():
         rng = step_rng(cfg["seed"], step)
         triples = []
         while len(triples) < cfg["batch_size"]:
@@ -178,11 +180,11 @@ def main(cfg):
             log(step=step, loss=loss.item(), lr=optimizer.param_groups[0]["lr"])
         if step % cfg["save_every"] == 0:
             save()
-        if step % cfg["eval_every"] == 0 or step == (cfg["stop_at"] or cfg["steps"]):
+        if step % cfg["eval_every"] == 0 or step == last_step(cfg):
             vectors = embed_passages(c_enc, p_text, eval_passages)
             log(step=step, **recall_at(q_enc, q_text, vectors, eval_passages, eval_questions))
     save()
-    return step >= (cfg["stop_at"] or cfg["steps"])
+    return step >= last_step(cfg)
 
 
 if __name__ == "__main__":

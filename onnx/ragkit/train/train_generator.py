@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import Deadline, Log, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
+from .common import Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
 from .data import Dataset
 from .examples import ExampleMaker
 from .generate import greedy_generate
@@ -142,7 +142,7 @@ def main(cfg):
         save_checkpoint(path, model=model.state_dict(), optimizer=optimizer.state_dict(), step=step,
                         config=model.config.to_dict(), stage_config=cfg)
 
-    while step < (cfg["stop_at"] or cfg["steps"]) and not deadline.passed():
+    while step < last_step(cfg) and not deadline.passed():
         rng = step_rng(cfg["seed"], step)
         pairs = sample_batch(MIXES[cfg["stage"]], data, maker, rng, cfg["batch_size"])
         for group in optimizer.param_groups:
@@ -157,11 +157,11 @@ def main(cfg):
             log(step=step, loss=loss.item(), lr=optimizer.param_groups[0]["lr"])
         if step % cfg["save_every"] == 0:
             save()
-        if step % cfg["eval_every"] == 0 or step == (cfg["stop_at"] or cfg["steps"]):
+        if step % cfg["eval_every"] == 0 or step == last_step(cfg):
             em, f1 = evaluate_dev(model, data, maker, tok, cfg["eval_examples"])
             log(step=step, dev_em=em, dev_f1=f1)
     save()
-    return step >= (cfg["stop_at"] or cfg["steps"])
+    return step >= last_step(cfg)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..models.dpr import DprConfig, DprEncoder
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import Deadline, Log, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
+from .common import Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
 from .data import Dataset
 from .examples import ExampleMaker
 from .generate import rag_token_greedy
@@ -151,7 +151,7 @@ def main(cfg):
                         optimizer=optimizer.state_dict(), step=step, config=generator.config.to_dict(),
                         stage_config=cfg)
 
-    while step < (cfg["stop_at"] or cfg["steps"]) and not deadline.passed():
+    while step < last_step(cfg) and not deadline.passed():
         rng = step_rng(cfg["seed"], step)
         batch = sample(data, rng, cfg["batch_size"], cfg["jeopardy_share"], prefix)
         for group in optimizer.param_groups:
@@ -171,10 +171,10 @@ def main(cfg):
             log(step=step, loss=loss.item())
         if step % cfg["save_every"] == 0:
             save()
-        if step % cfg["eval_every"] == 0 or step == (cfg["stop_at"] or cfg["steps"]):
+        if step % cfg["eval_every"] == 0 or step == last_step(cfg):
             log(step=step, dev_rag_token_em=evaluate(rag, generator, cfg["eval_examples"]))
     save()
-    return step >= (cfg["stop_at"] or cfg["steps"])
+    return step >= last_step(cfg)
 
 
 if __name__ == "__main__":
