@@ -16,7 +16,7 @@ PASSAGES = [
 class Data:
     passages = train_passages = PASSAGES
     by_id = {p["id"]: p for p in PASSAGES}
-    qa = {"train": [{"question": "Who wrote Fetch?", "passage_id": "a-p0"}]}
+    qa = {"train": [{"question": "Where was Fetch written?", "answers": ["Dartmouth"], "passage_id": "a-p0"}]}
 
 
 def test_acronyms_are_words_with_two_capitals():
@@ -27,7 +27,8 @@ def test_acronyms_are_words_with_two_capitals():
 def test_term_queries_name_an_acronym_or_rare_word_of_their_passage():
     maker, rng = DprExampleMaker(Data()), random.Random(0)
     for _ in range(50):
-        query, positive, negative = maker.sample("term", rng)
+        query, positive, negative, reveals = maker.sample("term", rng)
+        assert reveals in query
         term = maker.rare_term(positive, random.Random(1))
         assert term and term in positive["text"]
         words = query.replace("?", " ").split()
@@ -40,4 +41,23 @@ def test_every_kind_gives_a_triple_with_a_negative_from_another_document():
     for kind in ("qa", "title", "ict", "term"):
         triples = [t for t in (maker.sample(kind, rng) for _ in range(20)) if t]
         assert triples, kind
-        assert all(q and p["doc_id"] != n["doc_id"] for q, p, n in triples), kind
+        assert all(q and p["doc_id"] != n["doc_id"] for q, p, n, _ in triples), kind
+
+
+def test_mined_negatives_are_top_ranked_passages_that_do_not_answer_the_query():
+    import numpy as np
+
+    from ragkit.train.dpr_examples import DprExample
+    from ragkit.train.dpr_mining import NegativeMiner
+
+    passages = [{"doc_id": f"d{i}", "title": f"t{i}", "text": f"text {i}"} for i in range(6)]
+    passages[1]["text"] = "this one says Name Binding Protocol"  # answers the query: a false negative
+    vectors = np.eye(6, dtype="float32")
+    miner = NegativeMiner(passages, lambda ps: vectors, refresh_every=10, pick_from=2)
+    miner.maybe_refresh(0)
+    example = DprExample("Expand NBP", passages[0], passages[5], "Name Binding Protocol")
+    query = np.array([[5.0, 4.0, 3.0, 2.0, 1.0, 0.0]], dtype="float32")  # ranks d0 > d1 > d2 > d3 ...
+    picked = {miner.replace([example], query, random.Random(i), share=1.0)[0].negative["doc_id"] for i in range(40)}
+    assert picked == {"d2", "d3"}, "own document and the passage holding the answer are skipped"
+    kept = miner.replace([example], query, random.Random(0), share=0.0)[0]
+    assert kept.negative is passages[5], "share 0 keeps the lexical negative"

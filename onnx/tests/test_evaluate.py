@@ -11,7 +11,7 @@ from ragkit import rag_reference as rr
 from ragkit.cached_scorer import CachedScorer
 from ragkit.models import BartConfig, BartForConditionalGeneration
 from ragkit.tokenizers import load_tokenizer
-from ragkit.train import evaluate, export_demo
+from ragkit.train import eval_models, evaluate, export_demo, index_experiments
 from ragkit.train.common import read_jsonl
 from test_warm_start import train_tiny_run
 
@@ -44,7 +44,7 @@ def test_by_family_splits_recall_and_exact_match_per_family():
 
 def test_swap_matches_and_leaks_compare_normalized_answers():
     questions = [{"answer_a": "Ken Thompson", "answer_b": "Niklaus Wirth"}, {"answer_a": "1969", "answer_b": "1972"}]
-    assert evaluate.swap_matches(["ken thompson.", "1972"], questions) == {"matches_a": 0.5, "matches_b": 0.5}
+    assert index_experiments.swap_matches(["ken thompson.", "1972"], questions) == {"matches_a": 0.5, "matches_b": 0.5}
     assert evaluate.leaks("This language by the Unix people", "Unix")
     assert not evaluate.leaks("This system, Unixware's ancestor", "Unix")
 
@@ -73,8 +73,10 @@ def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("evaluate")
     run = train_tiny_run(root)
     out = root / "bundle" / "REPORT.md"
+    # max_combined_length within the tiny generator's 256 positions: the unseen corpus's passages are long in its
+    # 400-token vocabulary
     result = evaluate.main(dict(evaluate.DEFAULTS, run_dir=run["run_dir"], data_dir=run["data_dir"], out=str(out),
-                                threads=1))
+                                threads=1, max_combined_length=250))
     return result, out
 
 
@@ -86,10 +88,15 @@ def test_a_tiny_run_gets_a_whole_report(report):
                                 "closed_book_beam4"}
     numbers = [v for m in saved["qa"].values() for v in m.values()] + list(saved["retrieval"].values()) + \
         [saved["jeopardy"]["bleu1"], saved["jeopardy"]["answer_leak"]] + \
-        [v for s in ("docs", "corpus") for i in ("a", "b") for v in saved["swap"][f"{s}_index_{i}"].values()]
+        [v for s in ("docs", "corpus") for i in ("a", "b") for v in saved["swap"][f"{s}_index_{i}"].values()] + \
+        [saved["unseen"][k] for k in ("recall@1", "recall@5")] + [v for m in saved["unseen"]["qa"].values()
+                                                                  for v in m.values()]
     assert all(0.0 <= v <= 1.0 for v in numbers), numbers
     # the whole corpus is 6 passages: the gold passage is always among the top 5... or the sixth
     assert saved["retrieval"]["recall@5"] >= saved["retrieval"]["recall@1"]
+    unseen = read_jsonl(os.path.join(evaluate.DEFAULTS["unseen_dir"], "questions.jsonl"))
+    assert saved["unseen"]["n"] == len(unseen) and sum(f["n"] for f in saved["unseen"]["by_family"].values()) == \
+        len(unseen)
     assert saved["swap"]["n"] == 2 and saved["swap"]["docs_index_b"]["gold_passage_in_top"] == 1.0, \
         "with two documents in the index, the top 5 passages hold every passage"
     # the answers are the reference decoding's (ModelScorer, no cache) for the retrieved passages and scores
@@ -105,7 +112,7 @@ def test_a_tiny_run_gets_a_whole_report(report):
     assert [t["met"] for t in saved["targets"]] == [t["met"] for t in result["targets"]] and len(saved["targets"]) == 3
     text = out.read_text()
     for needle in ("## Targets (issue 3)", "python3 -m ragkit.train.evaluate", "dpr step 2, rag step 2",
-                   "## Index hot-swap", "BLEU-1"):
+                   "## Index hot-swap", "BLEU-1", "## Unseen corpus"):
         assert needle in text, needle
 
 
@@ -122,7 +129,7 @@ def test_retriever_embeds_in_length_order_and_finds_the_best_inner_product(tmp_p
                        intermediate_size=32, max_position_embeddings=64)
     q_enc, ctx_enc = DprEncoder(config, "question").eval(), DprEncoder(config, "ctx").eval()
     passages = [dict(p, title=p["id"]) for p in PASSAGES] + [{"id": "d-p0", "title": "d", "text": "Ada " * 20}]
-    index = evaluate.Retriever(q_enc, ctx_enc, tok, passages, evaluate.DEFAULTS)
+    index = eval_models.Retriever(q_enc, ctx_enc, tok, passages, evaluate.DEFAULTS)
     one = TextEncoder(tok, 192)
     with torch.no_grad():
         alone = torch.cat([ctx_enc(*one.batch([p["title"]], [p["text"]])) for p in passages])

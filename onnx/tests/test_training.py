@@ -81,6 +81,10 @@ def test_generator_stages_train_checkpoint_and_resume(run):
     assert train_generator.main(dict(base, stage="qa", steps=2))
     log = [json.loads(line) for line in open(os.path.join(run["run_dir"], "logs", "generator_qa.jsonl"))]
     assert any("dev_em" in row for row in log), "the qa stage measures exact match on dev questions"
+    assert train_generator.main(dict(base, stage="read", steps=2))
+    read = torch.load(os.path.join(run["run_dir"], "generator_read.pt"), map_location="cpu")
+    qa = torch.load(os.path.join(run["run_dir"], "generator_qa.pt"), map_location="cpu")
+    assert read["step"] == 2 and read["config"] == qa["config"], "read goes on from the qa stage's model"
 
 
 def test_dpr_then_joint_rag_training(run):
@@ -90,6 +94,10 @@ def test_dpr_then_joint_rag_training(run):
     assert checkpoint_step(run, "dpr.pt") == 3
     log = [json.loads(line) for line in open(os.path.join(run["run_dir"], "logs", "dpr.jsonl"))]
     assert any("recall@5" in row and row["step"] == 3 for row in log)
+    # phase 2 resumes there and mines its negatives with the model for 2 more steps
+    assert train_dpr.main(dict(train_dpr.DEFAULTS, steps=3, mined_steps=2, refresh_every=1, batch_size=3,
+                               eval_every=100, save_every=1, model=TINY_DPR, warmup=1, **run))
+    assert checkpoint_step(run, "dpr.pt") == 5
     assert os.path.exists(os.path.join(run["run_dir"], "generator_qa.pt")), "runs after the generator stages' test"
     assert train_rag.main(dict(train_rag.DEFAULTS, steps=2, batch_size=2, n_docs=2, eval_every=2, eval_examples=2,
                                save_every=1, warmup=1, **run))
@@ -150,6 +158,34 @@ def test_cloze_examples_copy_the_words_after_the_cue(run):
             assert (cue + " " + target) in passage_text, (cue, target)
 
 
+def test_hole_questions_put_a_question_word_where_their_answer_was(run):
+    import random
+
+    from ragkit.tokenizers import load_tokenizer
+    from ragkit.train.examples import ExampleMaker
+
+    tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
+    maker, rng, made = ExampleMaker(tok), random.Random(0), 0
+    for _ in range(100):
+        for title, text in FACTS:
+            pair = maker.hole({"title": title, "text": text}, rng)
+            if pair is None:
+                continue
+            made += 1
+            question = tok.decode(pair[0]).split(" // ")[-1]
+            answer = tok.decode(pair[1]).strip()
+            assert answer in text and answer not in question, (question, answer)
+            wh = next(w for w in ("what year", "which year", "when", "who", "what", "which") if w in question)
+            assert text.rstrip(".") == question.rstrip("?").replace(wh, answer, 1), (question, answer)
+    assert made > 300, "most sentences have a year or a name to ask about"
+    title, text = FACTS[0]
+    for _ in range(20):
+        pair = maker.hole({"title": title, "text": text}, rng, disguised=True)
+        if pair:
+            source, answer = tok.decode(pair[0]), tok.decode(pair[1]).strip()
+            assert answer not in text and answer in source.split(" // ")[0], "the answer is invented, in the passage"
+
+
 def test_export_demo_writes_a_whole_bundle_from_the_newest_stages(run, tmp_path):
     from ragkit.export.bundle_files import verify_manifest
     from ragkit.train import export_demo
@@ -183,3 +219,36 @@ def test_training_greedy_decoding_applies_the_bundles_processors():
     assert out[0].argmax().item() != 0, "no <s> right after <s> (bad_words_ids [[0, 0]])"
     assert out[1].argmax().item() == 0, "<s> after another token is allowed"
     assert (_process(scores, torch.tensor([4, 4]), 8, 8, 0, 2).argmax(-1) == 2).all(), "</s> forced at the end"
+
+
+def test_disguise_invents_the_answers_words_consistently_and_keeps_initials():
+    import random
+
+    from ragkit.train.disguise import disguise, invented_word
+
+    rng = random.Random(0)
+    texts = ["Python was designed by Guido van Rossum at CWI in 1991.", "Van Rossum later joined Google; Rossum said."]
+    (a, b), answer = disguise(texts, "Guido van Rossum", rng)
+    first, last = answer.split(" van ")
+    assert first[0] == "G" and last[0] == "R" and "Rossum" not in a + b and "Guido" not in a
+    assert answer in a and f"Van {last} later" in b and f"; {last} said" in b, "every occurrence, the same word"
+    (c,), year = disguise(["released in 1991, after 1989"], "1991", rng)
+    assert 1950 <= int(year) <= 2029 and c == f"released in {year}, after 1989"
+    assert disguise(["written in C"], "C", rng) is None, "nothing worth disguising"
+    assert invented_word("NBP", rng).isupper() and invented_word("Protocol", rng)[0] == "P"
+
+
+def test_rag_training_disguises_flagged_answers_in_every_retrieved_passage():
+    import random
+
+    from ragkit.train.train_rag import disguise_retrieved
+
+    passages = [[{"title": "Perl", "text": "Perl was written by Larry Wall."}, {"title": "Wall", "text": "Larry Wall"}],
+                [{"title": "Tcl", "text": "Tcl is by John Ousterhout."}]]
+    batch = [("who wrote Perl?", "who wrote Perl?", "Larry Wall", True),
+             ("who made Tcl?", "who made Tcl?", "John Ousterhout", False)]
+    out, slots, targets = disguise_retrieved(passages, batch, random.Random(3))
+    assert targets[0] != "Larry Wall" and out[0][0]["text"] == f"Perl was written by {targets[0]}."
+    assert out[0][1]["text"] == targets[0] and out[0][1]["title"] == targets[0].split()[1]
+    assert out[1] == passages[1] and targets[1] == "John Ousterhout" and slots == ["who wrote Perl?", "who made Tcl?"]
+    assert passages[0][0]["text"] == "Perl was written by Larry Wall.", "the corpus itself is left alone"

@@ -11,6 +11,7 @@ Hard negatives: a passage of another document that shares a rare word with the q
 BM25 negatives: lexically close, but the wrong document)."""
 import collections
 import re
+from typing import NamedTuple, Optional
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*")
 _STOP = set("the a an of in on for to and or is are was were by with as at from that this which what who when "
@@ -19,6 +20,15 @@ _STOP = set("the a an of in on for to and or is are was were by with as at from 
 
 _TERM = re.compile(r"\b[A-Za-z0-9][A-Za-z0-9+#/.-]*[A-Za-z0-9+#]")
 _FRAMES = ["{}", "{}", "what is {}?", "{} means what?", "about {}", "explain {}", "{}?"]
+
+
+class DprExample(NamedTuple):
+    query: str
+    positive: dict
+    negative: dict
+    # Text whose presence makes a passage a right answer too (the answer of a qa question, the term of a term query,
+    # the title of a title query): a mined negative must not contain it (Karpukhin et al. filter BM25 negatives so).
+    reveals: Optional[str] = None
 
 
 def content_words(text):
@@ -71,18 +81,19 @@ class DprExampleMaker:
         return rng.choice(rare) if rare else None
 
     def sample(self, kind, rng):
+        reveals = None
         if kind == "qa":
             q = rng.choice(self.data.qa["train"])
-            query, positive = q["question"], self.data.by_id[q["passage_id"]]
+            query, positive, reveals = q["question"], self.data.by_id[q["passage_id"]], q["answers"][0]
         elif kind == "title":
             positive = self.first_passage[rng.choice(list(self.first_passage))]
-            query = positive["title"]
+            query = reveals = positive["title"]
         elif kind == "term":
             positive = rng.choice(self.data.train_passages)
-            term = self.rare_term(positive, rng)
-            if term is None:
+            reveals = self.rare_term(positive, rng)
+            if reveals is None:
                 return None
-            query = rng.choice(_FRAMES).format(term)
+            query = rng.choice(_FRAMES).format(reveals)
         else:
             positive = rng.choice(self.data.train_passages)
             sentences = [s for s in re.split(r"(?<=[.!?])\s+", positive["text"]) if len(s.split()) >= 4]
@@ -91,4 +102,4 @@ class DprExampleMaker:
             query = rng.choice(sentences)
             if rng.random() < 0.9:
                 positive = dict(positive, text=" ".join(s for s in sentences if s != query))
-        return query, positive, self.hard_negative(query, positive, rng)
+        return DprExample(query, positive, self.hard_negative(query, positive, rng), reveals)

@@ -14,19 +14,16 @@ import os
 import time
 
 import numpy as np
-import torch
 
-from .. import rag_reference as rr
-from ..cached_scorer import CachedScorer
-from ..data.passages import split_document
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import read_jsonl, setup_torch
+from .common import setup_torch
 from .data import Dataset
 from .examples import JEOPARDY_PREFIX
 from .export_demo import load_models
-from .metrics import bleu1, exact_match, f1_score, normalize_answer
-from .train_dpr import TextEncoder
+from .metrics import answer_scores, bleu1, normalize_answer
+from .eval_models import Reader, Retriever
+from .index_experiments import hot_swap, unseen_corpus
 
 ONNX_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULTS = dict(
@@ -41,40 +38,10 @@ DEFAULTS = dict(
     max_passage=192,  # ctx encoder tokens, as train_dpr and train_rag
     max_questions=0,  # 0: every question of the split (fewer for a quick look)
     max_jeopardy=0,
+    unseen_dir=os.path.join(os.path.dirname(ONNX_DIR), "index-data", "unseen"),  # invented documents, questions
     threads=0,  # 0: all cores
 )
 TARGETS = {"recall@5": 0.9, "rag_token_em": 0.6, "rag_token_over_closed_book": 3.0}
-
-
-class Retriever:
-    """Exact inner-product search over one set of passages with the question encoder (what IndexFlatIP does)."""
-
-    def __init__(self, q_enc, ctx_enc, enc_tok, passages, cfg, vectors=None):
-        self.q_enc, self.passages = q_enc.eval(), passages
-        self.q_text = TextEncoder(enc_tok, cfg["max_query"])
-        if vectors is None:
-            p_text = TextEncoder(enc_tok, cfg["max_passage"])
-            # batches of similar lengths: most FOLDOC entries are far shorter than 100 words, padding would dominate
-            order = sorted(range(len(passages)), key=lambda i: len(passages[i]["text"]))
-            vectors = torch.zeros(len(passages), ctx_enc.config.output_dim)
-            with torch.no_grad():
-                for i in range(0, len(order), 128):
-                    chunk = [passages[j] for j in order[i:i + 128]]
-                    vectors[order[i:i + 128]] = ctx_enc.eval()(*p_text.batch([p["title"] for p in chunk],
-                                                                             [p["text"] for p in chunk]))
-        self.vectors = torch.as_tensor(vectors, dtype=torch.float32)
-        assert self.vectors.shape[0] == len(passages), f"{self.vectors.shape[0]} vectors for {len(passages)} passages"
-
-    @torch.no_grad()
-    def search(self, queries, k):
-        """(indices [n, k], scores [n, k]) of the top-k passages per query, best first."""
-        out_i, out_s = [], []
-        for i in range(0, len(queries), 64):
-            scores = self.q_enc(*self.q_text.batch(queries[i:i + 64])) @ self.vectors.T
-            top = torch.topk(scores, min(k, len(self.passages)), dim=1)
-            out_i.append(top.indices)
-            out_s.append(top.values)
-        return torch.cat(out_i), torch.cat(out_s)
 
 
 def recall(top, items, passages, ks=(1, 5)):
@@ -88,11 +55,6 @@ def recall(top, items, passages, ks=(1, 5)):
     return out
 
 
-def answer_scores(predictions, items):
-    return {"em": float(np.mean([exact_match(p, q["answers"]) for p, q in zip(predictions, items)])),
-            "f1": float(np.mean([f1_score(p, q["answers"]) for p, q in zip(predictions, items)]))}
-
-
 def by_family(items, top, passages, preds, modes):
     """Question count, gold-passage recall@5 and exact match of `modes` per question family: where the models fail."""
     out = {}
@@ -104,42 +66,9 @@ def by_family(items, top, passages, preds, modes):
     return out
 
 
-def swap_matches(predictions, questions):
-    """Shares of predictions equal (SQuAD-normalized) to version A's answer and to version B's answer."""
-    return {"matches_a": float(np.mean([exact_match(p, [q["answer_a"]]) for p, q in zip(predictions, questions)])),
-            "matches_b": float(np.mean([exact_match(p, [q["answer_b"]]) for p, q in zip(predictions, questions)]))}
-
-
 def leaks(clue, answer):
     """Whether a generated clue names its answer (whole words, normalized): a Jeopardy clue must not."""
     return f" {normalize_answer(answer)} " in f" {normalize_answer(clue)} "
-
-
-class Reader:
-    """Answers through `ragkit.rag_reference` (every processor of DECODING.md) over a CachedScorer, one question at
-    a time. NOTE: generate.py's batched greedy is not used: it lacks the processors (it emits `<s>` again after the
-    forced `<s>` where bad_words_ids [[0, 0]] forbids it), so its answers can differ from the service's."""
-
-    def __init__(self, generator, tok, cfg):
-        self.gen, self.tok, self.cfg = generator.eval(), tok, cfg
-        self.pad = tok.token_to_id("<pad>")
-        self.gen_cfg = rr.generation_config(forced_bos_token_id=generator.config.forced_bos_token_id)
-
-    def decode(self, inputs, scores, mode="token", num_beams=1):
-        """Answer text for generator inputs (token id lists, one per document) and their retrieval scores."""
-        out = rr.decode(CachedScorer(self.gen, inputs, self.pad), rr.doc_log_weights(scores), self.gen_cfg,
-                        mode=mode, num_beams=num_beams)
-        return self.tok.decode(out["tokens"]).strip()
-
-    def rag(self, passage_lists, slots, scores, mode="token", num_beams=1):
-        """RAG answers per question: retrieved passages, the question slot (question or prefixed answer), scores."""
-        return [self.decode(rr.generator_inputs(self.tok, ps, slot, self.cfg["max_combined_length"]), sc, mode,
-                            num_beams) for ps, slot, sc in zip(passage_lists, slots, scores)]
-
-    def closed_book(self, questions, num_beams=1):
-        """The generator alone: `<s> question </s>` as its only input."""
-        return [self.decode([self.tok.encode(q, max_length=self.cfg["max_combined_length"])], [0.0], "token",
-                            num_beams) for q in questions]
 
 
 def cached_vectors(run_dir, stages, n):
@@ -202,6 +131,7 @@ def evaluate(cfg):
         answer_leak=float(np.mean([leaks(c, j["answer"]) for c, j in zip(clues, jeopardy)])),
         examples=[dict(answer=j["answer"], clue=j["clue"], generated=c) for j, c in zip(jeopardy[:5], clues)])
     report["swap"] = timed("swap", lambda: hot_swap(corpus, ctx_enc, enc_tok, reader, data_dir, cfg))
+    report["unseen"] = timed("unseen", lambda: unseen_corpus(q_enc, ctx_enc, enc_tok, reader, cfg))
     b = cfg["num_beams"]
     report.update(
         targets=targets(report, f"rag_token_beam{b}", f"closed_book_beam{b}"), stages=stages, run_dir=run_dir,
@@ -212,34 +142,6 @@ def evaluate(cfg):
         created_at=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         seconds=dict(timings, total=round(time.time() - started, 1)))
     return report
-
-
-def hot_swap(corpus, ctx_enc, enc_tok, reader, data_dir, cfg):
-    """The swap questions against an index whose swap documents are version A, then version B (RAG-Token greedy),
-    in two scopes: an index of those documents' passages only, and the whole corpus with them swapped in."""
-    questions = read_jsonl(os.path.join(data_dir, "swap_questions.jsonl"))
-    asked = [q["question"] for q in questions]
-    out = dict(n=len(questions), documents=0, examples=[dict(question=q["question"], answer_a=q["answer_a"],
-                                                              answer_b=q["answer_b"]) for q in questions[:5]])
-    for version in ("a", "b"):
-        docs = read_jsonl(os.path.join(data_dir, f"swap_{version}.jsonl"))
-        passages = [p for d in docs for p in split_document(d)]
-        vectors = Retriever(corpus.q_enc, ctx_enc, enc_tok, passages, cfg).vectors
-        swapped = {d["id"] for d in docs}
-        kept = [i for i, p in enumerate(corpus.passages) if p["doc_id"] not in swapped]
-        indexes = {"docs": Retriever(corpus.q_enc, None, enc_tok, passages, cfg, vectors),
-                   "corpus": Retriever(corpus.q_enc, None, enc_tok, [corpus.passages[i] for i in kept] + passages,
-                                       cfg, torch.cat([corpus.vectors[kept], vectors]))}
-        for scope, index in indexes.items():
-            top, scores = index.search(asked, cfg["n_docs"])
-            found = [[index.passages[j] for j in row] for row in top.tolist()]
-            preds = reader.rag(found, asked, scores.double())
-            out[f"{scope}_index_{version}"] = dict(swap_matches(preds, questions), gold_passage_in_top=float(np.mean(
-                [q["passage_id"] in [p["id"] for p in f] for q, f in zip(questions, found)])))
-            for example, pred in zip(out["examples"], preds):
-                example[f"{scope}_{version}"] = pred
-        out["documents"] = len(docs)
-    return out
 
 
 def targets(report, token_mode, closed_mode):
@@ -318,6 +220,21 @@ def render(r):
     for e in s["examples"]:
         add("| " + " | ".join(e[k].replace("|", "\\|") for k in ("question", "answer_a", "answer_b", "corpus_a",
                                                                     "corpus_b")) + " |")
+    u = r["unseen"]
+    add(f"\n## Unseen corpus\n\n{u['n']} questions about {u['documents']} invented documents ({u['passages']} "
+        "passages, `index-data/unseen`) that no model saw, indexed alone: the setting of a corpus swapped in through "
+        "`PUT /index`. Recall is document-level.\n")
+    add(f"| recall@1 | recall@5 | RAG-Token greedy EM / F1 | RAG-Token beam {b} EM / F1 |\n|---|---|---|---|")
+    g, beam = u["qa"]["rag_token_greedy"], u["qa"][f"rag_token_beam{b}"]
+    add(f"| {_pct(u['recall@1'])} | {_pct(u['recall@5'])} | {_pct(g['em'])} / {_pct(g['f1'])} | "
+        f"{_pct(beam['em'])} / {_pct(beam['f1'])} |\n")
+    add("| family | questions | EM (beam) |\n|---|---|---|")
+    for family, f in u["by_family"].items():
+        add(f"| {family} | {f['n']} | {_pct(f['em'])} |")
+    add("\n| question | gold | RAG-Token greedy |\n|---|---|---|")
+    for e in u["examples"]:
+        add("| " + " | ".join(c.replace("|", "\\|") for c in (e["question"], " / ".join(e["answers"]),
+                                                              e["rag_token_greedy"])) + " |")
     secs = ", ".join(f"{k} {v:.0f} s" for k, v in r["seconds"].items())
     add(f"\nTimes: {secs}.")
     return "\n".join(lines) + "\n"

@@ -8,12 +8,27 @@ Kinds, from easy copying to extraction (copying must be taught on purpose, see E
   `<mask>` each; the target is the passage's opening (denoising teaches the decoder to copy from the encoder).
 - cloze: the question slot holds the few words before a span of the passage; the target is the span that follows
   (find the place the question points at, copy what is there: extraction without templates).
+- hole: a sentence of the passage with an entity-like span (a year, a capitalised name, a few words) replaced by a
+  question word ("Python was created by who in 1991?"); the target is the span. Unlimited, template-free questions
+  over every passage: the generator learns to locate by the words around an answer, which carries to unseen corpora.
 - qa: a generated question about the passage; the target is its answer span.
+- hole and qa come also *disguised* (disguise.py): the answer's words invented afresh in passage and target, so that
+  copying, not memory of FOLDOC's names, is what answers.
 - jeopardy: the question slot holds the task prefix and the answer (the entry's title); the target is the clue.
 """
+import re
+
 import numpy as np
 
+from ..data.text_spans import NOT_NAME_WORDS, sentences
 from ..rag_inputs import join_context
+from .disguise import disguise
+
+# Spans a `hole` question asks about, with the question words that fit them: years and capitalised runs (names,
+# companies, acronym expansions). Lower-case runs were tried and cut across phrases ("is the basis").
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_CAPITALISED = re.compile(r"\b[A-Z][\w&+#-]*(?: (?:of |for |de |van |von )?[A-Z][\w&+#-]*){0,4}")
+_WH = {"year": ["when", "what year", "which year"], "name": ["who", "what", "which"]}
 
 # The Jeopardy task's prefix in the generator's question slot; recorded in the bundle's rag_config.json.
 JEOPARDY_PREFIX = "jeopardy: "
@@ -75,8 +90,39 @@ class ExampleMaker:
         question = rng.choice(["what comes after", "continue", "what follows", "next words after", "complete"])
         return self.source(passage["title"], passage["text"], f'{question} "{cue}"?'), self.target(span)
 
-    def qa(self, passage, question, answer):
-        return self.source(passage["title"], passage["text"], question), self.target(answer)
+    def hole(self, passage, rng, disguised=False):
+        text = passage["text"]
+        spans = [(a, b) for a, b in sentences(text) if len(text[a:b].split()) >= 6]
+        if not spans:
+            return None
+        a, b = rng.choice(spans)
+        sentence = text[a:b]
+        shape = rng.choices(["year", "name"], [0.3, 0.7])[0]
+        pattern = _YEAR if shape == "year" else _CAPITALISED
+        found = [m for m in pattern.finditer(sentence) if shape == "year" or (
+            m.start() > 0 and sentence[m.start() - 1] not in "(\"" and m.group(0).split()[0] not in NOT_NAME_WORDS)]
+        if not found:
+            return None
+        m = rng.choice(found)
+        title, left, answer, right = passage["title"], sentence[: m.start()], m.group(0), sentence[m.end():]
+        if disguised:
+            swapped = disguise([title, text, left, right], answer, rng)
+            if swapped is None:
+                return None
+            (title, text, left, right), answer = swapped
+        question = (left + rng.choice(_WH[shape]) + right).rstrip(" .;:") + "?"
+        src = self.source(title, text, question)
+        if len(src) >= self.max_source:
+            return None  # the truncation cut the question
+        return src, self.target(answer)
+
+    def qa(self, passage, question, answer, rng=None):
+        """With `rng`, disguised (the plain example when the answer has no word to disguise)."""
+        title, text = passage["title"], passage["text"]
+        swapped = disguise([title, text, question], answer, rng) if rng else None
+        if swapped:
+            (title, text, question), answer = swapped
+        return self.source(title, text, question), self.target(answer)
 
     def jeopardy(self, passage, answer, clue):
         return self.source(passage["title"], passage["text"], self.jeopardy_prefix + answer), self.target(clue)

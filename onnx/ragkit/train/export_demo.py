@@ -3,7 +3,7 @@
     /usr/bin/python3 -m ragkit.train.export_demo
 
 Takes the newest stage available: the jointly trained generator and question encoder of `rag.pt`, else the
-generator of `generator_qa.pt` (or `generator_pretrain.pt`) with the encoders of `dpr.pt`; the context encoder
+generator of the furthest generator stage (`generator_read.pt`, `_qa` or `_pretrain`) with the encoders of `dpr.pt`; the context encoder
 always comes from `dpr.pt` (RAG training keeps it and the index fixed)."""
 import os
 
@@ -15,6 +15,7 @@ from ..models.dpr import DprConfig, DprEncoder
 from ..overrides import parse_overrides
 from .common import load_checkpoint
 from .examples import JEOPARDY_PREFIX
+from .train_generator import newest_generator
 
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
@@ -37,14 +38,11 @@ def load_models(run_dir):
         question.load_state_dict(rag["question_encoder"])
         stages.append(f"rag step {rag['step']}")
     else:
-        for stage in ("qa", "pretrain"):
-            state = load_checkpoint(os.path.join(run_dir, f"generator_{stage}.pt"))
-            if state:
-                gen_state, gen_config = state["model"], state["config"]
-                stages.append(f"generator {stage} step {state['step']}")
-                break
-        else:
+        stage, state = newest_generator(run_dir)
+        if not state:
             raise SystemExit(f"no generator checkpoint in {run_dir}")
+        gen_state, gen_config = state["model"], state["config"]
+        stages.append(f"generator {stage} step {state['step']}")
     gen_config = dict(gen_config, forced_bos_token_id=0)  # trained on targets that start with <s>
     generator = BartForConditionalGeneration(BartConfig.from_dict(gen_config))
     generator.load_state_dict(gen_state)

@@ -3,6 +3,8 @@ import collections
 import re
 import string
 
+import numpy as np
+
 _PUNCT = set(string.punctuation)
 
 
@@ -39,3 +41,9 @@ def bleu1(prediction, reference):
     precision = clipped / len(p)
     brevity = 1.0 if len(p) > len(r) else math.exp(1 - len(r) / len(p))
     return brevity * precision
+
+
+def answer_scores(predictions, items):
+    """Mean exact match and F1 of predictions against their items' answers."""
+    return {"em": float(np.mean([exact_match(p, q["answers"]) for p, q in zip(predictions, items)])),
+            "f1": float(np.mean([f1_score(p, q["answers"]) for p, q in zip(predictions, items)]))}

@@ -3,8 +3,8 @@
     cd onnx && /usr/bin/python3 -m ragkit.train.run_all --seed=1
 
 1. the dataset (`ragkit.data.make_dataset`), 2. tokenizers, 3. generator pre-training and DPR side by side (one
-core each: two small jobs use two cores better than one job with two threads), 4. generator QA fine-tuning, 5. joint
-RAG training, 6. export of the bundle to `onnx/demo` and 7. the evaluation report. Each stage checkpoints and is
+core each: two small jobs use two cores better than one job with two threads), 4. generator QA fine-tuning, then
+reading practice (`read`) beside DPR's mined-negative phase, 5. joint RAG training, 6. export of the bundle to `onnx/demo` and 7. the evaluation report. Each stage checkpoints and is
 skipped once finished. `--budget_minutes` bounds this invocation: stages get shares of it and stop cleanly, so a
 session can run what it has time for and the next one goes on."""
 import json
@@ -23,19 +23,23 @@ DEFAULTS = dict(
     # Stage lengths as the committed bundle was trained: each stage's learning-rate schedule spans *_steps, and a
     # stage with *_stop ends there. The first session's pre-training stopped at 650 of 6000 steps (its schedule near
     # its peak) when fine-tuning began; QA fine-tuning stopped at 5600 when DPR was done; joint RAG training stopped
-    # at 1250 when exact match on dev had been flat for 1000 steps.
+    # at 1250 when exact match on dev had been flat for 1000 steps. The third session added the `read` stage and DPR's
+    # mined-negative phase.
     pretrain_steps=6000,
     pretrain_stop=650,
     dpr_steps=1000,
+    dpr_mined_steps=1000,
     qa_steps=6000,
     qa_stop=5600,
+    read_steps=4000,
+    read_lr=2e-4,
     rag_steps=1500,
     rag_stop=1250,
     export_to="demo",  # bundle folder under onnx/, written after the RAG stage
 )
 
 # Share of the budget for each phase (the rest is export and evaluation).
-SHARES = {"pretrain+dpr": 0.4, "qa": 0.3, "rag": 0.22}
+SHARES = {"pretrain+dpr": 0.3, "qa": 0.2, "read+mined": 0.25, "rag": 0.17}
 
 
 def run(module, minutes, threads, **overrides):
@@ -79,12 +83,21 @@ def main(cfg):
                     "generator_qa.pt"):
         jobs.append(run("ragkit.train.train_generator", share("pretrain+dpr"), 1, stage="pretrain",
                         steps=cfg["pretrain_steps"], stop_at=cfg["pretrain_stop"], **common))
+    dpr = dict(steps=cfg["dpr_steps"], mined_steps=cfg["dpr_mined_steps"], **common)
     if not finished(cfg["run_dir"], "dpr.pt", cfg["dpr_steps"], "rag.pt"):
-        jobs.append(run("ragkit.train.train_dpr", share("pretrain+dpr"), 1, steps=cfg["dpr_steps"], **common))
+        jobs.append(run("ragkit.train.train_dpr", share("pretrain+dpr"), 1, stop_at=cfg["dpr_steps"], **dpr))
     wait(*jobs)
-    if not finished(cfg["run_dir"], "generator_qa.pt", cfg["qa_stop"] or cfg["qa_steps"], "rag.pt"):
+    if not finished(cfg["run_dir"], "generator_qa.pt", cfg["qa_stop"] or cfg["qa_steps"], "generator_read.pt",
+                    "rag.pt"):
         wait(run("ragkit.train.train_generator", share("qa"), 0, stage="qa", steps=cfg["qa_steps"],
                  stop_at=cfg["qa_stop"], **common))
+    jobs = []
+    if not finished(cfg["run_dir"], "generator_read.pt", cfg["read_steps"], "rag.pt"):
+        jobs.append(run("ragkit.train.train_generator", share("read+mined"), 1, stage="read", steps=cfg["read_steps"],
+                        lr=cfg["read_lr"], warmup=100, **common))
+    if not finished(cfg["run_dir"], "dpr.pt", cfg["dpr_steps"] + cfg["dpr_mined_steps"], "rag.pt"):
+        jobs.append(run("ragkit.train.train_dpr", share("read+mined"), 1, **dpr))
+    wait(*jobs)
     if not finished(cfg["run_dir"], "rag.pt", cfg["rag_stop"] or cfg["rag_steps"]):
         wait(run("ragkit.train.train_rag", share("rag"), 0, steps=cfg["rag_steps"], stop_at=cfg["rag_stop"], **common))
     wait(run("ragkit.train.export_demo", 0, 0, run_dir=cfg["run_dir"], out=cfg["export_to"]))

@@ -1,9 +1,11 @@
 """Trains the DPR question and context encoders with in-batch and hard negatives (Karpukhin et al. 2020).
 
-    /usr/bin/python3 -m ragkit.train.train_dpr --steps=2000
+    /usr/bin/python3 -m ragkit.train.train_dpr --steps=1000 --mined_steps=1000
 
 Each batch holds B queries and 2B passages (their positives and one hard negative each); the loss is the negative
-log-likelihood of each query's positive among all 2B passages under inner-product scores. Recall@k on dev
+log-likelihood of each query's positive among all 2B passages under inner-product scores. Two phases in one
+checkpoint: `steps` with lexical hard negatives, then `mined_steps` (own warm-up and decay from `mined_lr`) where most
+negatives are mined with the model itself (dpr_mining.py). Recall@k on dev
 questions (among `eval_passages` passages, see recall_pool) is measured every `eval_every` steps. Checkpoints to
 `{run_dir}/dpr.pt`."""
 import os
@@ -16,14 +18,19 @@ import torch.nn.functional as F
 from ..models.dpr import DprConfig, DprEncoder
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
+from .common import Deadline, Log, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
 from .data import Dataset
 from .dpr_examples import DprExampleMaker
+from .dpr_mining import NegativeMiner, encode_queries
 
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
     data_dir="build/data",
-    steps=2000,
+    steps=1000,  # phase 1: lexical hard negatives
+    mined_steps=0,  # phase 2: negatives mined with the model (dpr_mining.py), after phase 1
+    mined_lr=3e-4,
+    mined_share=0.75,  # share of phase 2's negatives that are mined; the rest stay lexical
+    refresh_every=250,  # phase 2 re-embeds the corpus for mining this often
     batch_size=32,
     lr=1e-3,
     warmup=100,
@@ -36,7 +43,7 @@ DEFAULTS = dict(
     save_every=50,
     shared_encoders=True,  # one encoder for both sides while training DPR (see share_and_flatten_attention)
     max_minutes=0.0,
-    stop_at=0,  # stop (and checkpoint) at this step while the learning-rate schedule spans `steps`; 0 = steps
+    stop_at=0,  # stop (and checkpoint) at this step while the schedules span steps + mined_steps; 0 = their end
     seed=1,
     threads=0,
     # architecture, used when no checkpoint exists yet
@@ -122,6 +129,17 @@ def recall_pool(data, questions, size, seed):
     return pool + random.Random(seed).sample(others, max(0, size - len(pool)))
 
 
+def end_step(cfg):
+    return cfg["stop_at"] or cfg["steps"] + cfg["mined_steps"]
+
+
+def lr_for(cfg, step, rewarm_from):
+    if step < cfg["steps"]:
+        return lr_at(step, cfg["lr"], cfg["warmup"], cfg["steps"], rewarm_from=rewarm_from)
+    rewarm = None if rewarm_from is None else max(0, rewarm_from - cfg["steps"])
+    return lr_at(step - cfg["steps"], cfg["mined_lr"], cfg["warmup"], cfg["mined_steps"], rewarm_from=rewarm)
+
+
 def main(cfg):
     setup_torch(cfg["threads"])
     tok = load_tokenizer(os.path.join(cfg["run_dir"], "tokenizers", "encoder", "tokenizer.json"))
@@ -147,7 +165,7 @@ def main(cfg):
             rewarm_from = state["step"]
         step = state["step"]
     encoders = "1 shared encoder" if cfg["shared_encoders"] else "2 encoders"
-    print(f"dpr: {encoders}, {sum(p.numel() for p in params) / 1e6:.1f}M parameters, step {step}/{cfg['steps']}",
+    print(f"dpr: {encoders}, {sum(p.numel() for p in params) / 1e6:.1f}M parameters, step {step}/{end_step(cfg)}",
           flush=True)
     deadline = Deadline(cfg["max_minutes"])
 
@@ -157,17 +175,22 @@ def main(cfg):
 
     eval_questions = data.qa["dev"][: cfg["eval_questions"]]
     eval_passages = recall_pool(data, eval_questions, cfg["eval_passages"], cfg["seed"])
-    while step < last_step(cfg) and not deadline.passed():
+    miner = NegativeMiner(data.passages, lambda passages: embed_passages(c_enc, p_text, passages), cfg["refresh_every"])
+    while step < end_step(cfg) and not deadline.passed():
         rng = step_rng(cfg["seed"], step)
         triples = []
         while len(triples) < cfg["batch_size"]:
             t = maker.sample(rng.choices(list(MIX), list(MIX.values()))[0], rng)
             if t:
                 triples.append(t)
+        if step >= cfg["steps"]:
+            miner.maybe_refresh(step)
+            queries = encode_queries(q_enc, q_text, [t.query for t in triples])
+            triples = miner.replace(triples, queries, rng, cfg["mined_share"])
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, cfg["lr"], cfg["warmup"], cfg["steps"], rewarm_from=rewarm_from)
-        q_in = q_text.batch([t[0] for t in triples])
-        passages = [t[1] for t in triples] + [t[2] for t in triples]
+            group["lr"] = lr_for(cfg, step, rewarm_from)
+        q_in = q_text.batch([t.query for t in triples])
+        passages = [t.positive for t in triples] + [t.negative for t in triples]
         p_in = p_text.batch([p["title"] for p in passages], [p["text"] for p in passages])
         qv, pv = q_enc(*q_in), c_enc(*p_in)
         loss = F.cross_entropy(qv @ pv.T, torch.arange(len(triples)))
@@ -180,11 +203,11 @@ def main(cfg):
             log(step=step, loss=loss.item(), lr=optimizer.param_groups[0]["lr"])
         if step % cfg["save_every"] == 0:
             save()
-        if step % cfg["eval_every"] == 0 or step == last_step(cfg):
+        if step % cfg["eval_every"] == 0 or step == end_step(cfg):
             vectors = embed_passages(c_enc, p_text, eval_passages)
             log(step=step, **recall_at(q_enc, q_text, vectors, eval_passages, eval_questions))
     save()
-    return step >= last_step(cfg)
+    return step >= end_step(cfg)
 
 
 if __name__ == "__main__":

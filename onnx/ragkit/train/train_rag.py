@@ -3,9 +3,11 @@ updating the question encoder and the generator while the context encoder and th
 
     /usr/bin/python3 -m ragkit.train.train_rag --steps=1500
 
-Starts from `dpr.pt` and `generator_qa.pt`; checkpoints to `{run_dir}/rag.pt`. Questions (retrieved with the question
-text) and Jeopardy pairs (retrieved with the answer, generated behind the task prefix) share the generator.
-The gradient reaches the question encoder only through the document log-weights, as in the paper."""
+Starts from `dpr.pt` and the furthest generator stage (`generator_read.pt`, else `generator_qa.pt`); checkpoints to
+`{run_dir}/rag.pt`. Questions (retrieved with the question text) and Jeopardy pairs (retrieved with the answer,
+generated behind the task prefix) share the generator. The gradient reaches the question encoder only through the
+document log-weights, as in the paper. Half the questions have their answer disguised in the retrieved passages after
+retrieval (disguise.py), so that joint training does not teach the generator FOLDOC's answers by heart."""
 import os
 
 import numpy as np
@@ -17,10 +19,12 @@ from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
 from .common import Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
 from .data import Dataset
+from .disguise import disguise
 from .examples import ExampleMaker
 from .generate import rag_token_greedy
 from .metrics import exact_match
 from .train_dpr import TextEncoder, embed_passages
+from .train_generator import newest_generator
 
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
@@ -29,6 +33,7 @@ DEFAULTS = dict(
     batch_size=8,  # questions per step; the generator sees batch_size * n_docs rows
     n_docs=5,  # as the bundle serves (the paper trains with k in {5, 10})
     jeopardy_share=0.2,
+    disguise_share=0.5,  # questions whose answer words are invented afresh in the retrieved passages (disguise.py)
     lr=3e-4,  # the generator is still learning to read after its QA stage
     question_encoder_lr=1e-4,  # a tenth of DPR's peak: retrieval is refined, not relearned
     warmup=100,
@@ -83,25 +88,41 @@ class Rag:
         return top, scores
 
     def sources(self, top, slots):
-        rows = []
-        for ids, slot in zip(top.tolist(), slots):
-            for j in ids:
-                p = self.data.passages[j]
-                rows.append(self.maker.source(p["title"], p["text"], slot))
+        return self.sources_of([[self.data.passages[j] for j in ids] for ids in top.tolist()], slots)
+
+    def sources_of(self, passage_lists, slots):
+        rows = [self.maker.source(p["title"], p["text"], slot) for ps, slot in zip(passage_lists, slots) for p in ps]
         return pad_batch(rows, self.gen_tok.token_to_id("<pad>"))
 
 
-def sample(data, rng, batch_size, jeopardy_share, prefix):
-    """(retrieval query, generator question slot, target text) triples."""
+def sample(data, rng, batch_size, jeopardy_share, prefix, disguise_share=0.0):
+    """(retrieval query, generator question slot, target text, disguise the target?) tuples."""
     out = []
     for _ in range(batch_size):
         if rng.random() < jeopardy_share:
             j = rng.choice(data.jeopardy["train"])
-            out.append((j["answer"], prefix + j["answer"], j["clue"]))
+            out.append((j["answer"], prefix + j["answer"], j["clue"], False))
         else:
             q = rng.choice(data.qa["train"])
-            out.append((q["question"], q["question"], rng.choice(q["answers"])))
+            out.append((q["question"], q["question"], rng.choice(q["answers"]), rng.random() < disguise_share))
     return out
+
+
+def disguise_retrieved(passage_lists, batch, rng):
+    """Retrieved passages, question slots and targets with the flagged answers' words invented afresh in all of the
+    question's passages (disguise.py): retrieval saw the real text, the generator must copy what it is given."""
+    out_passages, slots, targets = [], [], []
+    for passages, (_, slot, target, flagged) in zip(passage_lists, batch):
+        swapped = disguise([t for p in passages for t in (p["title"], p["text"])] + [slot], target, rng) \
+            if flagged else None
+        if swapped:
+            texts, target = swapped
+            passages = [dict(p, title=texts[2 * i], text=texts[2 * i + 1]) for i, p in enumerate(passages)]
+            slot = texts[-1]
+        out_passages.append(passages)
+        slots.append(slot)
+        targets.append(target)
+    return out_passages, slots, targets
 
 
 def evaluate(rag, generator, n):
@@ -126,8 +147,8 @@ def main(cfg):
     path = os.path.join(cfg["run_dir"], "rag.pt")
     log = Log(os.path.join(cfg["run_dir"], "logs", "rag.jsonl"))
     state = load_checkpoint(path)
-    source = state or load_checkpoint(os.path.join(cfg["run_dir"], "generator_qa.pt"))
-    assert source, "train_rag starts from generator_qa.pt: run train_generator --stage=qa first"
+    stage, source = ("rag", state) if state else newest_generator(cfg["run_dir"])
+    assert stage in ("rag", "read", "qa"), "train_rag starts from a fine-tuned generator: run train_generator first"
     generator = BartForConditionalGeneration(BartConfig.from_dict(source["config"]))
     generator.load_state_dict(source["generator"] if state else source["model"])
     optimizer = torch.optim.AdamW([
@@ -142,6 +163,7 @@ def main(cfg):
         else:  # a checkpoint rebuilt from a bundle by warm_start
             rewarm_from = state["step"]
         step = state["step"]
+    print(f"rag: generator from {stage}, step {step}/{last_step(cfg)}", flush=True)
     deadline, prefix = Deadline(cfg["max_minutes"]), rag.maker.jeopardy_prefix
     pad_id = rag.gen_tok.token_to_id("<pad>")
     generator.train()
@@ -153,12 +175,14 @@ def main(cfg):
 
     while step < last_step(cfg) and not deadline.passed():
         rng = step_rng(cfg["seed"], step)
-        batch = sample(data, rng, cfg["batch_size"], cfg["jeopardy_share"], prefix)
+        batch = sample(data, rng, cfg["batch_size"], cfg["jeopardy_share"], prefix, cfg["disguise_share"])
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, group["peak"], cfg["warmup"], cfg["steps"], rewarm_from=rewarm_from)
         top, scores = rag.retrieve([b[0] for b in batch])
-        src, src_mask = rag.sources(top, [b[1] for b in batch])
-        labels, label_mask = pad_batch([rag.maker.target(b[2]) for b in batch], pad_id)
+        passages, slots, targets = disguise_retrieved([[data.passages[j] for j in row] for row in top.tolist()],
+                                                      batch, rng)
+        src, src_mask = rag.sources_of(passages, slots)
+        labels, label_mask = pad_batch([rag.maker.target(t) for t in targets], pad_id)
         decoder_in = torch.cat([torch.full((len(batch), 1), 2, dtype=torch.long), labels[:, :-1]], dim=1)
         logits = generator(src, src_mask, decoder_in.repeat_interleave(cfg["n_docs"], 0))
         loss = rag_token_nll(logits, labels, label_mask.float(), torch.log_softmax(scores, -1))

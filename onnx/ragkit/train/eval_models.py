@@ -1,0 +1,65 @@
+"""The models as the report uses them: exact inner-product retrieval over a set of passages, and answers decoded
+the way the service decodes them."""
+import torch
+
+from .. import rag_reference as rr
+from ..cached_scorer import CachedScorer
+from .train_dpr import TextEncoder
+
+
+class Retriever:
+    """Exact inner-product search over one set of passages with the question encoder (what IndexFlatIP does)."""
+
+    def __init__(self, q_enc, ctx_enc, enc_tok, passages, cfg, vectors=None):
+        self.q_enc, self.passages = q_enc.eval(), passages
+        self.q_text = TextEncoder(enc_tok, cfg["max_query"])
+        if vectors is None:
+            p_text = TextEncoder(enc_tok, cfg["max_passage"])
+            # batches of similar lengths: most FOLDOC entries are far shorter than 100 words, padding would dominate
+            order = sorted(range(len(passages)), key=lambda i: len(passages[i]["text"]))
+            vectors = torch.zeros(len(passages), ctx_enc.config.output_dim)
+            with torch.no_grad():
+                for i in range(0, len(order), 128):
+                    chunk = [passages[j] for j in order[i:i + 128]]
+                    vectors[order[i:i + 128]] = ctx_enc.eval()(*p_text.batch([p["title"] for p in chunk],
+                                                                             [p["text"] for p in chunk]))
+        self.vectors = torch.as_tensor(vectors, dtype=torch.float32)
+        assert self.vectors.shape[0] == len(passages), f"{self.vectors.shape[0]} vectors for {len(passages)} passages"
+
+    @torch.no_grad()
+    def search(self, queries, k):
+        """(indices [n, k], scores [n, k]) of the top-k passages per query, best first."""
+        out_i, out_s = [], []
+        for i in range(0, len(queries), 64):
+            scores = self.q_enc(*self.q_text.batch(queries[i:i + 64])) @ self.vectors.T
+            top = torch.topk(scores, min(k, len(self.passages)), dim=1)
+            out_i.append(top.indices)
+            out_s.append(top.values)
+        return torch.cat(out_i), torch.cat(out_s)
+
+
+class Reader:
+    """Answers through `ragkit.rag_reference` (every processor of DECODING.md) over a CachedScorer, one question at
+    a time. NOTE: generate.py's batched greedy is not used: it lacks the processors (it emits `<s>` again after the
+    forced `<s>` where bad_words_ids [[0, 0]] forbids it), so its answers can differ from the service's."""
+
+    def __init__(self, generator, tok, cfg):
+        self.gen, self.tok, self.cfg = generator.eval(), tok, cfg
+        self.pad = tok.token_to_id("<pad>")
+        self.gen_cfg = rr.generation_config(forced_bos_token_id=generator.config.forced_bos_token_id)
+
+    def decode(self, inputs, scores, mode="token", num_beams=1):
+        """Answer text for generator inputs (token id lists, one per document) and their retrieval scores."""
+        out = rr.decode(CachedScorer(self.gen, inputs, self.pad), rr.doc_log_weights(scores), self.gen_cfg,
+                        mode=mode, num_beams=num_beams)
+        return self.tok.decode(out["tokens"]).strip()
+
+    def rag(self, passage_lists, slots, scores, mode="token", num_beams=1):
+        """RAG answers per question: retrieved passages, the question slot (question or prefixed answer), scores."""
+        return [self.decode(rr.generator_inputs(self.tok, ps, slot, self.cfg["max_combined_length"]), sc, mode,
+                            num_beams) for ps, slot, sc in zip(passage_lists, slots, scores)]
+
+    def closed_book(self, questions, num_beams=1):
+        """The generator alone: `<s> question </s>` as its only input."""
+        return [self.decode([self.tok.encode(q, max_length=self.cfg["max_combined_length"])], [0.0], "token",
+                            num_beams) for q in questions]
