@@ -210,3 +210,39 @@ def test_merged_decoder_stores_the_tied_embedding_once(bundle):
     vocab, d_model = BART["vocab_size"], BART["d_model"]
     big = [list(i.dims) for i in model.graph.initializer if sorted(i.dims) == sorted([vocab, d_model])]
     assert big == [[vocab, d_model]]
+
+
+def test_float16_storage_halves_the_files_and_computes_with_the_rounded_weights(bundle, tmp_path):
+    from ragkit.export.float16 import restore_float32
+
+    tok = {"question_encoder": os.path.join(bundle["dir"], "question_encoder"),
+           "ctx_encoder": os.path.join(bundle["dir"], "ctx_encoder"),
+           "generator": os.path.join(bundle["dir"], "generator")}
+    half = export_bundle(str(tmp_path / "half"), bundle["q"], bundle["c"], bundle["gen"], tok, float16=True)
+    assert json.load(open(os.path.join(half, "generator", "manifest.json")))["config"]["weights"] == "float16"
+    for rel in ("question_encoder/model.onnx", "generator/onnx/encoder_model.onnx",
+                "generator/onnx/decoder_model_merged.onnx"):
+        full = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(bundle["dir"], rel)).graph.initializer}
+        large = sum(v.nbytes for v in full.values() if v.size >= 1024 and v.dtype == np.float32)
+        saved = os.path.getsize(os.path.join(bundle["dir"], rel)) - os.path.getsize(os.path.join(half, rel))
+        assert large > 0 and saved > 0.45 * large, (rel, saved, large)  # half of every large tensor's bytes
+        # restored, every weight is the float32 one rounded to float16 (large tensors) or the float32 one (small)
+        back = {i.name: numpy_helper.to_array(i)
+                for i in restore_float32(onnx.load(os.path.join(half, rel))).graph.initializer}
+        assert full.keys() == back.keys(), rel
+        for name, value in full.items():
+            rounded = value.astype(np.float16).astype(np.float32) if value.size >= 1024 and value.dtype == np.float32 \
+                else value
+            assert back[name].dtype == value.dtype and np.array_equal(back[name], rounded), (rel, name)
+    # onnxruntime computes in float32 with the rounded weights: PyTorch with the same rounding agrees
+    gen = BartForConditionalGeneration(BartConfig(**BART)).eval()
+    gen.load_state_dict(bundle["gen"].state_dict())
+    with torch.no_grad():
+        for p in gen.parameters():
+            if p.numel() >= 1024:
+                p.copy_(p.half().float())
+    ids = torch.randint(5, 400, (2, 9))
+    _, (out,) = run_onnx(os.path.join(half, "generator/onnx/encoder_model.onnx"),
+                         [{"inputs": {"input_ids": ids, "attention_mask": torch.ones_like(ids)}}])
+    with torch.no_grad():
+        np.testing.assert_allclose(out["last_hidden_state"], gen.encode(ids, torch.ones_like(ids)).numpy(), atol=ATOL)

@@ -16,6 +16,7 @@ import onnx
 from ..models.hf_config import write_config_json
 from . import bundle_files as files
 from .graphs import OPSET, export_bart_decoders, export_bart_encoder, export_dpr
+from .float16 import store_float16
 from .merge import merge_decoders
 
 MAX_INLINE_BYTES = 1_900_000_000  # protobuf's 2 GB limit, with room: bigger graphs keep weights in a side file
@@ -31,15 +32,23 @@ def save_onnx(model, path):
     return path
 
 
-def export_generator_graphs(generator, onnx_dir):
+def to_float16_storage(path):
+    save_onnx(store_float16(onnx.load(path)), path)
+    onnx.checker.check_model(path)
+
+
+def export_generator_graphs(generator, onnx_dir, float16=False):
     """Writes encoder_model.onnx and decoder_model_merged.onnx into onnx_dir."""
     os.makedirs(onnx_dir, exist_ok=True)
-    export_bart_encoder(generator, os.path.join(onnx_dir, "encoder_model.onnx"))
+    encoder = export_bart_encoder(generator, os.path.join(onnx_dir, "encoder_model.onnx"))
     with tempfile.TemporaryDirectory() as tmp:
         no_past, with_past = export_bart_decoders(generator, tmp)
         merged = merge_decoders(onnx.load(no_past), onnx.load(with_past))
-    save_onnx(merged, os.path.join(onnx_dir, "decoder_model_merged.onnx"))
-    onnx.checker.check_model(os.path.join(onnx_dir, "decoder_model_merged.onnx"))
+    decoder = save_onnx(store_float16(merged) if float16 else merged,
+                        os.path.join(onnx_dir, "decoder_model_merged.onnx"))
+    onnx.checker.check_model(decoder)
+    if float16:
+        to_float16_storage(encoder)
 
 
 def dpr_summary(encoder):
@@ -57,37 +66,41 @@ def bart_summary(generator):
 
 
 def export_bundle(out_dir, question_encoder, ctx_encoder, generator, tokenizer_files, rag_config=None, source="",
-                  generation=None):
+                  generation=None, float16=False):
     """Exports the three models into a bundle at out_dir (replaced if it exists).
 
     tokenizer_files: {"question_encoder": ..., "ctx_encoder": ..., "generator": ...}, each a tokenizer folder (as
     written by ragkit.tokenizers) or a list of file paths; rag_config: overrides of n_docs, title_sep, doc_sep,
     max_combined_length, tasks ({"answer": {"prefix": ""}, "jeopardy": {"prefix": ...}}); generation: overrides
     of num_beams, min_length, max_length, bad_words_ids, length_penalty, early_stopping, forced_* ids;
-    source: where the weights came from (a checkpoint name, a training run), recorded in every manifest."""
+    source: where the weights came from (a checkpoint name, a training run), recorded in every manifest;
+    float16: store large weights as float16 (half the size; see float16.py), recorded in every manifest."""
     assert question_encoder.kind == "question" and ctx_encoder.kind == "ctx", "encoders of kinds question and ctx"
     dims = (question_encoder.config.output_dim, ctx_encoder.config.output_dim)
     assert dims[0] == dims[1], f"question and ctx embeddings differ in size: {dims}"
     missing = {"question_encoder", "ctx_encoder", "generator"} - set(tokenizer_files)
     assert not missing, f"tokenizer_files lacks {sorted(missing)}"
+    weights = {"weights": "float16"} if float16 else {}
     tmp_dir = out_dir.rstrip("/") + ".partial"
     shutil.rmtree(tmp_dir, ignore_errors=True)
     os.makedirs(tmp_dir)
     for name, encoder in (("question_encoder", question_encoder), ("ctx_encoder", ctx_encoder)):
         folder = os.path.join(tmp_dir, name)
         os.makedirs(folder)
-        export_dpr(encoder.eval(), os.path.join(folder, "model.onnx"))
+        model = export_dpr(encoder.eval(), os.path.join(folder, "model.onnx"))
+        if float16:
+            to_float16_storage(model)
         write_config_json(os.path.join(folder, "config.json"), encoder.config.to_dict(encoder.kind))
         files.copy_tokenizer(tokenizer_files[name], folder)
-        files.write_manifest(folder, source, dpr_summary(encoder), OPSET)
+        files.write_manifest(folder, source, dict(dpr_summary(encoder), **weights), OPSET)
     folder = os.path.join(tmp_dir, "generator")
-    export_generator_graphs(generator.eval(), os.path.join(folder, "onnx"))
+    export_generator_graphs(generator.eval(), os.path.join(folder, "onnx"), float16)
     write_config_json(os.path.join(folder, "config.json"), generator.config.to_dict())
     gen = files.generation_config(generator.config, generation)
     files.write_json(os.path.join(folder, "generation_config.json"), gen)
     files.copy_tokenizer(tokenizer_files["generator"], folder)
-    files.write_manifest(os.path.join(folder, "onnx"), source, bart_summary(generator), OPSET)
-    files.write_manifest(folder, source, bart_summary(generator), OPSET)
+    files.write_manifest(os.path.join(folder, "onnx"), source, dict(bart_summary(generator), **weights), OPSET)
+    files.write_manifest(folder, source, dict(bart_summary(generator), **weights), OPSET)
     files.write_json(os.path.join(tmp_dir, "rag_config.json"), files.rag_config(rag_config, gen, dims[0]))
     summary = dict(retrieval_vector_size=dims[0], question_encoder=dpr_summary(question_encoder),
                    generator=bart_summary(generator))

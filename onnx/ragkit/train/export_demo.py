@@ -20,6 +20,7 @@ from .train_generator import newest_generator
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
     out="demo",  # relative to onnx/
+    float16=True,  # weights stored as float16, computed in float32 (ragkit/export/float16.py): half the bundle's size
 )
 
 
@@ -59,7 +60,7 @@ def main(cfg):
                        "ctx_encoder": os.path.join(tokenizers, "encoder"),
                        "generator": os.path.join(tokenizers, "generator")},
                       rag_config={"tasks": {"answer": {"prefix": ""}, "jeopardy": {"prefix": JEOPARDY_PREFIX}}},
-                      source=f"ragkit embedded default trained on FOLDOC ({stages})")
+                      source=f"ragkit embedded default trained on FOLDOC ({stages})", float16=cfg["float16"])
     print(f"exported {stages} to {out}")
 
 

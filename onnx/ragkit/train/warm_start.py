@@ -13,7 +13,8 @@ weights). So names are not trusted. A *probe* model of the same config, with ran
 same code: in its graphs every initializer is identified by value (a parameter or its transpose), and the bundle's
 graphs, exported by the same code, have the same nodes in the same order, so the bundle's tensor at the same node
 input is that parameter's trained value. The rebuilt models are then exported again and every initializer compared
-with the bundle's, which checks the whole mapping."""
+with the bundle's, which checks the whole mapping. A bundle with float16 storage is read as float32 first
+(`restore_float32`): its weights are then exactly the rebuilt models' weights."""
 import hashlib
 import os
 import re
@@ -26,6 +27,7 @@ import torch
 from onnx import numpy_helper
 
 from ..export.bundle_files import TOKENIZER_FILES
+from ..export.float16 import restore_float32
 from ..export.graphs import export_bart_decoders, export_bart_encoder, export_dpr, present_names
 from ..export.ort_node import run_onnx
 from ..export.merge import merge_decoders
@@ -150,7 +152,7 @@ def load_bundle_models(bundle):
         folder = os.path.join(bundle, kind)
         data = read_config_json(folder)
         config = BartConfig.from_dict(data) if kind == "generator" else DprConfig.from_dict(data)
-        graphs = [onnx.load(os.path.join(bundle, p)) for p in paths]
+        graphs = [restore_float32(onnx.load(os.path.join(bundle, p))) for p in paths]
         models[kind] = recover_state(kind, config, graphs)
         verify(kind, models[kind], graphs)
     return models
