@@ -23,8 +23,8 @@ DEFAULTS = dict(
     # Stage lengths as the committed bundle was trained: each stage's learning-rate schedule spans *_steps, and a
     # stage with *_stop ends there. The first session's pre-training stopped at 650 of 6000 steps (its schedule near
     # its peak) when fine-tuning began; QA fine-tuning stopped at 5600 when DPR was done; joint RAG training stopped
-    # at 1250 when exact match on dev had been flat for 1000 steps. The third session added the `read` stage and DPR's
-    # mined-negative phase.
+    # at 1250 when exact match on dev had been flat for 1000 steps. The third session added DPR's mined-negative phase
+    # and the `read` stage (4000 steps), and joint RAG training restarted from them with disguised answers, 600 steps.
     pretrain_steps=6000,
     pretrain_stop=650,
     dpr_steps=1000,
@@ -32,9 +32,10 @@ DEFAULTS = dict(
     qa_steps=6000,
     qa_stop=5600,
     read_steps=4000,
+    read_stop=0,
     read_lr=2e-4,
-    rag_steps=1500,
-    rag_stop=1250,
+    rag_steps=600,
+    rag_stop=0,
     export_to="demo",  # bundle folder under onnx/, written after the RAG stage
 )
 
@@ -92,9 +93,9 @@ def main(cfg):
         wait(run("ragkit.train.train_generator", share("qa"), 0, stage="qa", steps=cfg["qa_steps"],
                  stop_at=cfg["qa_stop"], **common))
     jobs = []
-    if not finished(cfg["run_dir"], "generator_read.pt", cfg["read_steps"], "rag.pt"):
+    if not finished(cfg["run_dir"], "generator_read.pt", cfg["read_stop"] or cfg["read_steps"], "rag.pt"):
         jobs.append(run("ragkit.train.train_generator", share("read+mined"), 1, stage="read", steps=cfg["read_steps"],
-                        lr=cfg["read_lr"], warmup=100, **common))
+                        stop_at=cfg["read_stop"], lr=cfg["read_lr"], warmup=100, **common))
     if not finished(cfg["run_dir"], "dpr.pt", cfg["dpr_steps"] + cfg["dpr_mined_steps"], "rag.pt"):
         jobs.append(run("ragkit.train.train_dpr", share("read+mined"), 1, **dpr))
     wait(*jobs)
