@@ -4,7 +4,7 @@ import torch
 
 from .. import rag_reference as rr
 from ..cached_scorer import CachedScorer
-from .train_dpr import TextEncoder
+from .train_dpr import TextEncoder, embed_passages
 
 
 class Retriever:
@@ -14,15 +14,7 @@ class Retriever:
         self.q_enc, self.passages = q_enc.eval(), passages
         self.q_text = TextEncoder(enc_tok, cfg["max_query"])
         if vectors is None:
-            p_text = TextEncoder(enc_tok, cfg["max_passage"])
-            # batches of similar lengths: most FOLDOC entries are far shorter than 100 words, padding would dominate
-            order = sorted(range(len(passages)), key=lambda i: len(passages[i]["text"]))
-            vectors = torch.zeros(len(passages), ctx_enc.config.output_dim)
-            with torch.no_grad():
-                for i in range(0, len(order), 128):
-                    chunk = [passages[j] for j in order[i:i + 128]]
-                    vectors[order[i:i + 128]] = ctx_enc.eval()(*p_text.batch([p["title"] for p in chunk],
-                                                                             [p["text"] for p in chunk]))
+            vectors = embed_passages(ctx_enc, TextEncoder(enc_tok, cfg["max_passage"]), passages)
         self.vectors = torch.as_tensor(vectors, dtype=torch.float32)
         assert self.vectors.shape[0] == len(passages), f"{self.vectors.shape[0]} vectors for {len(passages)} passages"
 

@@ -91,15 +91,19 @@ def share_and_flatten_attention(q_enc, c_enc):
 
 
 def embed_passages(encoder, text_encoder, passages, batch=128):
+    """[len(passages), dim] float32 vectors, in the passages' order. Batches hold passages of similar lengths: most
+    FOLDOC entries are far shorter than 100 words, and padding to the longest of a random batch would dominate."""
+    was_training = encoder.training
     encoder.eval()
-    out = []
+    order = sorted(range(len(passages)), key=lambda i: len(passages[i]["text"]))
+    out = np.zeros((len(passages), encoder.config.output_dim), dtype="float32")
     with torch.no_grad():
-        for i in range(0, len(passages), batch):
-            chunk = passages[i : i + batch]
-            ids, mask, tt = text_encoder.batch([p["title"] for p in chunk], [p["text"] for p in chunk])
-            out.append(encoder(ids, mask, tt).numpy())
-    encoder.train()
-    return np.concatenate(out).astype("float32")
+        for i in range(0, len(order), batch):
+            rows = order[i : i + batch]
+            chunk = [passages[j] for j in rows]
+            out[rows] = encoder(*text_encoder.batch([p["title"] for p in chunk], [p["text"] for p in chunk])).numpy()
+    encoder.train(was_training)
+    return out
 
 
 def recall_at(q_encoder, q_text, passage_vectors, passages, questions, ks=(1, 5, 20)):
