@@ -4,9 +4,10 @@
 
 1. the dataset (`ragkit.data.make_dataset`), 2. tokenizers, 3. generator pre-training and DPR side by side (one
 core each: two small jobs use two cores better than one job with two threads), 4. generator QA fine-tuning, then
-reading practice (`read`) beside DPR's mined-negative phase, 5. joint RAG training, 6. export of the bundle to `onnx/demo` and 7. the evaluation report. Each stage checkpoints and is
-skipped once finished. `--budget_minutes` bounds this invocation: stages get shares of it and stop cleanly, so a
-session can run what it has time for and the next one goes on."""
+reading practice (`read`) beside DPR's mined-negative phase, 5. joint RAG training, 6. export of the bundle to
+`onnx/demo` and 7. the evaluation report. Each stage checkpoints and is skipped once finished. `--budget_minutes`
+bounds this invocation: stages get shares of it and stop cleanly, so a session can run what it has time for and the
+next one goes on."""
 import json
 import os
 import subprocess

@@ -5,9 +5,8 @@
 Each batch holds B queries and 2B passages (their positives and one hard negative each); the loss is the negative
 log-likelihood of each query's positive among all 2B passages under inner-product scores. Two phases in one
 checkpoint: `steps` with lexical hard negatives, then `mined_steps` (own warm-up and decay from `mined_lr`) where most
-negatives are mined with the model itself (dpr_mining.py). Recall@k on dev
-questions (among `eval_passages` passages, see recall_pool) is measured every `eval_every` steps. Checkpoints to
-`{run_dir}/dpr.pt`."""
+negatives are mined with the model itself (dpr_mining.py). Recall@k on dev questions (among `eval_passages`
+passages, see recall_pool) is measured every `eval_every` steps. Checkpoints to `{run_dir}/dpr.pt`."""
 import os
 import random
 

@@ -8,9 +8,10 @@ Stages: `pretrain` mixes BART text infilling with cloze extraction (teaching the
 `qa` mixes generated questions and Jeopardy clues over their gold passages with some cloze; `read` goes on from `qa`
 with template-free `hole` questions over every passage, and with most answers disguised (examples.py, disguise.py):
 QA fine-tuning plateaued at ~30% dev exact match on its 2,548 generated questions, and on invented documents its
-generator answered from memory (5% exact match with the gold passage). Each stage checkpoints to `{run_dir}/generator_{stage}.pt` and resumes from it;
-`qa` starts from the finished `pretrain` weights, `read` from `qa`'s. Exact match
-on dev questions (gold passage, greedy) is measured every `eval_every` steps: the loss alone says little about copying.
+generator answered from memory (5% exact match with the gold passage). Each stage checkpoints to
+`{run_dir}/generator_{stage}.pt` and resumes from it; `qa` starts from the finished `pretrain` weights, `read` from
+`qa`'s. Exact match on dev questions (gold passage, greedy) is measured every `eval_every` steps: the loss alone says
+little about copying.
 """
 import os
 
