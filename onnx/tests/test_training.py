@@ -81,6 +81,7 @@ def test_generator_stages_train_checkpoint_and_resume(run):
     assert train_generator.main(dict(base, stage="qa", steps=2))
     log = [json.loads(line) for line in open(os.path.join(run["run_dir"], "logs", "generator_qa.jsonl"))]
     assert any("dev_em" in row for row in log), "the qa stage measures exact match on dev questions"
+    assert any("unseen_dev_em" in row for row in log), "and on questions about invented documents"
     assert train_generator.main(dict(base, stage="read", steps=2))
     read = torch.load(os.path.join(run["run_dir"], "generator_read.pt"), map_location="cpu")
     qa = torch.load(os.path.join(run["run_dir"], "generator_qa.pt"), map_location="cpu")

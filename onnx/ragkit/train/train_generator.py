@@ -10,8 +10,8 @@ with template-free `hole` questions over every passage, and with most answers di
 QA fine-tuning plateaued at ~30% dev exact match on its 2,548 generated questions, and on invented documents its
 generator answered from memory (5% exact match with the gold passage). Each stage checkpoints to
 `{run_dir}/generator_{stage}.pt` and resumes from it; `qa` starts from the finished `pretrain` weights, `read` from
-`qa`'s. Exact match on dev questions (gold passage, greedy) is measured every `eval_every` steps: the loss alone says
-little about copying.
+`qa`'s. Exact match on dev questions and on `index-data/unseen-dev` (gold passage, greedy) is measured every
+`eval_every` steps: the loss alone says little about copying.
 """
 import os
 
@@ -21,12 +21,14 @@ import torch.nn.functional as F
 from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
+from .common import (Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, read_jsonl, save_checkpoint,
+                     setup_torch, step_rng)
 from .data import Dataset
 from .examples import ExampleMaker
 from .generate import greedy_generate
 from .metrics import exact_match, f1_score
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),  # tokenizers, checkpoints and logs of one run
     data_dir="build/data",  # written by `python3 -m ragkit.data.make_dataset`
@@ -41,6 +43,7 @@ DEFAULTS = dict(
     max_target=40,
     eval_every=250,
     eval_examples=150,
+    unseen_dev_dir=os.path.join(REPO, "index-data", "unseen-dev"),  # invented documents: reading of unseen text
     save_every=50,
     max_minutes=0.0,  # stop (and checkpoint) after this long; 0 = run all steps
     stop_at=0,  # stop (and checkpoint) at this step while the learning-rate schedule spans `steps`; 0 = steps
@@ -109,21 +112,34 @@ def seq2seq_loss(model, pairs, pad_id, start_id, label_smoothing):
                            label_smoothing=label_smoothing)
 
 
-def evaluate_dev(model, data, maker, tok, n):
-    """Exact match and F1 on dev questions given their gold passage (greedy, batched)."""
-    items = data.qa["dev"][:n]
+def gold_passage_scores(model, maker, tok, items):
+    """Exact match and F1 of greedy answers to (passage, question, answers) items given their passage (batched)."""
     em = f1 = 0.0
     for i in range(0, len(items), 32):
         chunk = items[i : i + 32]
-        srcs = [maker.qa(data.by_id[q["passage_id"]], q["question"], "")[0] for q in chunk]
+        srcs = [maker.qa(passage, question, "")[0] for passage, question, _ in chunk]
         ids, mask = pad_batch(srcs, tok.token_to_id("<pad>"))
         outs = greedy_generate(model, ids, mask)
-        for q, out in zip(chunk, outs):
+        for (_, _, answers), out in zip(chunk, outs):
             pred = tok.decode(out).strip()
-            em += exact_match(pred, q["answers"])
-            f1 += f1_score(pred, q["answers"])
+            em += exact_match(pred, answers)
+            f1 += f1_score(pred, answers)
     model.train()
     return em / max(1, len(items)), f1 / max(1, len(items))
+
+
+def evaluate_dev(model, data, maker, tok, n):
+    """Dev questions of FOLDOC given their gold passage."""
+    return gold_passage_scores(model, maker, tok, [(data.by_id[q["passage_id"]], q["question"], q["answers"])
+                                                   for q in data.qa["dev"][:n]])
+
+
+def unseen_dev_items(folder):
+    """(document, question, answers) of the invented documents in `folder` (documents.jsonl, questions.jsonl): FOLDOC
+    dev questions share names with the training documents and hid that the generator answered from memory."""
+    docs = {d["id"]: d for d in read_jsonl(os.path.join(folder, "documents.jsonl"))}
+    return [(docs[q["doc_id"]], q["question"], q["answers"])
+            for q in read_jsonl(os.path.join(folder, "questions.jsonl"))]
 
 
 def main(cfg):
@@ -157,6 +173,7 @@ def main(cfg):
     print(f"generator {cfg['stage']}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters, "
           f"step {step}/{cfg['steps']}, data {data.summary()}", flush=True)
     deadline, pad_id, start_id = Deadline(cfg["max_minutes"]), tok.token_to_id("<pad>"), 2
+    unseen = unseen_dev_items(cfg["unseen_dev_dir"])
     model.train()
 
     def save():
@@ -180,7 +197,8 @@ def main(cfg):
             save()
         if step % cfg["eval_every"] == 0 or step == last_step(cfg):
             em, f1 = evaluate_dev(model, data, maker, tok, cfg["eval_examples"])
-            log(step=step, dev_em=em, dev_f1=f1)
+            unseen_em, unseen_f1 = gold_passage_scores(model, maker, tok, unseen)
+            log(step=step, dev_em=em, dev_f1=f1, unseen_dev_em=unseen_em, unseen_dev_f1=unseen_f1)
     save()
     return step >= last_step(cfg)
 
