@@ -64,10 +64,11 @@ def unseen_corpus(q_enc, ctx_enc, enc_tok, reader, cfg):
                **{f"recall@{k}": float(np.mean([q["doc_id"] in d[:k] for q, d in zip(questions, docs_of)]))
                   for k in (1, 5)},
                qa={mode: answer_scores(p, questions) for mode, p in preds.items()})
-    out["by_family"] = {family: dict(n=len(rows), em=answer_scores([preds[f"rag_token_beam{beams}"][i] for i in rows],
-                                                                    [questions[i] for i in rows])["em"])
-                        for family in sorted({q["family"] for q in questions})
-                        for rows in [[i for i, q in enumerate(questions) if q["family"] == family]]}
+    out["by_family"] = {}
+    for family in sorted({q["family"] for q in questions}):
+        rows = [i for i, q in enumerate(questions) if q["family"] == family]
+        beam = [preds[f"rag_token_beam{beams}"][i] for i in rows]
+        out["by_family"][family] = dict(n=len(rows), em=answer_scores(beam, [questions[i] for i in rows])["em"])
     out["examples"] = [dict(question=q["question"], answers=q["answers"], **{m: preds[m][i] for m in preds})
                        for i, q in enumerate(questions[:10])]
     return out
