@@ -33,7 +33,8 @@ DEFAULTS = dict(
     source="",            # recorded in the manifests; defaults to the input folders' names
 )
 # generation settings a checkpoint's config may carry that our engine implements (DECODING.md)
-GENERATION_KEYS = ("num_beams", "min_length", "max_length", "bad_words_ids", "length_penalty", "early_stopping")
+GENERATION_KEYS = ("num_beams", "min_length", "max_length", "bad_words_ids", "no_repeat_ngram_size", "length_penalty",
+                   "early_stopping")
 RAG_KEYS = ("n_docs", "title_sep", "doc_sep", "max_combined_length")
 
 

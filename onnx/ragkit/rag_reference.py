@@ -16,8 +16,8 @@ import torch
 from .rag_inputs import join_context
 
 DEFAULTS = dict(decoder_start_token_id=2, bos_token_id=0, eos_token_id=2, pad_token_id=1, num_beams=4,
-                min_length=1, max_length=50, bad_words_ids=[[0, 0]], forced_bos_token_id=None,
-                forced_eos_token_id=2, length_penalty=1.0, early_stopping=False)
+                min_length=1, max_length=50, bad_words_ids=[[0, 0]], no_repeat_ngram_size=None,
+                forced_bos_token_id=None, forced_eos_token_id=2, length_penalty=1.0, early_stopping=False)
 NEG_INF = float("-inf")
 
 
@@ -72,6 +72,13 @@ def process(logprobs, tokens, cfg):
         head = list(banned[:-1])
         if not head or tokens[-len(head):] == head:
             out[banned[-1]] = NEG_INF
+    n = cfg.get("no_repeat_ngram_size") or 0
+    if n > 0 and cur_len + 1 >= n:
+        followers = {}  # every (n-1)-gram of the row -> the tokens that came after it
+        for i in range(cur_len - n + 1):
+            followers.setdefault(tuple(tokens[i:i + n - 1]), []).append(tokens[i + n - 1])
+        for t in followers.get(tuple(tokens[cur_len - n + 1:]) if n > 1 else (), []):
+            out[t] = NEG_INF
     forced = (("forced_bos_token_id", cur_len == 1), ("forced_eos_token_id", cur_len == cfg["max_length"] - 1))
     for key, when in forced:
         if cfg.get(key) is not None and when:

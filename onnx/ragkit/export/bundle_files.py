@@ -7,8 +7,8 @@ import os
 import shutil
 
 # DECODING.md's defaults (those of facebook/rag-token-nq); rag_config.json repeats them under "generation".
-GENERATION_DEFAULTS = dict(num_beams=4, min_length=1, max_length=50, bad_words_ids=[[0, 0]], length_penalty=1.0,
-                           early_stopping=False)
+GENERATION_DEFAULTS = dict(num_beams=4, min_length=1, max_length=50, bad_words_ids=[[0, 0]], no_repeat_ngram_size=None,
+                           length_penalty=1.0, early_stopping=False)
 RAG_DEFAULTS = dict(n_docs=5, title_sep=" / ", doc_sep=" // ", max_combined_length=300,
                     tasks={"answer": {"prefix": ""}, "jeopardy": {"prefix": ""}})
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")

@@ -14,6 +14,8 @@ export interface GenerationConfig {
   /** Counts the decoder start token: `1 + max_new_tokens`. */
   maxLength: number;
   badWordsIds: number[][] | null;
+  /** Bans repeating any n-gram of this size; null or 0 is off. */
+  noRepeatNgramSize: number | null;
   forcedBosTokenId: number | null;
   forcedEosTokenId: number | null;
   lengthPenalty: number;
@@ -30,6 +32,7 @@ export const DEFAULT_GENERATION_CONFIG: Readonly<GenerationConfig> = Object.free
   minLength: 1,
   maxLength: 50,
   badWordsIds: [[0, 0]],
+  noRepeatNgramSize: null,
   forcedBosTokenId: null,
   forcedEosTokenId: 2,
   lengthPenalty: 1.0,
@@ -52,6 +55,7 @@ export function parseGenerationConfig(json: Record<string, unknown>): Generation
     minLength: integer(json, 'min_length', d.minLength, 0, true),
     maxLength: integer(json, 'max_length', d.maxLength, 1) as number,
     badWordsIds: badWords(json.bad_words_ids, d.badWordsIds),
+    noRepeatNgramSize: integer(json, 'no_repeat_ngram_size', d.noRepeatNgramSize, 0, true),
     forcedBosTokenId: tokenId(json, 'forced_bos_token_id', d.forcedBosTokenId, true),
     forcedEosTokenId: tokenId(json, 'forced_eos_token_id', d.forcedEosTokenId, true),
     lengthPenalty: lengthPenalty(json.length_penalty, d.lengthPenalty),

@@ -5,7 +5,8 @@ import type { GenerationConfig } from '../../../src/generator/decoding/generatio
 export function testConfig(overrides: Partial<GenerationConfig> = {}): GenerationConfig {
   return {
     decoderStartTokenId: 2, bosTokenId: 0, eosTokenId: 2, padTokenId: 1, numBeams: 2, minLength: null, maxLength: 6,
-    badWordsIds: null, forcedBosTokenId: null, forcedEosTokenId: null, lengthPenalty: 1, earlyStopping: false,
+    badWordsIds: null, noRepeatNgramSize: null, forcedBosTokenId: null, forcedEosTokenId: null, lengthPenalty: 1,
+    earlyStopping: false,
     ...overrides,
   };
 }

@@ -4,7 +4,8 @@ import { applyLogitsProcessors, type ProcessorConfig } from '../../../src/genera
 import { logSoftmax, logSoftmaxAt, logSumExp, softmax } from '../../../src/generator/decoding/math.js';
 
 const off: ProcessorConfig = {
-  eosTokenId: 2, minLength: null, badWordsIds: null, forcedBosTokenId: null, forcedEosTokenId: null, maxLength: 10,
+  eosTokenId: 2, minLength: null, badWordsIds: null, noRepeatNgramSize: null, forcedBosTokenId: null,
+  forcedEosTokenId: null, maxLength: 10,
 };
 const scores = () => Float64Array.from([-1, -2, -3, -4, -5]);
 
@@ -30,6 +31,27 @@ t.test('bad_words_ids bans a token after its head, and a one-token sequence alwa
   t.equal(applyLogitsProcessors(scores(), [2], { ...off, badWordsIds: [[2, 1]] })[1], -Infinity,
     'the decoder start token counts as generated');
   t.equal(applyLogitsProcessors(scores(), [2], { ...off, badWordsIds: [[9, 9, 1]] })[1], -2, 'a head longer than the sequence never matches');
+});
+
+t.test('no_repeat_ngram_size bans the tokens that would repeat an n-gram the row holds', async (t) => {
+  const cfg = { ...off, noRepeatNgramSize: 3 };
+  // [2, 3, 4, 0, 3, 4]: the trigrams so far are (2,3,4) (3,4,0) (4,0,3) (0,3,4); the row ends with (3, 4),
+  // which was followed by 0 once, so 0 is banned and nothing else.
+  const out = applyLogitsProcessors(scores(), [2, 3, 4, 0, 3, 4], cfg);
+  t.same([...out], [-Infinity, -2, -3, -4, -5]);
+  t.same([...applyLogitsProcessors(scores(), [2, 3], cfg)], [...scores()], 'shorter than n - 1 tokens of history');
+  const bigrams = applyLogitsProcessors(scores(), [2, 4, 1, 4, 3, 4], { ...off, noRepeatNgramSize: 2 });
+  t.same([...bigrams], [-1, -Infinity, -3, -Infinity, -5], '4 was followed by 1 and by 3');
+  t.same([...applyLogitsProcessors(scores(), [2, 3, 3], { ...off, noRepeatNgramSize: 1 })], [-1, -2, -Infinity, -Infinity, -5],
+    'n = 1 bans every token already in the row, the start token included');
+  t.same([...applyLogitsProcessors(scores(), [2, 3, 3], { ...off, noRepeatNgramSize: 0 })], [...scores()], '0 is off');
+});
+
+t.test('no_repeat_ngram_size is read from generation_config.json and must be a non-negative integer', async (t) => {
+  t.equal(parseGenerationConfig({ no_repeat_ngram_size: 3 }).noRepeatNgramSize, 3);
+  t.equal(parseGenerationConfig({}).noRepeatNgramSize, null, 'off by default, as in facebook/rag-token-nq');
+  t.throws(() => parseGenerationConfig({ no_repeat_ngram_size: -1 }), /no_repeat_ngram_size must be an integer >= 0/);
+  t.throws(() => parseGenerationConfig({ no_repeat_ngram_size: 2.5 }), /no_repeat_ngram_size/);
 });
 
 t.test('forced bos keeps only its token on the first step', async (t) => {
