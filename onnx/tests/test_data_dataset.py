@@ -47,6 +47,15 @@ def test_known_facts_are_found(data):
     assert "Sun Microsystems" in answers("java", "company")
 
 
+def test_an_acronym_met_in_another_entry_is_asked_about_within_that_entry(data):
+    items = {i["question"]: i for name in QA_FILES for i in data[name] if i["doc_id"] == "columbia-appletalk-package"}
+    nbp = next(i for q, i in items.items() if "NBP" in q)
+    assert nbp["answers"] == ["Name Binding Protocol"] and "Columbia AppleTalk Package" in nbp["question"]
+    own = [i for name in QA_FILES for i in data[name] if i["doc_id"] == "docus" and i["family"] == "acronym"]
+    assert own and all(i["question"].count("DOCUS") == 1 for i in own)  # its own title needs no context
+    assert len(T.ACRONYM_IN) >= 6 and all("{c}" in t and "{x}" in t for t in T.ACRONYM_IN)
+
+
 def test_splits_share_no_documents(data):
     owners = {}
     for split in ("train", "dev", "test"):

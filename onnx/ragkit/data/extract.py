@@ -60,6 +60,10 @@ def doc_facts(doc, lexicon):
             fact["sentence"] = (s0, s1)  # the evidence: questions keep only facts whose sentence fits a passage
             if alias and fact["subject"] == title and fact["family"] != "acronym":
                 fact["alias"] = alias  # "Who developed SNOBOL?" reads better than the expanded title
+            if fact["family"] == "acronym" and fact["subject"] not in (title, alias):
+                # An acronym met in passing ("TE" in Network Termination) means other things in other entries:
+                # the question names the entry it comes from, or it has no single answer.
+                fact["context"] = title
         facts += found
     return facts
 

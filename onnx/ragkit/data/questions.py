@@ -22,12 +22,15 @@ def _templates(fact):
         if relation == "implements":
             return T.LANGUAGE_IMPLEMENTS
         return T.LANGUAGE_WRITTEN if relation in ("written", "implemented") else T.LANGUAGE_BASED
-    return {"when": T.WHEN, "where": T.WHERE, "acronym": T.ACRONYM, "company": T.COMPANY}[family]
+    if family == "acronym":
+        return T.ACRONYM_IN if fact.get("context") else T.ACRONYM
+    return {"when": T.WHEN, "where": T.WHERE, "company": T.COMPANY}[family]
 
 
 def phrase(fact, rng, count=1):
     """Returns `count` distinct questions for a fact, templates drawn with `rng`; the subject is the title or,
-    at random, its acronym ("SNOBOL" for "String Oriented Symbolic Language") when the entry gives one."""
+    at random, its acronym ("SNOBOL" for "String Oriented Symbolic Language") when the entry gives one. An acronym
+    found inside another entry is asked about within it ("What does NBP stand for in Columbia AppleTalk Package?")."""
     options = _templates(fact)
     picks = rng.sample(range(len(options)), min(count, len(options)))
     out = []
@@ -36,7 +39,7 @@ def phrase(fact, rng, count=1):
         if fact["family"] == "language" and fact["relation"] not in ("written", "implemented"):
             out.append(T.fill(options[i], subject, "", rel=fact["relation"]))
         else:
-            out.append(T.fill(options[i], subject, fact["relation"]))
+            out.append(T.fill(options[i], subject, fact["relation"], c=fact.get("context", "")))
     return out
 
 

@@ -1,5 +1,6 @@
 """Question phrasings per family. Many per family, so that a generator learns to read the passage rather than
-to memorise one template. "{x}" is the entry's title; verb forms come from VERBS."""
+to memorise one template. "{x}" is the entry's title (or an acronym, "{c}" the entry it appears in); verb forms
+come from VERBS."""
 
 # past participle -> (base form, agent noun, gerund)
 VERBS = {
@@ -91,6 +92,19 @@ ACRONYM = [
     "What is the long form of {x}?",
     "Spell out {x}.",
 ]
+# An acronym that is not the entry's own title, asked about within the entry ("{c}") it was found in.
+ACRONYM_IN = [
+    "What does {x} stand for in {c}?",
+    "In {c}, what is {x} short for?",
+    "What is {x} short for in {c}?",
+    "Expand the acronym {x} used in {c}.",
+    "What does the acronym {x} mean in {c}?",
+    "In the context of {c}, what does {x} stand for?",
+    "{x} in {c} is an abbreviation of what?",
+    "What is the expansion of {x} in {c}?",
+    "Spell out {x} as used by {c}.",
+    "What do the letters {x} stand for in {c}?",
+]
 LANGUAGE_WRITTEN = [
     "What language is {x} written in?",
     "In which programming language was {x} {pp}?",
@@ -135,10 +149,11 @@ COMPANY = [
 ]
 
 
-def fill(template, x, pp, rel=""):
-    """Fills one template for title `x` and past participle `pp` (a key of VERBS, or "" for none)."""
+def fill(template, x, pp, rel="", c=""):
+    """Fills one template for title `x` and past participle `pp` (a key of VERBS, or "" for none); `c` is the
+    entry that gives an acronym its meaning (ACRONYM_IN)."""
     base, noun, ing = VERBS.get(pp, ("", "", ""))
     past = SIMPLE_PAST.get(pp, pp)
     act = ACTION_NOUNS.get(pp, ing)
-    text = template.format(x=x, pp=pp, past=past, noun=noun, ing=ing, base=base, rel=rel, act=act)
+    text = template.format(x=x, pp=pp, past=past, noun=noun, ing=ing, base=base, rel=rel, act=act, c=c)
     return text[0].upper() + text[1:]
