@@ -187,6 +187,24 @@ def test_hole_questions_put_a_question_word_where_their_answer_was(run):
             assert answer not in text and answer in source.split(" // ")[0], "the answer is invented, in the passage"
 
 
+def test_qa_examples_are_plain_unless_asked_to_disguise_their_answer(run):
+    import random
+
+    from ragkit.tokenizers import load_tokenizer
+    from ragkit.train.examples import ExampleMaker
+
+    tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
+    maker, rng = ExampleMaker(tok), random.Random(0)
+    passage = {"title": "Python", "text": "Python was created by Guido van Rossum in 1991."}
+    plain = maker.qa(passage, "Who created Python?", "Guido van Rossum", rng)
+    assert tok.decode(plain[1]).strip() == "Guido van Rossum" and "Guido van Rossum" in tok.decode(plain[0])
+    source, answer = (tok.decode(x) for x in maker.qa(passage, "Who created Python?", "Guido van Rossum", rng,
+                                                       disguised=True))
+    answer = answer.strip()
+    assert answer != "Guido van Rossum" and answer in source and "Guido" not in source
+    assert [w[0] for w in answer.split()] == ["G", "v", "R"], "initials and case are kept"
+
+
 def test_export_demo_writes_a_whole_bundle_from_the_newest_stages(run, tmp_path):
     from ragkit.export.bundle_files import verify_manifest
     from ragkit.train import export_demo

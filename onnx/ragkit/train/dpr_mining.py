@@ -44,5 +44,10 @@ class NegativeMiner:
 
 
 def encode_queries(q_enc, q_text, queries):
+    """Query vectors [n, d] without gradients and with dropout off; the encoder is left in the mode it was in."""
+    training = q_enc.training
+    q_enc.eval()
     with torch.no_grad():
-        return q_enc(*q_text.batch(queries)).numpy()
+        out = q_enc(*q_text.batch(queries)).numpy()
+    q_enc.train(training)
+    return out

@@ -116,10 +116,11 @@ class ExampleMaker:
             return None  # the truncation cut the question
         return src, self.target(answer)
 
-    def qa(self, passage, question, answer, rng=None):
-        """With `rng`, disguised (the plain example when the answer has no word to disguise)."""
+    def qa(self, passage, question, answer, rng=None, disguised=False):
+        """`disguised` (which draws from `rng`) falls back to the plain example when the answer has no word to
+        disguise."""
         title, text = passage["title"], passage["text"]
-        swapped = disguise([title, text, question], answer, rng) if rng else None
+        swapped = disguise([title, text, question], answer, rng) if disguised else None
         if swapped:
             (title, text, question), answer = swapped
         return self.source(title, text, question), self.target(answer)

@@ -107,11 +107,7 @@ def embed_passages(encoder, text_encoder, passages, batch=128):
 
 def recall_at(q_encoder, q_text, passage_vectors, passages, questions, ks=(1, 5, 20)):
     """Share of questions whose answer passage's document is among the top-k retrieved passages' documents."""
-    q_encoder.eval()
-    with torch.no_grad():
-        ids, mask, tt = q_text.batch([q["question"] for q in questions])
-        qv = q_encoder(ids, mask, tt).numpy()
-    q_encoder.train()
+    qv = encode_queries(q_encoder, q_text, [q["question"] for q in questions])
     top = np.argsort(-(qv @ passage_vectors.T), axis=1)[:, : max(ks)]
     hits = {k: 0 for k in ks}
     for q, row in zip(questions, top):

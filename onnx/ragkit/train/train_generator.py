@@ -92,8 +92,8 @@ def sample_batch(kind_weights, data, maker, rng, batch_size):
             pair = maker.hole(rng.choice(data.train_passages), rng, disguised=kind == "hole_disguised")
         elif kind in ("qa", "qa_disguised"):
             q = rng.choice(data.qa["train"])
-            pair = maker.qa(data.by_id[q["passage_id"]], q["question"], rng.choice(q["answers"]),
-                            rng if kind == "qa_disguised" else None)
+            pair = maker.qa(data.by_id[q["passage_id"]], q["question"], rng.choice(q["answers"]), rng,
+                            disguised=kind == "qa_disguised")
         else:
             j = rng.choice(data.jeopardy["train"])
             pair = maker.jeopardy(data.by_id[j["passage_id"]], j["answer"], j["clue"])
