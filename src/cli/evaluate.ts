@@ -1,7 +1,8 @@
 /**
  * `rag eval qa.jsonl`: asks every question of a file (`{"question", "answers": [...], "doc_id"?}` per line) and
  * prints retrieval recall@1/5/k (the document the question was written from among the retrieved passages'
- * documents, when `doc_id` is given), exact match and F1.
+ * documents, when `doc_id` is given), exact match and F1. With `misses`, every question answered wrongly is
+ * printed first with what was expected and what came out, to read where a model fails.
  */
 import { readFile } from 'node:fs/promises';
 import { exactMatch, f1Score } from '../eval/answer-metrics.js';
@@ -15,7 +16,7 @@ interface QaItem {
 }
 
 /** Runs the evaluation and prints a table; returns the numbers. */
-export async function evaluate(engine: RagEngine, path: string, gen: GenerationRequest, limit: number) {
+export async function evaluate(engine: RagEngine, path: string, gen: GenerationRequest, limit: number, misses = false) {
   const items = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim()).map((l, i) => {
     const item = JSON.parse(l) as QaItem;
     if (typeof item.question !== 'string' || !Array.isArray(item.answers)) {
@@ -31,7 +32,9 @@ export async function evaluate(engine: RagEngine, path: string, gen: GenerationR
   let ms = 0;
   for (const item of items) {
     const result = await engine.answer({ ...gen, question: item.question });
-    em += exactMatch(result.text, item.answers);
+    const exact = exactMatch(result.text, item.answers);
+    em += exact;
+    if (misses && !exact) console.log(`miss  ${item.question}\n      expected ${JSON.stringify(item.answers)}, got ${JSON.stringify(result.text)}`);
     f1 += f1Score(result.text, item.answers);
     ms += result.timingsMs.total;
     if (item.doc_id !== undefined) {

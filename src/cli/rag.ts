@@ -2,7 +2,7 @@
  * The command line over the engine, without HTTP:
  *   rag ask "question" [--mode token|sequence] [--n-docs 5] [--beams 4] [--max-new-tokens 50] [--jeopardy]
  *   rag index build corpus.jsonl --out DIR
- *   rag eval qa.jsonl [--mode ...] [--n-docs ...] [--beams ...] [--limit N]
+ *   rag eval qa.jsonl [--mode ...] [--n-docs ...] [--beams ...] [--limit N] [--misses]
  * Common options: --model DIR (default onnx/demo), --index DIR (default index-data), --device cpu|cuda.
  * `npm run rag -- ask "who wrote Emacs?"`.
  */
@@ -16,7 +16,7 @@ import { openEngine } from './open-engine.js';
 const USAGE = `usage:
   rag ask "question" [--jeopardy] [--mode token|sequence] [--n-docs N] [--beams N] [--max-new-tokens N]
   rag index build corpus.jsonl --out DIR
-  rag eval qa.jsonl [--mode token|sequence] [--n-docs N] [--beams N] [--limit N]
+  rag eval qa.jsonl [--mode token|sequence] [--n-docs N] [--beams N] [--limit N] [--misses]
 options: --model DIR (onnx/demo)  --index DIR (index-data)  --device cpu|cuda`;
 
 const DEMO_CORPUS = fileURLToPath(new URL('../../index-data/demo/foldoc.jsonl', import.meta.url));
@@ -43,6 +43,7 @@ async function main(argv: string[]): Promise<void> {
       'max-new-tokens': { type: 'string' },
       limit: { type: 'string' },
       jeopardy: { type: 'boolean', default: false },
+      misses: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -80,7 +81,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(`  (${result.mode}, index ${result.indexVersion}, ${result.timingsMs.total.toFixed(0)} ms)`);
     } else {
       const limit = values.limit === undefined ? Infinity : intOption(values.limit, 'limit', 0, 1, 1e9);
-      await evaluate(engine, rest[0], gen, limit);
+      await evaluate(engine, rest[0], gen, limit, values.misses);
     }
   } finally {
     await close();

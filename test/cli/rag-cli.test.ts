@@ -45,6 +45,14 @@ t.test('rag index build, ask and eval work on a small corpus', async (t) => {
     '--max-new-tokens', String(fixtures.config.generation.max_length - 1));
   t.match(evaluated.stdout, /recall@1 +1\.000/);
   t.match(evaluated.stdout, /exact match +1\.000/);
+  t.notMatch(evaluated.stdout, /^miss/m, 'no misses are listed unless asked');
+
+  await writeFile(qa, JSON.stringify({ question: question.query, answers: ['not the answer'] }) + '\n');
+  const missed = await rag('eval', qa, '--misses', '--model', BUNDLE, '--index', index, '--n-docs', String(fixtures.config.n_docs),
+    '--beams', '1', '--max-new-tokens', String(fixtures.config.generation.max_length - 1));
+  t.match(missed.stdout, /exact match +0\.000/);
+  t.ok(missed.stdout.includes(`miss  ${question.query}\n      expected ["not the answer"], got ${JSON.stringify(question.outputs.token_greedy.text.trim())}`),
+    'a miss names the question, the expected answers and the output');
 });
 
 t.test('rag refuses bad options with a message naming them', async (t) => {
