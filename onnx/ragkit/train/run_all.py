@@ -26,16 +26,18 @@ DEFAULTS = dict(
     # its peak) when fine-tuning began; QA fine-tuning stopped at 5600 when DPR was done; joint RAG training stopped
     # at 1250 when exact match on dev had been flat for 1000 steps. The third session added DPR's mined-negative phase
     # and the `read` stage (4000 steps), and joint RAG training restarted from them with disguised answers, 600 steps.
+    # The fourth session's questions name the entry an acronym comes from; DPR's mined phase and `read` went on with
+    # them (their schedules stretched to 1800 and 6000 steps) and joint RAG training restarted, 1000 steps.
     pretrain_steps=6000,
     pretrain_stop=650,
     dpr_steps=1000,
-    dpr_mined_steps=1000,
+    dpr_mined_steps=1800,
     qa_steps=6000,
     qa_stop=5600,
-    read_steps=4000,
+    read_steps=6000,
     read_stop=0,
     read_lr=2e-4,
-    rag_steps=600,
+    rag_steps=1000,
     rag_stop=0,
     export_to="demo",  # bundle folder under onnx/, written after the RAG stage
 )

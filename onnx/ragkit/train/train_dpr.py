@@ -1,6 +1,6 @@
 """Trains the DPR question and context encoders with in-batch and hard negatives (Karpukhin et al. 2020).
 
-    /usr/bin/python3 -m ragkit.train.train_dpr --steps=1000 --mined_steps=1000
+    /usr/bin/python3 -m ragkit.train.train_dpr --steps=1000 --mined_steps=1800
 
 Each batch holds B queries and 2B passages (their positives and one hard negative each); the loss is the negative
 log-likelihood of each query's positive among all 2B passages under inner-product scores. Two phases in one

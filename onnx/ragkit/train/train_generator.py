@@ -2,7 +2,7 @@
 
     /usr/bin/python3 -m ragkit.train.train_generator --stage=pretrain --steps=4000
     /usr/bin/python3 -m ragkit.train.train_generator --stage=qa --steps=4000
-    /usr/bin/python3 -m ragkit.train.train_generator --stage=read --steps=4000 --lr=2e-4
+    /usr/bin/python3 -m ragkit.train.train_generator --stage=read --steps=6000 --lr=2e-4
 
 Stages: `pretrain` mixes BART text infilling with cloze extraction (teaching the decoder to copy from the passage);
 `qa` mixes generated questions and Jeopardy clues over their gold passages with some cloze; `read` goes on from `qa`

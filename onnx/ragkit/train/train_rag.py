@@ -1,7 +1,7 @@
 """Joint RAG training (the paper's section 2.4): the RAG-Token loss marginalized over the top-K retrieved passages,
 updating the question encoder and the generator while the context encoder and the passage index stay fixed.
 
-    /usr/bin/python3 -m ragkit.train.train_rag --steps=600
+    /usr/bin/python3 -m ragkit.train.train_rag --steps=1000
 
 Starts from `dpr.pt` and the furthest generator stage (`generator_read.pt`, else `generator_qa.pt`); checkpoints to
 `{run_dir}/rag.pt`. Questions (retrieved with the question text) and Jeopardy pairs (retrieved with the answer,
@@ -29,7 +29,7 @@ from .train_generator import newest_generator
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
     data_dir="build/data",
-    steps=600,
+    steps=1000,
     batch_size=8,  # questions per step; the generator sees batch_size * n_docs rows
     n_docs=5,  # as the bundle serves (the paper trains with k in {5, 10})
     jeopardy_share=0.2,
