@@ -77,7 +77,7 @@ def process(logprobs, tokens, cfg):
         followers = {}  # every (n-1)-gram of the row -> the tokens that came after it
         for i in range(cur_len - n + 1):
             followers.setdefault(tuple(tokens[i:i + n - 1]), []).append(tokens[i + n - 1])
-        for t in followers.get(tuple(tokens[cur_len - n + 1:]) if n > 1 else (), []):
+        for t in followers.get(tuple(tokens[cur_len - n + 1:]), []):
             out[t] = NEG_INF
     forced = (("forced_bos_token_id", cur_len == 1), ("forced_eos_token_id", cur_len == cfg["max_length"] - 1))
     for key, when in forced:
