@@ -19,6 +19,7 @@ import tempfile
 import torch
 
 from .export import export_bundle
+from .export.bundle_files import GENERATION_DEFAULTS
 from .models import (BartConfig, BartForConditionalGeneration, DprConfig, DprEncoder, clean_dpr_state_dict,
                      load_weights, read_config_json, tie_bart_weights)
 from .overrides import parse_overrides
@@ -33,8 +34,7 @@ DEFAULTS = dict(
     source="",            # recorded in the manifests; defaults to the input folders' names
 )
 # generation settings a checkpoint's config may carry that our engine implements (DECODING.md)
-GENERATION_KEYS = ("num_beams", "min_length", "max_length", "bad_words_ids", "no_repeat_ngram_size", "length_penalty",
-                   "early_stopping")
+GENERATION_KEYS = tuple(GENERATION_DEFAULTS)
 RAG_KEYS = ("n_docs", "title_sep", "doc_sep", "max_combined_length")
 
 

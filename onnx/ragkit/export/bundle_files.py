@@ -6,9 +6,11 @@ import json
 import os
 import shutil
 
-# DECODING.md's defaults (those of facebook/rag-token-nq); rag_config.json repeats them under "generation".
-GENERATION_DEFAULTS = dict(num_beams=4, min_length=1, max_length=50, bad_words_ids=[[0, 0]], no_repeat_ngram_size=None,
-                           length_penalty=1.0, early_stopping=False)
+from ..rag_reference import DEFAULTS as DECODING_DEFAULTS
+
+# DECODING.md's decoding defaults (those of facebook/rag-token-nq), as the reference decoder holds them; the token
+# ids come from the generator's config instead. rag_config.json repeats these under "generation".
+GENERATION_DEFAULTS = {k: v for k, v in DECODING_DEFAULTS.items() if not k.endswith("_token_id")}
 RAG_DEFAULTS = dict(n_docs=5, title_sep=" / ", doc_sep=" // ", max_combined_length=300,
                     tasks={"answer": {"prefix": ""}, "jeopardy": {"prefix": ""}})
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
