@@ -34,7 +34,9 @@ export async function evaluate(engine: RagEngine, path: string, gen: GenerationR
     const result = await engine.answer({ ...gen, question: item.question });
     const exact = exactMatch(result.text, item.answers);
     em += exact;
-    if (misses && !exact) console.log(`miss  ${item.question}\n      expected ${JSON.stringify(item.answers)}, got ${JSON.stringify(result.text)}`);
+    if (misses && !exact) {
+      console.log(`miss  ${item.question}\n      expected ${JSON.stringify(item.answers)}, got ${JSON.stringify(result.text)}`);
+    }
     f1 += f1Score(result.text, item.answers);
     ms += result.timingsMs.total;
     if (item.doc_id !== undefined) {

@@ -64,7 +64,8 @@ function snake(cfg: GenerationConfig): Record<string, unknown> {
   return {
     decoder_start_token_id: cfg.decoderStartTokenId, bos_token_id: cfg.bosTokenId, eos_token_id: cfg.eosTokenId,
     pad_token_id: cfg.padTokenId, num_beams: cfg.numBeams, min_length: cfg.minLength, max_length: cfg.maxLength,
-    bad_words_ids: cfg.badWordsIds, no_repeat_ngram_size: cfg.noRepeatNgramSize, forced_bos_token_id: cfg.forcedBosTokenId, forced_eos_token_id: cfg.forcedEosTokenId,
+    bad_words_ids: cfg.badWordsIds, no_repeat_ngram_size: cfg.noRepeatNgramSize,
+    forced_bos_token_id: cfg.forcedBosTokenId, forced_eos_token_id: cfg.forcedEosTokenId,
     length_penalty: cfg.lengthPenalty, early_stopping: cfg.earlyStopping,
   };
 }
