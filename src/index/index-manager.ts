@@ -1,10 +1,11 @@
 /**
  * Owns the index that serves: opens the `current` version at start (building one from the bundled demo corpus
- * when the index directory is empty), hands out ref-counted handles to requests, runs builds as jobs and hot-swaps
+ * when the index directory is empty, re-embedding its stored passages when another context encoder made it), hands out ref-counted handles to requests, runs builds as jobs and hot-swaps
  * to a new version: load, check and warm it, switch one reference, free the old one when its last request ends.
  */
 import { rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { Device } from '../config.js';
 import { NotReadyError } from '../errors.js';
@@ -13,10 +14,13 @@ import { FaissIndex } from '../retriever/faiss-index.js';
 import { BuildJobs, type BuildJobView } from './build-jobs.js';
 import { ctxEncoderChecksum } from './index-builder.js';
 import { runBuildInWorker } from './build-worker.js';
-import { clearStaging, commitStaging, listVersions, readCurrent, removeVersion, versionDir, writeCurrent } from './index-store.js';
+import {
+  clearStaging, commitStaging, listVersions, readCurrent, removeVersion, stagingDir, versionDir, writeCurrent,
+} from './index-store.js';
 import { readManifest, type IndexManifest } from './manifest.js';
 import { LoadedVersion, type IndexHandle } from './loaded-version.js';
 import { PassageStore } from './passage-store.js';
+import { writeStoredCorpus } from './stored-corpus.js';
 
 export type { SearchHit } from '../retriever/faiss-index.js';
 export type { BuildJobView, BuildState } from './build-jobs.js';
@@ -54,6 +58,7 @@ export class IndexManager {
   private readonly jobs = new BuildJobs();
   private readonly log: IndexLogger;
   private startPromise: Promise<void> | undefined;
+  private reembedJobId: string | undefined;
   private closed = false;
 
   constructor(private readonly opts: IndexManagerOptions) {
@@ -119,6 +124,14 @@ export class IndexManager {
     }
   }
 
+  /**
+   * The job re-embedding the version opened at start, when another context encoder than the bundle's had embedded
+   * it (after a bundle update); undefined otherwise.
+   */
+  get reembedJob(): BuildJobView | undefined {
+    return this.reembedJobId === undefined ? undefined : this.jobs.get(this.reembedJobId);
+  }
+
   /** The job with this id, or undefined. */
   getJob(id: string): BuildJobView | undefined {
     return this.jobs.get(id);
@@ -151,7 +164,7 @@ export class IndexManager {
       const loaded = await this.load(version);
       this.swap(loaded);
       this.log.info(`index: serving version ${version}`);
-      await this.checkEncoder(loaded.manifest);
+      await this.reembedIfStale(loaded.manifest);
       return;
     }
     this.log.info(`index: no version in ${indexDir}; building one from ${this.opts.demoCorpus}`);
@@ -220,16 +233,25 @@ export class IndexManager {
   }
 
   /**
-   * Warns when the serving version was embedded by another context encoder than the bundle's: its vectors are
-   * not comparable with the question encoder's, so retrieval would be poor until the corpus is indexed again.
+   * When the serving version was embedded by another context encoder than the bundle's (after a bundle update),
+   * its vectors are not comparable with the question encoder's: it keeps serving, poorly, while a build job embeds
+   * its stored passages again with the bundle's encoder and swaps the result in.
    */
-  private async checkEncoder(manifest: IndexManifest): Promise<void> {
+  private async reembedIfStale(manifest: IndexManifest): Promise<void> {
     const current = await ctxEncoderChecksum(this.opts.modelDir).catch(() => undefined);
-    if (current !== undefined && current !== manifest.ctx_encoder_sha256) {
-      this.log.warn(`index: version ${manifest.version} was embedded by another context encoder ` +
-        `(${manifest.ctx_encoder_sha256.slice(0, 12)}) than ${this.opts.modelDir} has ` +
-        `(${current.slice(0, 12)}); retrieval will be poor until the corpus is indexed again (PUT /index)`);
-    }
+    if (current === undefined || current === manifest.ctx_encoder_sha256) return;
+    const staging = stagingDir(this.opts.indexDir);
+    await mkdir(staging, { recursive: true });
+    const corpus = join(staging, `reembed-${manifest.version}.jsonl`); // a restart's clearStaging removes leftovers
+    const documents = await writeStoredCorpus(versionDir(this.opts.indexDir, manifest.version), corpus);
+    const job = this.startBuild(corpus);
+    this.reembedJobId = job.id;
+    this.log.warn(`index: version ${manifest.version} was embedded by another context encoder ` +
+      `(${manifest.ctx_encoder_sha256.slice(0, 12)}) than ${this.opts.modelDir} has (${current.slice(0, 12)}); ` +
+      `it serves, with poor retrieval, while job ${job.id} embeds its ${documents} documents again`);
+    void this.jobs.wait(job.id).then((done) => {
+      if (done.state !== 'succeeded') this.log.warn(`index: re-embedding failed (${done.error}); PUT /index to replace it`);
+    });
   }
 
   /** Switches the serving reference; the old version is freed when its last handle is released. */

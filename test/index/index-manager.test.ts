@@ -1,5 +1,5 @@
 import t from 'tap';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuildConflictError } from '../../src/index/build-jobs.js';
@@ -49,16 +49,26 @@ t.test('an empty index directory is filled from the demo corpus, and the version
   t.equal(after.describe()!.version, d.version, 'reopened without rebuilding');
   await after.close();
 
-  // Another context encoder than the one that embedded the index: served, with a warning saying why it is poor.
-  const otherModel = join(opts.dir, 'other-bundle');
-  cpSync(modelDir, otherModel, { recursive: true });
-  appendFileSync(join(otherModel, 'ctx_encoder', 'model.onnx'), Buffer.from([0]));
+  // Embedded by another context encoder than the bundle's (as after a bundle update): it serves at once, while a
+  // job embeds its stored passages again; the new version has the same passages and the bundle's encoder checksum.
+  const manifestPath = join(opts.indexDir, 'versions', d.version, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  writeFileSync(manifestPath, JSON.stringify({ ...manifest, ctx_encoder_sha256: '0'.repeat(64) }));
   const warnings: string[] = [];
-  const changed = await IndexManager.open({ ...opts, modelDir: otherModel, log: { info: () => {}, warn: (m) => warnings.push(m) } });
+  const changed = await IndexManager.open({ ...opts, log: { info: () => {}, warn: (m) => warnings.push(m) } });
   t.teardown(() => changed.close());
-  t.equal(changed.describe()!.version, d.version);
+  t.equal(changed.describe()!.version, d.version, 'the stale version serves while the job runs');
   t.equal(warnings.length, 1);
-  t.match(warnings[0], /embedded by another context encoder .* until the corpus is indexed again/);
+  t.match(warnings[0], /embedded by another context encoder .* while job \S+ embeds its 6 documents again/);
+  const job = await changed.waitForJob(changed.reembedJob!.id);
+  t.equal(job.state, 'succeeded', job.error ?? 'the re-embedding job succeeded');
+  const now = changed.describe()!;
+  t.not(now.version, d.version);
+  t.match(now, { documents: 6, passages: 6 });
+  const versionFile = (v: string, name: string) => readFileSync(join(opts.indexDir, 'versions', v, name), 'utf8');
+  t.equal(versionFile(now.version, 'passages.jsonl'), versionFile(d.version, 'passages.jsonl'), 'same passages, ids, order');
+  t.equal(JSON.parse(versionFile(now.version, 'manifest.json')).ctx_encoder_sha256, manifest.ctx_encoder_sha256);
+  t.notOk(existsSync(join(opts.indexDir, 'staging', `reembed-${d.version}.jsonl`)), 'the recovered corpus is removed');
 });
 
 t.test('handles search and fetch passages; an old handle keeps working after a swap until released', async (t) => {
