@@ -2,6 +2,7 @@
 and resumes from its checkpoint without redoing steps."""
 import json
 import os
+import shutil
 
 import pytest
 import torch
@@ -71,7 +72,7 @@ def checkpoint_step(run, name):
     return torch.load(os.path.join(run["run_dir"], name), map_location="cpu")["step"]
 
 
-def test_generator_stages_train_checkpoint_and_resume(run):
+def test_generator_stages_train_checkpoint_and_resume(run, tmp_path):
     base = dict(train_generator.DEFAULTS, batch_size=4, eval_every=2, eval_examples=2, save_every=1, model=TINY_GEN,
                 warmup=2, **run)
     assert train_generator.main(dict(base, stage="pretrain", steps=3))
@@ -86,6 +87,13 @@ def test_generator_stages_train_checkpoint_and_resume(run):
     read = torch.load(os.path.join(run["run_dir"], "generator_read.pt"), map_location="cpu")
     qa = torch.load(os.path.join(run["run_dir"], "generator_qa.pt"), map_location="cpu")
     assert read["step"] == 2 and read["config"] == qa["config"], "read goes on from the qa stage's model"
+    deep_dir = str(tmp_path / "deep")  # a copy, so that the tests after this one still see `read` as the newest stage
+    shutil.copytree(run["run_dir"], deep_dir)
+    assert train_generator.main(dict(base, run_dir=deep_dir, stage="deepen", steps=2))
+    stage, deep = train_generator.newest_generator(deep_dir)
+    assert stage == "deepen" and deep["step"] == 2
+    depth = lambda config: (config["encoder_layers"], config["decoder_layers"])  # noqa: E731
+    assert depth(deep["config"]) == tuple(2 * n for n in depth(read["config"])), "deepen doubles read's layers"
 
 
 def test_dpr_then_joint_rag_training(run):

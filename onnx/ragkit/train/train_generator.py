@@ -3,6 +3,7 @@
     /usr/bin/python3 -m ragkit.train.train_generator --stage=pretrain --steps=4000
     /usr/bin/python3 -m ragkit.train.train_generator --stage=qa --steps=4000
     /usr/bin/python3 -m ragkit.train.train_generator --stage=read --steps=6000 --lr=2e-4
+    /usr/bin/python3 -m ragkit.train.train_generator --stage=deepen --steps=2200 --lr=2e-4 --seed=2
 
 Stages: `pretrain` mixes BART text infilling with cloze extraction (teaching the decoder to copy from the passage);
 `qa` mixes generated questions and Jeopardy clues over their gold passages with some cloze; `read` goes on from `qa`
@@ -10,7 +11,8 @@ with template-free `hole` questions over every passage, and with most answers di
 QA fine-tuning plateaued at ~30% dev exact match on its 2,548 generated questions, and on invented documents its
 generator answered from memory (5% exact match with the gold passage). Each stage checkpoints to
 `{run_dir}/generator_{stage}.pt` and resumes from it; `qa` starts from the finished `pretrain` weights, `read` from
-`qa`'s. Exact match on dev questions and on `index-data/unseen-dev` (gold passage, greedy) is measured every
+`qa`'s. `deepen` goes on with `read`'s mix on a deeper copy of the `read` generator (grow_generator.py: the
+2+2-layer reader had plateaued, and a deeper one from scratch costs ~10 hours here). Exact match on dev questions and on `index-data/unseen-dev` (gold passage, greedy) is measured every
 `eval_every` steps: the loss alone says little about copying.
 """
 import os
@@ -26,13 +28,14 @@ from .common import (Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch
 from .data import Dataset
 from .examples import ExampleMaker
 from .generate import greedy_generate
+from .grow_generator import grow_state
 from .metrics import exact_match, f1_score
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),  # tokenizers, checkpoints and logs of one run
     data_dir="build/data",  # written by `python3 -m ragkit.data.make_dataset`
-    stage="pretrain",  # pretrain | qa | read
+    stage="pretrain",  # pretrain | qa | read | deepen
     steps=4000,  # optimizer steps in this stage
     batch_size=24,
     lr=5e-4,
@@ -61,8 +64,10 @@ MIXES = {
     "qa": {"qa": 0.6, "jeopardy": 0.15, "cloze": 0.25},
     "read": {"qa": 0.15, "qa_disguised": 0.25, "hole": 0.1, "hole_disguised": 0.3, "jeopardy": 0.1, "cloze": 0.1},
 }
-PREVIOUS_STAGE = {"qa": "pretrain", "read": "qa"}
-NEWEST_FIRST = ("read", "qa", "pretrain")
+MIXES["deepen"] = MIXES["read"]
+PREVIOUS_STAGE = {"qa": "pretrain", "read": "qa", "deepen": "read"}
+GROWN_STAGES = {"deepen": 2}  # stages that start from their predecessor made this many times deeper
+NEWEST_FIRST = ("deepen", "read", "qa", "pretrain")
 
 
 def newest_generator(run_dir):
@@ -158,8 +163,11 @@ def main(cfg):
         before = PREVIOUS_STAGE[cfg["stage"]]
         previous = load_checkpoint(os.path.join(cfg["run_dir"], f"generator_{before}.pt"))
         assert previous, f"the {cfg['stage']} stage starts from generator_{before}.pt: run --stage={before} first"
-        model = BartForConditionalGeneration(BartConfig.from_dict(previous["config"]))
-        model.load_state_dict(previous["model"])
+        weights, config = previous["model"], previous["config"]
+        if cfg["stage"] in GROWN_STAGES:
+            weights, config = grow_state(weights, config, GROWN_STAGES[cfg["stage"]], "identity")
+        model = BartForConditionalGeneration(BartConfig.from_dict(config))
+        model.load_state_dict(weights)
     else:
         model = new_generator(tok.vocab_size, cfg["model"])
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])

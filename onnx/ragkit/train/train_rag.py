@@ -3,7 +3,7 @@ updating the question encoder and the generator while the context encoder and th
 
     /usr/bin/python3 -m ragkit.train.train_rag --steps=1000
 
-Starts from `dpr.pt` and the furthest generator stage (`generator_read.pt`, else `generator_qa.pt`); checkpoints to
+Starts from `dpr.pt` and the furthest generator stage (`generator_deepen.pt`, `_read`, else `_qa`); checkpoints to
 `{run_dir}/rag.pt`. Questions (retrieved with the question text) and Jeopardy pairs (retrieved with the answer,
 generated behind the task prefix) share the generator. The gradient reaches the question encoder only through the
 document log-weights, as in the paper. Half the questions have their answer disguised in the retrieved passages after

@@ -4,7 +4,7 @@
 
 Reads the ONNX initializers of the bundle's four graphs, maps them back to the PyTorch state-dict names, copies the
 tokenizers to `run_dir/tokenizers/{generator,encoder}/` and writes `dpr.pt` plus the generator checkpoint of the
-stage the bundle came from (`rag.pt` and `generator_qa.pt`, or `generator_qa.pt`, or `generator_pretrain.pt`), in
+stage the bundle came from (`rag.pt` and `generator_qa.pt`, or `generator_<stage>.pt` of the stage it names), in
 the formats the train scripts read, without optimizer state.
 
 How parameters are found: torch.onnx.export renames and folds them (a Linear's weight becomes an anonymous
@@ -36,6 +36,7 @@ from ..models.dpr import DprConfig, DprEncoder
 from ..models.hf_config import read_config_json
 from ..overrides import parse_overrides
 from .common import save_checkpoint
+from .train_generator import NEWEST_FIRST
 
 DEFAULTS = dict(
     bundle="demo",  # bundle folder (relative to onnx/ or absolute)
@@ -202,9 +203,8 @@ def check_outputs(bundle, models):
 
 
 def recorded_steps(source):
-    """{"dpr": n, "rag": n, "generator qa": n, "generator pretrain": n} as far as the manifest's source says."""
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"(dpr|rag|generator qa|generator pretrain) step (\d+)",
-                                                             source)}
+    """{"dpr": n, "rag": n, "generator <stage>": n} as far as the manifest's source says."""
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"(dpr|rag|generator \w+) step (\d+)", source)}
 
 
 def copy_tokenizers(bundle, run_dir):
@@ -222,7 +222,7 @@ def main(cfg):
     if not os.path.isabs(bundle):
         bundle = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), bundle)
     run_dir = os.path.expanduser(cfg["run_dir"])
-    names = ("dpr.pt", "rag.pt", "generator_qa.pt", "generator_pretrain.pt")
+    names = ("dpr.pt", "rag.pt") + tuple(f"generator_{stage}.pt" for stage in NEWEST_FIRST)
     existing = [n for n in names if os.path.exists(os.path.join(run_dir, n))]
     assert cfg["force"] or not existing, f"{run_dir} already holds {existing}: pass --force=true to overwrite"
     import json
@@ -244,7 +244,8 @@ def main(cfg):
         save_checkpoint(os.path.join(run_dir, "rag.pt"), generator=gen.state_dict(), question_encoder=q.state_dict(),
                         step=steps.get("rag", DONE_STEP), config=gen_config, stage_config=origin)
         written.append("rag.pt")
-    stage = "pretrain" if "generator pretrain" in steps else "qa"
+    # The generator stage the bundle was exported from (export_demo names it when no RAG training followed).
+    stage = next((k.split()[1] for k in steps if k.startswith("generator ")), "qa")
     save_checkpoint(os.path.join(run_dir, f"generator_{stage}.pt"), model=gen.state_dict(),
                     step=steps.get(f"generator {stage}", DONE_STEP), config=gen_config, stage_config=origin)
     written.append(f"generator_{stage}.pt")
