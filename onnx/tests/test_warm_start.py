@@ -99,7 +99,7 @@ def test_refuses_to_overwrite_a_run_without_force(trained):
 def test_steps_are_read_from_the_manifest_source():
     steps = warm_start.recorded_steps("ragkit embedded default trained on FOLDOC (dpr step 3000, generator qa step 12)")
     assert steps == {"dpr": 3000, "generator qa": 12}
-    steps = warm_start.recorded_steps("ragkit embedded default trained on FOLDOC (dpr step 2800, generator deepen step 7)")
+    steps = warm_start.recorded_steps("trained on FOLDOC (dpr step 2800, generator deepen step 7)")
     assert steps == {"dpr": 2800, "generator deepen": 7}
 
 

@@ -12,8 +12,9 @@ QA fine-tuning plateaued at ~30% dev exact match on its 2,548 generated question
 generator answered from memory (5% exact match with the gold passage). Each stage checkpoints to
 `{run_dir}/generator_{stage}.pt` and resumes from it; `qa` starts from the finished `pretrain` weights, `read` from
 `qa`'s. `deepen` goes on with `read`'s mix on a deeper copy of the `read` generator (grow_generator.py: the
-2+2-layer reader had plateaued, and a deeper one from scratch costs ~10 hours here). Exact match on dev questions and on `index-data/unseen-dev` (gold passage, greedy) is measured every
-`eval_every` steps: the loss alone says little about copying.
+2+2-layer reader had plateaued, and a deeper one from scratch costs ~10 hours here). Exact match on dev questions
+and on `index-data/unseen-dev` (gold passage, greedy) is measured every `eval_every` steps: the loss alone says
+little about copying.
 """
 import os
 
