@@ -53,6 +53,20 @@ t.test('rag index build, ask and eval work on a small corpus', async (t) => {
   t.match(missed.stdout, /exact match +0\.000/);
   t.ok(missed.stdout.includes(`miss  ${question.query}\n      expected ["not the answer"], got ${JSON.stringify(question.outputs.token_greedy.text.trim())}`),
     'a miss names the question, the expected answers and the output');
+
+  // An index another context encoder embedded (as after a bundle update) is embedded again before answering.
+  const stale = readFileSync(join(index, 'current'), 'utf8').trim();
+  const manifestPath = join(index, 'versions', stale, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  await writeFile(manifestPath, JSON.stringify({ ...manifest, ctx_encoder_sha256: 'f'.repeat(64) }));
+  const reasked = await rag('ask', question.query, '--model', BUNDLE, '--index', index, '--n-docs', String(fixtures.config.n_docs),
+    '--beams', '1', '--max-new-tokens', String(fixtures.config.generation.max_length - 1));
+  t.match(reasked.stderr, new RegExp(`version ${stale} was embedded by another context encoder`));
+  const fresh = readFileSync(join(index, 'current'), 'utf8').trim();
+  t.not(fresh, stale, 'a new version serves');
+  t.equal(JSON.parse(readFileSync(join(index, 'versions', fresh, 'manifest.json'), 'utf8')).ctx_encoder_sha256,
+    manifest.ctx_encoder_sha256, 'embedded by the bundle\'s context encoder');
+  t.equal(reasked.stdout.split('\n')[0], question.outputs.token_greedy.text.trim());
 });
 
 t.test('rag refuses bad options with a message naming them', async (t) => {
