@@ -1,7 +1,8 @@
 /**
  * Owns the index that serves: opens the `current` version at start (building one from the bundled demo corpus
- * when the index directory is empty, re-embedding its stored passages when another context encoder made it), hands out ref-counted handles to requests, runs builds as jobs and hot-swaps
- * to a new version: load, check and warm it, switch one reference, free the old one when its last request ends.
+ * when the index directory is empty, embedding its stored passages again when another context encoder made it),
+ * hands out ref-counted handles to requests, runs builds as jobs and hot-swaps to a new version: load, check and
+ * warm it, switch one reference, free the old one when its last request ends.
  */
 import { rmSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
