@@ -195,6 +195,31 @@ def test_hole_questions_put_a_question_word_where_their_answer_was(run):
             assert answer not in text and answer in source.split(" // ")[0], "the answer is invented, in the passage"
 
 
+def test_acronym_examples_define_the_initials_of_words_of_the_passage_and_ask_for_them(run):
+    import random
+    import re
+
+    from ragkit.tokenizers import load_tokenizer
+    from ragkit.train.examples import ExampleMaker
+
+    tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
+    maker, rng, made = ExampleMaker(tok), random.Random(0), 0
+    passage = {"title": "Larkspur", "text": "Messages waiting for a link are held in a Deferred Envelope Queue and "
+                                            "sent in batches whenever a dial-up session opens."}
+    for disguised in (False, True) * 30:
+        pair = maker.acronym(passage, rng, disguised=disguised)
+        if pair is None:
+            continue
+        made += 1
+        source, expansion = tok.decode(pair[0]), tok.decode(pair[1]).strip()
+        body, question = source.split(" // ")
+        letters = "".join(w[0].upper() for w in re.split(r"[ ]", expansion))
+        assert f"{expansion} ({letters})" in body, "the passage defines the acronym right after its expansion"
+        assert letters in question and expansion not in question, (question, expansion)
+        assert (expansion in passage["text"]) != disguised, "disguised expansions are invented words"
+    assert made >= 30, "every draw but a 4-word one fits this passage"
+
+
 def test_qa_examples_are_plain_unless_asked_to_disguise_their_answer(run):
     import random
 

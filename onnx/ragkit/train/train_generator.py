@@ -3,7 +3,8 @@
     /usr/bin/python3 -m ragkit.train.train_generator --stage=pretrain --steps=4000
     /usr/bin/python3 -m ragkit.train.train_generator --stage=qa --steps=4000
     /usr/bin/python3 -m ragkit.train.train_generator --stage=read --steps=6000 --lr=2e-4
-    /usr/bin/python3 -m ragkit.train.train_generator --stage=deepen --steps=2200 --lr=2e-4 --seed=2
+    /usr/bin/python3 -m ragkit.train.train_generator --stage=deepen --steps=1800 --lr=5e-5 --warmup=100 --seed=2
+    /usr/bin/python3 -m ragkit.train.train_generator --stage=read_acronyms --steps=1200 --lr=5e-5 --warmup=100 --seed=3
 
 Stages: `pretrain` mixes BART text infilling with cloze extraction (teaching the decoder to copy from the passage);
 `qa` mixes generated questions and Jeopardy clues over their gold passages with some cloze; `read` goes on from `qa`
@@ -12,7 +13,8 @@ QA fine-tuning plateaued at ~30% dev exact match on its 2,548 generated question
 generator answered from memory (5% exact match with the gold passage). Each stage checkpoints to
 `{run_dir}/generator_{stage}.pt` and resumes from it; `qa` starts from the finished `pretrain` weights, `read` from
 `qa`'s. `deepen` goes on with `read`'s mix on a deeper copy of the `read` generator (grow_generator.py: the
-2+2-layer reader had plateaued, and a deeper one from scratch costs ~10 hours here). Exact match on dev questions
+2+2-layer reader had plateaued, and a deeper one from scratch costs ~10 hours here). `read_acronyms` goes on from
+`read` with acronyms defined anywhere in a passage added to its mix (examples.py). Exact match on dev questions
 and on `index-data/unseen-dev` (gold passage, greedy) is measured every `eval_every` steps: the loss alone says
 little about copying.
 """
@@ -36,7 +38,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),  # tokenizers, checkpoints and logs of one run
     data_dir="build/data",  # written by `python3 -m ragkit.data.make_dataset`
-    stage="pretrain",  # pretrain | qa | read | deepen
+    stage="pretrain",  # pretrain | qa | read | deepen | read_acronyms
     steps=4000,  # optimizer steps in this stage
     batch_size=24,
     lr=5e-4,
@@ -66,9 +68,11 @@ MIXES = {
     "read": {"qa": 0.15, "qa_disguised": 0.25, "hole": 0.1, "hole_disguised": 0.3, "jeopardy": 0.1, "cloze": 0.1},
 }
 MIXES["deepen"] = MIXES["read"]
-PREVIOUS_STAGE = {"qa": "pretrain", "read": "qa", "deepen": "read"}
+MIXES["read_acronyms"] = {"qa": 0.1, "qa_disguised": 0.2, "hole": 0.08, "hole_disguised": 0.22, "acronym": 0.07,
+                          "acronym_disguised": 0.18, "jeopardy": 0.08, "cloze": 0.07}
+PREVIOUS_STAGE = {"qa": "pretrain", "read": "qa", "deepen": "read", "read_acronyms": "read"}
 GROWN_STAGES = {"deepen": 2}  # stages that start from their predecessor made this many times deeper
-NEWEST_FIRST = ("deepen", "read", "qa", "pretrain")
+NEWEST_FIRST = ("read_acronyms", "deepen", "read", "qa", "pretrain")
 
 
 def newest_generator(run_dir):
@@ -96,6 +100,8 @@ def sample_batch(kind_weights, data, maker, rng, batch_size):
             pair = maker.cloze(rng.choice(data.train_passages), rng)
         elif kind in ("hole", "hole_disguised"):
             pair = maker.hole(rng.choice(data.train_passages), rng, disguised=kind == "hole_disguised")
+        elif kind in ("acronym", "acronym_disguised"):
+            pair = maker.acronym(rng.choice(data.train_passages), rng, disguised=kind == "acronym_disguised")
         elif kind in ("qa", "qa_disguised"):
             q = rng.choice(data.qa["train"])
             pair = maker.qa(data.by_id[q["passage_id"]], q["question"], rng.choice(q["answers"]), rng,
