@@ -241,15 +241,22 @@ export class IndexManager {
   private async reembedIfStale(manifest: IndexManifest): Promise<void> {
     const current = await ctxEncoderChecksum(this.opts.modelDir).catch(() => undefined);
     if (current === undefined || current === manifest.ctx_encoder_sha256) return;
-    const staging = stagingDir(this.opts.indexDir);
-    await mkdir(staging, { recursive: true });
-    const corpus = join(staging, `reembed-${manifest.version}.jsonl`); // a restart's clearStaging removes leftovers
-    const documents = await writeStoredCorpus(versionDir(this.opts.indexDir, manifest.version), corpus);
-    const job = this.startBuild(corpus);
+    const stale = `index: version ${manifest.version} was embedded by another context encoder ` +
+      `(${manifest.ctx_encoder_sha256.slice(0, 12)}) than ${this.opts.modelDir} has (${current.slice(0, 12)})`;
+    let documents: number;
+    let job: BuildJobView;
+    try {
+      const staging = stagingDir(this.opts.indexDir);
+      await mkdir(staging, { recursive: true });
+      const corpus = join(staging, `reembed-${manifest.version}.jsonl`); // a restart's clearStaging removes leftovers
+      documents = await writeStoredCorpus(versionDir(this.opts.indexDir, manifest.version), corpus);
+      job = this.startBuild(corpus);
+    } catch (err) { // serving goes on: the stale version still answers, and PUT /index can replace it
+      this.log.warn(`${stale}; its passages could not be read back to embed again (${err}): PUT /index to replace it`);
+      return;
+    }
     this.reembedJobId = job.id;
-    this.log.warn(`index: version ${manifest.version} was embedded by another context encoder ` +
-      `(${manifest.ctx_encoder_sha256.slice(0, 12)}) than ${this.opts.modelDir} has (${current.slice(0, 12)}); ` +
-      `it serves, with poor retrieval, while job ${job.id} embeds its ${documents} documents again`);
+    this.log.warn(`${stale}; it serves, with poor retrieval, while job ${job.id} embeds its ${documents} documents again`);
     void this.jobs.wait(job.id).then((done) => {
       if (done.state !== 'succeeded') this.log.warn(`index: re-embedding failed (${done.error}); PUT /index to replace it`);
     });

@@ -71,6 +71,26 @@ t.test('an empty index directory is filled from the demo corpus, and the version
   t.notOk(existsSync(join(opts.indexDir, 'staging', `reembed-${d.version}.jsonl`)), 'the recovered corpus is removed');
 });
 
+t.test('a stale version whose passages cannot be read back keeps serving, with a warning saying why', async (t) => {
+  const opts = setup(t);
+  const first = await IndexManager.open(opts);
+  const { version } = first.describe()!;
+  await first.close();
+  const dir = join(opts.indexDir, 'versions', version);
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, ctx_encoder_sha256: '0'.repeat(64) }));
+  const lines = readFileSync(join(dir, 'passages.jsonl'), 'utf8').split('\n');
+  lines[lines.length - 2] = 'x' + lines[lines.length - 2].slice(1); // same length: the store still opens
+  writeFileSync(join(dir, 'passages.jsonl'), lines.join('\n'));
+  const warnings: string[] = [];
+  const manager = await IndexManager.open({ ...opts, log: { info: () => {}, warn: (m) => warnings.push(m) } });
+  t.teardown(() => manager.close());
+  t.equal(manager.describe()!.version, version);
+  t.equal(manager.reembedJob, undefined);
+  t.equal(warnings.length, 1);
+  t.match(warnings[0], /another context encoder .* could not be read back .* PUT \/index to replace it/);
+});
+
 t.test('handles search and fetch passages; an old handle keeps working after a swap until released', async (t) => {
   const opts = setup(t);
   const manager: IndexAdmin & IndexManager = await IndexManager.open(opts);

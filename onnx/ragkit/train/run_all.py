@@ -4,8 +4,7 @@
 
 1. the dataset (`ragkit.data.make_dataset`), 2. tokenizers, 3. generator pre-training and DPR side by side (one
 core each: two small jobs use two cores better than one job with two threads), 4. generator QA fine-tuning, then
-reading practice (`read`) beside DPR's mined-negative phase, then (when `deepen_steps` is set) more of it on a
-deeper copy of the generator (`deepen`), 5. joint RAG training (when `rag_steps` is set), 6. export of the bundle to
+reading practice (`read`) beside DPR's mined-negative phase, 5. joint RAG training, 6. export of the bundle to
 `onnx/demo` and 7. the evaluation report. Each stage checkpoints and is skipped once finished. `--budget_minutes`
 bounds this invocation: stages get shares of it and stop cleanly, so a session can run what it has time for and the
 next one goes on."""
@@ -38,16 +37,13 @@ DEFAULTS = dict(
     read_steps=6000,
     read_stop=0,
     read_lr=2e-4,
-    deepen_steps=0,  # 0: no deepen stage
-    deepen_lr=2e-4,
-    deepen_seed=2,  # other batches than `read` drew with seed 1
-    rag_steps=1000,  # 0: no joint RAG training
+    rag_steps=1000,
     rag_stop=0,
     export_to="demo",  # bundle folder under onnx/, written after the RAG stage
 )
 
 # Share of the budget for each phase (the rest is export and evaluation).
-SHARES = {"pretrain+dpr": 0.3, "qa": 0.15, "read+mined": 0.2, "deepen": 0.15, "rag": 0.12}
+SHARES = {"pretrain+dpr": 0.3, "qa": 0.2, "read+mined": 0.25, "rag": 0.17}
 
 
 def run(module, minutes, threads, **overrides):
@@ -100,17 +96,13 @@ def main(cfg):
         wait(run("ragkit.train.train_generator", share("qa"), 0, stage="qa", steps=cfg["qa_steps"],
                  stop_at=cfg["qa_stop"], **common))
     jobs = []
-    if not finished(cfg["run_dir"], "generator_read.pt", cfg["read_stop"] or cfg["read_steps"], "generator_deepen.pt",
-                    "rag.pt"):
+    if not finished(cfg["run_dir"], "generator_read.pt", cfg["read_stop"] or cfg["read_steps"], "rag.pt"):
         jobs.append(run("ragkit.train.train_generator", share("read+mined"), 1, stage="read", steps=cfg["read_steps"],
                         stop_at=cfg["read_stop"], lr=cfg["read_lr"], warmup=100, **common))
     if not finished(cfg["run_dir"], "dpr.pt", cfg["dpr_steps"] + cfg["dpr_mined_steps"], "rag.pt"):
         jobs.append(run("ragkit.train.train_dpr", share("read+mined"), 1, **dpr))
     wait(*jobs)
-    if cfg["deepen_steps"] and not finished(cfg["run_dir"], "generator_deepen.pt", cfg["deepen_steps"], "rag.pt"):
-        wait(run("ragkit.train.train_generator", share("deepen"), 0, stage="deepen", steps=cfg["deepen_steps"],
-                 lr=cfg["deepen_lr"], **dict(common, seed=cfg["deepen_seed"])))
-    if cfg["rag_steps"] and not finished(cfg["run_dir"], "rag.pt", cfg["rag_stop"] or cfg["rag_steps"]):
+    if not finished(cfg["run_dir"], "rag.pt", cfg["rag_stop"] or cfg["rag_steps"]):
         wait(run("ragkit.train.train_rag", share("rag"), 0, steps=cfg["rag_steps"], stop_at=cfg["rag_stop"], **common))
     wait(run("ragkit.train.export_demo", 0, 0, run_dir=cfg["run_dir"], out=cfg["export_to"]))
     # After the export, which replaces the bundle folder the report lives in.
