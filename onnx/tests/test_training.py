@@ -304,3 +304,16 @@ def test_rag_training_disguises_flagged_answers_in_every_retrieved_passage():
     assert out[0][1]["text"] == targets[0] and out[0][1]["title"] == targets[0].split()[1]
     assert out[1] == passages[1] and targets[1] == "John Ousterhout" and slots == ["who wrote Perl?", "who made Tcl?"]
     assert passages[0][0]["text"] == "Perl was written by Larry Wall.", "the corpus itself is left alone"
+
+
+def test_probe_reader_reports_gold_passage_exact_match_by_family_and_on_synthetic_acronyms(run):
+    from ragkit.train import probe_reader
+
+    checkpoint = os.path.join(run["run_dir"], "generator_read.pt")
+    out = probe_reader.main(dict(probe_reader.DEFAULTS, checkpoints=checkpoint, run_dir=run["run_dir"],
+                                 data_dir=run["data_dir"], acronyms=6, threads=1))
+    result = out[checkpoint]
+    unseen = probe_reader.read_jsonl(os.path.join(probe_reader.DEFAULTS["unseen_dev_dir"], "questions.jsonl"))
+    assert sum(n for _, n in result["unseen_dev"].values()) == len(unseen)
+    assert set(result["unseen_dev"]) == {q["family"] for q in unseen}
+    assert result["acronyms_plain"][1] == result["acronyms_disguised"][1] == 3

@@ -17,8 +17,8 @@ Kinds, from easy copying to extraction (copying must be taught on purpose, see E
   defined anywhere in a passage, as unseen corpora define them, instead of FOLDOC's ~700 acronym questions, most of
   them about an entry's own title. Measured before: 0 of 23 acronym questions of unseen-dev answered with the gold
   passage, the answer a person or product named elsewhere in it.
-- hole, qa and acronym come also *disguised* (disguise.py): the answer's words invented afresh in passage and target, so that
-  copying, not memory of FOLDOC's names, is what answers.
+- hole, qa and acronym come also *disguised* (disguise.py): the answer's words invented afresh in passage and
+  target, so that copying, not memory of FOLDOC's names, is what answers.
 - jeopardy: the question slot holds the task prefix and the answer (the entry's title); the target is the clue.
 """
 import re

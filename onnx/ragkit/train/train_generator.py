@@ -21,7 +21,8 @@ Two experimental stages go on from `read`; the committed bundle uses neither (ru
   what it knew (dev gold-passage exact match 50.6% -> 39.2% in 500 steps); at 5e-5 it stayed flat for 900 steps.
 - `read_acronyms`: read's mix plus acronyms defined anywhere in a passage (examples.py). After 1200 steps at 5e-5 it
   answered 12 of 48 disguised synthetic acronym questions on held-out passages (the read generator: 3), but still
-  none of unseen-dev's 23 acronym questions; unseen-dev gold-passage exact match 26 -> 28 of 100.
+  none of unseen-dev's 23 acronym questions; unseen-dev gold-passage exact match 26 -> 28 of 100 (probe_reader.py
+  measures both, by family).
 """
 import os
 
