@@ -256,9 +256,11 @@ export class IndexManager {
       return;
     }
     this.reembedJobId = job.id;
-    this.log.warn(`${stale}; it serves, with poor retrieval, while job ${job.id} embeds its ${documents} documents again`);
+    this.log.warn(`${stale}; it serves, with poor retrieval, while job ${job.id} embeds its ${documents} ` +
+      'documents again');
     void this.jobs.wait(job.id).then((done) => {
-      if (done.state !== 'succeeded') this.log.warn(`index: re-embedding failed (${done.error}); PUT /index to replace it`);
+      if (done.state === 'succeeded') return;
+      this.log.warn(`index: re-embedding failed (${done.error}); PUT /index to replace it`);
     });
   }
 
