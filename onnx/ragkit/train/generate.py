@@ -4,6 +4,8 @@ during training is what the service would answer: decoder start token, forced `<
 (`bad_words_ids` [[0, 0]]), argmax until `</s>`, which is forced at the last position."""
 import torch
 
+from .common import pad_batch
+
 
 def _process(scores, previous, step, max_new_tokens, bos_id, eos_id):
     scores = scores.clone()
@@ -20,6 +22,15 @@ def greedy_generate(model, input_ids, attention_mask, max_new_tokens=32, start_i
     Returns one list of generated ids per row, without the start, `<s>` and `</s>` tokens."""
     one_doc = torch.zeros((input_ids.shape[0], 1))
     return rag_token_greedy(model, input_ids, attention_mask, one_doc, max_new_tokens, start_id, bos_id, eos_id)
+
+
+def greedy_answers(tokenizer, model, sources, batch_size=32):
+    """Greedy answer texts for tokenized sources (one passage each), in batches."""
+    answers = []
+    for i in range(0, len(sources), batch_size):
+        ids, mask = pad_batch(sources[i : i + batch_size], tokenizer.token_to_id("<pad>"))
+        answers += [tokenizer.decode(out).strip() for out in greedy_generate(model, ids, mask)]
+    return answers
 
 
 @torch.no_grad()

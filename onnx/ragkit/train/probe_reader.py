@@ -10,24 +10,21 @@ import collections
 import os
 import random
 
-import torch
-
 from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import load_checkpoint, pad_batch, read_jsonl, setup_torch
+from .common import load_checkpoint, read_jsonl, setup_torch
 from .data import Dataset
 from .examples import ExampleMaker
-from .generate import greedy_generate
+from .generate import greedy_answers
 from .metrics import exact_match
-from .train_generator import unseen_dev_items
+from .train_generator import DEFAULTS as GENERATOR_DEFAULTS, unseen_dev_items
 
 DEFAULTS = dict(
     checkpoints="",  # comma-separated generator_*.pt or rag.pt paths
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),  # its tokenizer and data
     data_dir="",  # default: run_dir/data
-    unseen_dev_dir=os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))), "index-data", "unseen-dev"),
+    unseen_dev_dir=GENERATOR_DEFAULTS["unseen_dev_dir"],
     acronyms=96,  # synthetic acronym examples (half disguised)
     seed=7,
     threads=0,
@@ -40,15 +37,6 @@ def load_generator(path):
     model = BartForConditionalGeneration(BartConfig.from_dict(state["config"]))
     model.load_state_dict(state["model"] if "model" in state else state["generator"])
     return model.eval()
-
-
-def greedy_texts(model, tok, sources):
-    out = []
-    for i in range(0, len(sources), 32):
-        ids, mask = pad_batch(sources[i : i + 32], tok.token_to_id("<pad>"))
-        with torch.no_grad():
-            out += [tok.decode(o).strip() for o in greedy_generate(model, ids, mask)]
-    return out
 
 
 def main(cfg):
@@ -67,12 +55,12 @@ def main(cfg):
     results = {}
     for path in [p for p in cfg["checkpoints"].split(",") if p]:
         model = load_generator(path)
-        answers = greedy_texts(model, tok, [maker.qa(doc, question, "")[0] for doc, question, _ in items])
+        answers = greedy_answers(tok, model, [maker.qa(doc, question, "")[0] for doc, question, _ in items])
         by_family = collections.defaultdict(lambda: [0, 0])
         for family, answer, (_, _, gold) in zip(families, answers, items):
             by_family[family][0] += exact_match(answer, gold)
             by_family[family][1] += 1
-        made = greedy_texts(model, tok, [src for src, _ in acronyms])
+        made = greedy_answers(tok, model, [src for src, _ in acronyms])
         right = [a == tok.decode(tgt).strip() for a, (_, tgt) in zip(made, acronyms)]
         results[path] = dict(unseen_dev={f: tuple(v) for f, v in sorted(by_family.items())},
                              acronyms_plain=(sum(right[0::2]), len(right[0::2])),

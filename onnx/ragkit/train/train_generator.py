@@ -36,7 +36,7 @@ from .common import (Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch
                      setup_torch, step_rng)
 from .data import Dataset
 from .examples import ExampleMaker
-from .generate import greedy_generate
+from .generate import greedy_answers
 from .grow_generator import grow_state
 from .metrics import exact_match, f1_score
 
@@ -132,16 +132,9 @@ def seq2seq_loss(model, pairs, pad_id, start_id, label_smoothing):
 
 def gold_passage_scores(model, maker, tok, items):
     """Exact match and F1 of greedy answers to (passage, question, answers) items given their passage (batched)."""
-    em = f1 = 0.0
-    for i in range(0, len(items), 32):
-        chunk = items[i : i + 32]
-        srcs = [maker.qa(passage, question, "")[0] for passage, question, _ in chunk]
-        ids, mask = pad_batch(srcs, tok.token_to_id("<pad>"))
-        outs = greedy_generate(model, ids, mask)
-        for (_, _, answers), out in zip(chunk, outs):
-            pred = tok.decode(out).strip()
-            em += exact_match(pred, answers)
-            f1 += f1_score(pred, answers)
+    preds = greedy_answers(tok, model, [maker.qa(passage, question, "")[0] for passage, question, _ in items])
+    em = sum(exact_match(pred, answers) for pred, (_, _, answers) in zip(preds, items))
+    f1 = sum(f1_score(pred, answers) for pred, (_, _, answers) in zip(preds, items))
     model.train()
     return em / max(1, len(items)), f1 / max(1, len(items))
 
