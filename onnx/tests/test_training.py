@@ -68,6 +68,15 @@ def run(tmp_path_factory):
     return common
 
 
+def test_stages_default_to_the_dataset_kept_in_their_run_dir(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    make_data(run_dir / "data")
+    train_tokenizers.main(dict(train_tokenizers.DEFAULTS, run_dir=str(run_dir), generator_vocab=400, encoder_vocab=300))
+    assert train_tokenizers.DEFAULTS["data_dir"] == "", "no stage falls back to a dataset its checkpoints did not use"
+    assert (run_dir / "tokenizers" / "generator" / "tokenizer.json").exists()
+
+
 def checkpoint_step(run, name):
     return torch.load(os.path.join(run["run_dir"], name), map_location="cpu")["step"]
 
@@ -94,6 +103,9 @@ def test_generator_stages_train_checkpoint_and_resume(run, tmp_path):
     assert stage == "deepen" and deep["step"] == 2
     depth = lambda config: (config["encoder_layers"], config["decoder_layers"])  # noqa: E731
     assert depth(deep["config"]) == tuple(2 * n for n in depth(read["config"])), "deepen doubles read's layers"
+    assert train_generator.main(dict(base, run_dir=deep_dir, stage="read_acronyms", from_stage="deepen", steps=1))
+    stage, acronyms = train_generator.newest_generator(deep_dir)
+    assert stage == "read_acronyms" and acronyms["config"] == deep["config"], "--from_stage picks the stage it grows on"
 
 
 def test_dpr_then_joint_rag_training(run):
@@ -193,6 +205,38 @@ def test_hole_questions_put_a_question_word_where_their_answer_was(run):
         if pair:
             source, answer = tok.decode(pair[0]), tok.decode(pair[1]).strip()
             assert answer not in text and answer in source.split(" // ")[0], "the answer is invented, in the passage"
+
+
+def test_typed_hole_questions_name_the_kind_of_answer(run):
+    import random
+
+    from ragkit.tokenizers import load_tokenizer
+    from ragkit.train.examples import ExampleMaker
+
+    tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
+    text = ("Quorvel was designed by Tamsin Ockley at Velmarsh University in 1984. "
+            "Its kernel was written in Pindrake for machines sold by Kessington Microsystems in 1990.")
+    kinds = {"Tamsin Ockley": {"whom"}, "Velmarsh University": {"which university", "which institution"},
+             "Pindrake": {"which language", "what language", "which programming language"},
+             "Kessington Microsystems": {"which company", "what company", "which firm"}}
+    maker, rng, asked = ExampleMaker(tok), random.Random(0), set()
+    for _ in range(300):
+        pair = maker.hole({"title": "Quorvel", "text": text}, rng, typed=True)
+        if pair is None:
+            continue
+        question, answer = tok.decode(pair[0]).split(" // ")[-1], tok.decode(pair[1]).strip()
+        if answer.isdigit():
+            continue  # years keep when / what year
+        assert answer in kinds, (question, answer)
+        wh = next(w for w in sorted(kinds[answer], key=len, reverse=True) if w in question)
+        sentence = next(s for s in text.split(". ") if answer in s).rstrip(".")
+        assert question.rstrip("?") == sentence.replace(answer, wh, 1), (question, answer)
+        asked.add(answer)
+    assert asked == set(kinds), "every kind of name is asked about"
+    for _ in range(100):  # without typed=True, any name is asked with who / what / which, as the read stage had it
+        pair = maker.hole({"title": "Quorvel", "text": text}, rng)
+        question = tok.decode(pair[0]).split(" // ")[-1] if pair else ""
+        assert not any(w in question for w in ("whom", "company", "firm", "language", "university")), question
 
 
 def test_acronym_examples_define_the_initials_of_words_of_the_passage_and_ask_for_them(run):

@@ -22,6 +22,13 @@ def step_rng(seed, step):
     return random.Random(seed * 1_000_003 + step)
 
 
+def run_data_dir(cfg):
+    """The dataset a run's stages train and measure on: `data_dir` when given, else `{run_dir}/data`. Kept beside the
+    checkpoints because they are tied to its document splits: a stage that read another dataset (a regenerated one
+    splits the documents anew) would train on the dev and test documents of its checkpoints."""
+    return cfg["data_dir"] or os.path.join(os.path.expanduser(cfg["run_dir"]), "data")
+
+
 def last_step(cfg):
     """The step a training stage ends at: `stop_at` when set, else the end of its schedule (`steps`)."""
     return cfg["stop_at"] or cfg["steps"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import setup_torch
+from .common import run_data_dir, setup_torch
 from .data import Dataset
 from .examples import JEOPARDY_PREFIX
 from .export_demo import load_models
@@ -28,7 +28,7 @@ from .index_experiments import hot_swap, unseen_corpus
 ONNX_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
-    data_dir="",  # default: run_dir/data when it exists, else build/data
+    data_dir="",  # default: {run_dir}/data (common.run_data_dir)
     out="demo/REPORT.md",  # relative to onnx/; report.json is written beside it
     split="test",
     n_docs=5,  # the bundle's default
@@ -83,8 +83,7 @@ def evaluate(cfg):
     """All numbers of the report as a dict (see render for their meaning)."""
     started = time.time()
     run_dir = os.path.expanduser(cfg["run_dir"])
-    data_dir = cfg["data_dir"] or (os.path.join(run_dir, "data") if os.path.isdir(os.path.join(run_dir, "data"))
-                                   else os.path.join(ONNX_DIR, "build", "data"))
+    data_dir = run_data_dir(cfg)
     q_enc, ctx_enc, generator, stages = load_models(run_dir)
     gen_tok = load_tokenizer(os.path.join(run_dir, "tokenizers", "generator", "tokenizer.json"))
     enc_tok = load_tokenizer(os.path.join(run_dir, "tokenizers", "encoder", "tokenizer.json"))

@@ -11,6 +11,8 @@ Kinds, from easy copying to extraction (copying must be taught on purpose, see E
 - hole: a sentence of the passage with an entity-like span (a year, a capitalised name, a few words) replaced by a
   question word ("Python was created by who in 1991?"); the target is the span. Unlimited, template-free questions
   over every passage: the generator learns to locate by the words around an answer, which carries to unseen corpora.
+  *Typed* holes name the kind of answer where the span or the words before it tell ("... at which university in
+  1984?", "written in which language?", "by whom"), and keep "who" for people.
 - qa: a generated question about the passage; the target is its answer span.
 - acronym: a run of 2-4 words of the passage gets its initials in brackets after it ("... held in a Deferred Envelope
   Queue (DEQ) ..."), and an acronym question asks for it ("What does DEQ stand for in Larkspur?"): expansions
@@ -26,7 +28,7 @@ import re
 import numpy as np
 
 from ..data.templates import ACRONYM, ACRONYM_IN, fill
-from ..data.text_spans import NOT_NAME_WORDS, sentences
+from ..data.text_spans import NOT_NAME_WORDS, is_company, is_person, sentences
 from ..rag_inputs import join_context
 from .disguise import disguise
 
@@ -35,6 +37,20 @@ from .disguise import disguise
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w&+#-]*(?: (?:of |for |de |van |von )?[A-Z][\w&+#-]*){0,4}")
 _WH = {"year": ["when", "what year", "which year"], "name": ["who", "what", "which"]}
+# Typed question words (`hole` with typed=True): the kind of answer, told by the span itself or by the words before
+# it, as real questions name it ("At which firm ...", "... written in which language?"). The untyped "which" for any
+# name taught the reader that the noun after "which" does not matter: given the gold passage, it answered
+# unseen-dev's company questions with a person 0 of 11 right.
+_KINDS = [  # (last words of the span, question words), first match wins
+    ({"University", "College", "Polytechnic", "School"}, ["which university", "which institution"]),
+    ({"Institute"}, ["which institute", "which institution"]),
+    ({"Laboratory", "Laboratories", "Lab", "Labs"}, ["which laboratory", "which institution"]),
+]
+_COMPANY_WH = ["which company", "what company", "which firm"]
+_LANGUAGE_WH = ["which language", "what language", "which programming language"]
+_LANGUAGE_CUE = re.compile(r"\b(?:(?:written|implemented|coded|programmed|rewritten)(?: \w+)? in|based on|"
+                           r"derived from|borrow\w*(?: \w+){0,3} from|descended from|dialect of) $")
+_UNTYPED_WH = ["what", "which"]  # typed holes keep "who" for people
 # Words an `acronym` expansion is made of: letters only, and no function words (acronyms skip them, and a
 # disguised "of" stays "of", so its initial would not fit).
 _WORD = re.compile(r"[A-Za-z][a-z]+(?:-[a-z]+)?|[A-Z][A-Za-z]+")
@@ -101,7 +117,8 @@ class ExampleMaker:
         question = rng.choice(["what comes after", "continue", "what follows", "next words after", "complete"])
         return self.source(passage["title"], passage["text"], f'{question} "{cue}"?'), self.target(span)
 
-    def hole(self, passage, rng, disguised=False):
+    def hole(self, passage, rng, disguised=False, typed=False):
+        """`typed`: a name asked about is preferably one whose kind is known, with question words naming it."""
         text = passage["text"]
         spans = [(a, b) for a, b in sentences(text) if len(text[a:b].split()) >= 6]
         if not spans:
@@ -114,14 +131,20 @@ class ExampleMaker:
             m.start() > 0 and sentence[m.start() - 1] not in "(\"" and m.group(0).split()[0] not in NOT_NAME_WORDS)]
         if not found:
             return None
-        m = rng.choice(found)
+        kinds = [_typed_wh(sentence[: m.start()], m.group(0).split()) if typed and shape == "name" else None
+                 for m in found]
+        if any(kinds):
+            found, kinds = zip(*[(m, k) for m, k in zip(found, kinds) if k])
+        pick = rng.randrange(len(found))
+        m, kind = found[pick], kinds[pick]
         title, left, answer, right = passage["title"], sentence[: m.start()], m.group(0), sentence[m.end():]
         if disguised:
             swapped = disguise([title, text, left, right], answer, rng)
             if swapped is None:
                 return None
             (title, text, left, right), answer = swapped
-        question = (left + rng.choice(_WH[shape]) + right).rstrip(" .;:") + "?"
+        wh = kind or (_UNTYPED_WH if typed and shape == "name" else _WH[shape])
+        question = (left + rng.choice(wh) + right).rstrip(" .;:") + "?"
         src = self.source(title, text, question)
         if len(src) >= self.max_source:
             return None  # the truncation cut the question
@@ -166,3 +189,17 @@ class ExampleMaker:
 
     def jeopardy(self, passage, answer, clue):
         return self.source(passage["title"], passage["text"], self.jeopardy_prefix + answer), self.target(clue)
+
+
+def _typed_wh(left, tokens):
+    """Question words naming the kind of the capitalised span `tokens` that follows `left`, or None."""
+    for words, wh in _KINDS:
+        if tokens[-1] in words or (tokens[0] in words and "of" in tokens):  # "University of Hemmingsby"
+            return wh
+    if is_company(tokens, ()):
+        return _COMPANY_WH
+    if len(tokens) == 1 and _LANGUAGE_CUE.search(left):
+        return _LANGUAGE_WH
+    if is_person(tokens, (), ()):
+        return ["whom"] if left.endswith("by ") else ["who"]
+    return None

@@ -13,7 +13,7 @@ import random
 from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import load_checkpoint, read_jsonl, setup_torch
+from .common import load_checkpoint, read_jsonl, run_data_dir, setup_torch
 from .data import Dataset
 from .examples import ExampleMaker
 from .generate import greedy_answers
@@ -23,7 +23,7 @@ from .train_generator import DEFAULTS as GENERATOR_DEFAULTS, unseen_dev_items
 DEFAULTS = dict(
     checkpoints="",  # comma-separated generator_*.pt or rag.pt paths
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),  # its tokenizer and data
-    data_dir="",  # default: run_dir/data
+    data_dir="",  # default: {run_dir}/data (common.run_data_dir)
     unseen_dev_dir=GENERATOR_DEFAULTS["unseen_dev_dir"],
     acronyms=96,  # synthetic acronym examples (half disguised)
     seed=7,
@@ -43,7 +43,7 @@ def main(cfg):
     setup_torch(cfg["threads"])
     tok = load_tokenizer(os.path.join(cfg["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     maker = ExampleMaker(tok)
-    data = Dataset(cfg["data_dir"] or os.path.join(cfg["run_dir"], "data"))
+    data = Dataset(run_data_dir(cfg))
     items = unseen_dev_items(cfg["unseen_dev_dir"])
     families = [q["family"] for q in read_jsonl(os.path.join(cfg["unseen_dev_dir"], "questions.jsonl"))]
     held_out = [p for p in data.passages if p["doc_id"] in data.held_out_docs]

@@ -17,14 +17,15 @@ import torch.nn.functional as F
 from ..models.dpr import DprConfig, DprEncoder
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import Deadline, Log, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
+from .common import (Deadline, Log, load_checkpoint, lr_at, pad_batch, run_data_dir, save_checkpoint, setup_torch,
+                     step_rng)
 from .data import Dataset
 from .dpr_examples import DprExampleMaker
 from .dpr_mining import NegativeMiner, encode_queries
 
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
-    data_dir="build/data",
+    data_dir="",  # default: {run_dir}/data (common.run_data_dir)
     steps=1000,  # phase 1: lexical hard negatives
     mined_steps=0,  # phase 2: negatives mined with the model (dpr_mining.py), after phase 1
     mined_lr=3e-4,
@@ -142,7 +143,7 @@ def lr_for(cfg, step, rewarm_from):
 def main(cfg):
     setup_torch(cfg["threads"])
     tok = load_tokenizer(os.path.join(cfg["run_dir"], "tokenizers", "encoder", "tokenizer.json"))
-    data = Dataset(cfg["data_dir"])
+    data = Dataset(run_data_dir(cfg))
     maker = DprExampleMaker(data)
     q_text, p_text = TextEncoder(tok, cfg["max_query"]), TextEncoder(tok, cfg["max_passage"])
     path = os.path.join(cfg["run_dir"], "dpr.pt")

@@ -23,6 +23,9 @@ Two experimental stages go on from `read`; the committed bundle uses neither (ru
   answered 12 of 48 disguised synthetic acronym questions on held-out passages (the read generator: 3), but still
   none of unseen-dev's 23 acronym questions; unseen-dev gold-passage exact match 26 -> 28 of 100 (probe_reader.py
   measures both, by family).
+- `drill` (from `read_acronyms`): half acronym definitions, and typed `hole` questions (examples.py) instead of
+  untyped ones: given the gold passage, the reader answered unseen-dev's company questions with a person and its
+  place questions with a year, having learned from `hole` that "which" may ask for any name.
 """
 import os
 
@@ -32,8 +35,8 @@ import torch.nn.functional as F
 from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import (Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, read_jsonl, save_checkpoint,
-                     setup_torch, step_rng)
+from .common import (Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, read_jsonl, run_data_dir,
+                     save_checkpoint, setup_torch, step_rng)
 from .data import Dataset
 from .examples import ExampleMaker
 from .generate import greedy_answers
@@ -43,8 +46,9 @@ from .metrics import exact_match, f1_score
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),  # tokenizers, checkpoints and logs of one run
-    data_dir="build/data",  # written by `python3 -m ragkit.data.make_dataset`
-    stage="pretrain",  # pretrain | qa | read | deepen | read_acronyms
+    data_dir="",  # default: {run_dir}/data (common.run_data_dir), written by `ragkit.data.make_dataset`
+    stage="pretrain",  # pretrain | qa | read | deepen | read_acronyms | drill
+    from_stage="",  # the stage a new one starts from; "" = PREVIOUS_STAGE's (read_acronyms can go on from deepen)
     steps=4000,  # optimizer steps in this stage
     batch_size=24,
     lr=5e-4,
@@ -76,9 +80,12 @@ MIXES = {
 MIXES["deepen"] = MIXES["read"]
 MIXES["read_acronyms"] = {"qa": 0.1, "qa_disguised": 0.2, "hole": 0.08, "hole_disguised": 0.22, "acronym": 0.07,
                           "acronym_disguised": 0.18, "jeopardy": 0.08, "cloze": 0.07}
-PREVIOUS_STAGE = {"qa": "pretrain", "read": "qa", "deepen": "read", "read_acronyms": "read"}
+MIXES["drill"] = {"qa": 0.07, "qa_disguised": 0.13, "hole_typed": 0.07, "hole_typed_disguised": 0.18, "acronym": 0.13,
+                  "acronym_disguised": 0.32, "jeopardy": 0.05, "cloze": 0.05}
+PREVIOUS_STAGE = {"qa": "pretrain", "read": "qa", "deepen": "read", "read_acronyms": "read",
+                  "drill": "read_acronyms"}
 GROWN_STAGES = {"deepen": 2}  # stages that start from their predecessor made this many times deeper
-NEWEST_FIRST = ("read_acronyms", "deepen", "read", "qa", "pretrain")
+NEWEST_FIRST = ("drill", "read_acronyms", "deepen", "read", "qa", "pretrain")
 
 
 def newest_generator(run_dir):
@@ -104,8 +111,9 @@ def sample_batch(kind_weights, data, maker, rng, batch_size):
             pair = maker.infill(rng.choice(data.train_passages), rng)
         elif kind == "cloze":
             pair = maker.cloze(rng.choice(data.train_passages), rng)
-        elif kind in ("hole", "hole_disguised"):
-            pair = maker.hole(rng.choice(data.train_passages), rng, disguised=kind == "hole_disguised")
+        elif kind.startswith("hole"):
+            pair = maker.hole(rng.choice(data.train_passages), rng, disguised=kind.endswith("_disguised"),
+                              typed=kind.startswith("hole_typed"))
         elif kind in ("acronym", "acronym_disguised"):
             pair = maker.acronym(rng.choice(data.train_passages), rng, disguised=kind == "acronym_disguised")
         elif kind in ("qa", "qa_disguised"):
@@ -157,7 +165,7 @@ def main(cfg):
     setup_torch(cfg["threads"])
     assert cfg["stage"] in MIXES, f"--stage must be one of {sorted(MIXES)}"
     tok = load_tokenizer(os.path.join(cfg["run_dir"], "tokenizers", "generator", "tokenizer.json"))
-    data = Dataset(cfg["data_dir"])
+    data = Dataset(run_data_dir(cfg))
     maker = ExampleMaker(tok, cfg["max_source"], cfg["max_target"])
     path = os.path.join(cfg["run_dir"], f"generator_{cfg['stage']}.pt")
     log = Log(os.path.join(cfg["run_dir"], "logs", f"generator_{cfg['stage']}.jsonl"))
@@ -166,7 +174,7 @@ def main(cfg):
         model = BartForConditionalGeneration(BartConfig.from_dict(state["config"]))
         model.load_state_dict(state["model"])
     elif cfg["stage"] in PREVIOUS_STAGE:
-        before = PREVIOUS_STAGE[cfg["stage"]]
+        before = cfg["from_stage"] or PREVIOUS_STAGE[cfg["stage"]]
         previous = load_checkpoint(os.path.join(cfg["run_dir"], f"generator_{before}.pt"))
         assert previous, f"the {cfg['stage']} stage starts from generator_{before}.pt: run --stage={before} first"
         weights, config = previous["model"], previous["config"]

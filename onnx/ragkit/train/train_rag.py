@@ -3,8 +3,8 @@ updating the question encoder and the generator while the context encoder and th
 
     /usr/bin/python3 -m ragkit.train.train_rag --steps=1000
 
-Starts from `dpr.pt` and the furthest generator stage (`generator_deepen.pt`, `_read`, else `_qa`); checkpoints to
-`{run_dir}/rag.pt`. Questions (retrieved with the question text) and Jeopardy pairs (retrieved with the answer,
+Starts from `dpr.pt` and the furthest generator stage (train_generator.NEWEST_FIRST, not `pretrain`); checkpoints
+to `{run_dir}/rag.pt`. Questions (retrieved with the question text) and Jeopardy pairs (retrieved with the answer,
 generated behind the task prefix) share the generator. The gradient reaches the question encoder only through the
 document log-weights, as in the paper. Half the questions have their answer disguised in the retrieved passages after
 retrieval (disguise.py), so that joint training does not teach the generator FOLDOC's answers by heart."""
@@ -17,7 +17,8 @@ from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..models.dpr import DprConfig, DprEncoder
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
-from .common import Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, save_checkpoint, setup_torch, step_rng
+from .common import (Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, run_data_dir, save_checkpoint,
+                     setup_torch, step_rng)
 from .data import Dataset
 from .disguise import disguise
 from .examples import ExampleMaker
@@ -28,7 +29,7 @@ from .train_generator import newest_generator
 
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
-    data_dir="build/data",
+    data_dir="",  # default: {run_dir}/data (common.run_data_dir)
     steps=1000,
     batch_size=8,  # questions per step; the generator sees batch_size * n_docs rows
     n_docs=5,  # as the bundle serves (the paper trains with k in {5, 10})
@@ -142,13 +143,13 @@ def evaluate(rag, generator, n):
 
 def main(cfg):
     setup_torch(cfg["threads"])
-    data = Dataset(cfg["data_dir"])
+    data = Dataset(run_data_dir(cfg))
     rag = Rag(cfg, data)
     path = os.path.join(cfg["run_dir"], "rag.pt")
     log = Log(os.path.join(cfg["run_dir"], "logs", "rag.jsonl"))
     state = load_checkpoint(path)
     stage, source = ("rag", state) if state else newest_generator(cfg["run_dir"])
-    assert stage in ("rag", "read", "qa"), "train_rag starts from a fine-tuned generator: run train_generator first"
+    assert stage not in (None, "pretrain"), "train_rag starts from a fine-tuned generator: run train_generator first"
     generator = BartForConditionalGeneration(BartConfig.from_dict(source["config"]))
     generator.load_state_dict(source["generator"] if state else source["model"])
     optimizer = torch.optim.AdamW([

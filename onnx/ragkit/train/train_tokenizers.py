@@ -8,18 +8,19 @@ import os
 
 from ..overrides import parse_overrides
 from ..tokenizers import train_bpe, train_wordpiece
+from .common import run_data_dir
 from .data import Dataset
 
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
-    data_dir="build/data",
+    data_dir="",  # default: {run_dir}/data (common.run_data_dir)
     generator_vocab=8192,
     encoder_vocab=8192,
 )
 
 
 def main(cfg):
-    data = Dataset(cfg["data_dir"])
+    data = Dataset(run_data_dir(cfg))
     texts = [p["title"] + "\n" + p["text"] for p in data.train_passages]
     out = os.path.join(cfg["run_dir"], "tokenizers")
     train_bpe(texts, cfg["generator_vocab"], os.path.join(out, "generator"))
