@@ -15,7 +15,8 @@ generator answered from memory (5% exact match with the gold passage). Each stag
 `qa`'s. Exact match on dev questions and on `index-data/unseen-dev` (gold passage, greedy) is measured every
 `eval_every` steps: the loss alone says little about copying.
 
-Two experimental stages go on from `read`; the committed bundle uses neither (run_all skips them):
+Two stages go on from `read`; the committed bundle (sixth session) is `read_acronyms` on `deepen`, as run_all runs
+them (`--from_stage=deepen`):
 - `deepen`: read's mix on a 4+4-layer copy of the 2+2-layer `read` generator (grow_generator.py), since the reader
   had plateaued and a deeper one from scratch costs ~10 hours here. At the read stage's rate (2e-4) the copy lost
   what it knew (dev gold-passage exact match 50.6% -> 39.2% in 500 steps); at 5e-5 it stayed flat for 900 steps.
@@ -23,7 +24,7 @@ Two experimental stages go on from `read`; the committed bundle uses neither (ru
   answered 12 of 48 disguised synthetic acronym questions on held-out passages (the read generator: 3), but still
   none of unseen-dev's 23 acronym questions; unseen-dev gold-passage exact match 26 -> 28 of 100 (probe_reader.py
   measures both, by family).
-- `drill` (from `read_acronyms`): half acronym definitions, and typed `hole` questions (examples.py) instead of
+- `drill` (experimental, from `read_acronyms`, not in the bundle): half acronym definitions, and typed `hole` questions (examples.py) instead of
   untyped ones: given the gold passage, the reader answered unseen-dev's company questions with a person and its
   place questions with a year, having learned from `hole` that "which" may ask for any name.
 """

@@ -1,0 +1,17 @@
+"""run_all skips every stage a run directory has already passed, as warm_start leaves one from the bundle."""
+import torch
+
+from ragkit.train import run_all
+
+
+def test_a_stage_is_finished_at_its_steps_or_once_a_later_stage_has_begun(tmp_path):
+    torch.save({"step": 2800}, tmp_path / "dpr.pt")
+    torch.save({"step": 711}, tmp_path / "generator_read_acronyms.pt")  # what warm_start writes for the bundle
+    for name in ("generator_pretrain.pt", "generator_qa.pt", "generator_read.pt", "generator_deepen.pt"):
+        assert run_all.finished(str(tmp_path), name, 10**6), f"{name} comes before read_acronyms"
+    assert run_all.finished(str(tmp_path), "generator_read_acronyms.pt", 711)
+    assert not run_all.finished(str(tmp_path), "generator_read_acronyms.pt", 800), "resumed up to its steps"
+    assert run_all.finished(str(tmp_path), "dpr.pt", 1000 + 1800)
+    assert not run_all.finished(str(tmp_path), "rag.pt", 600)
+    torch.save({"step": 1}, tmp_path / "rag.pt")
+    assert run_all.finished(str(tmp_path), "dpr.pt", 10**6), "joint RAG training has started from DPR"
