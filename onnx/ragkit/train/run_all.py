@@ -15,8 +15,11 @@ import subprocess
 import sys
 import time
 
+import torch
+
 from ..overrides import parse_overrides
 from .common import run_data_dir
+from .train_generator import NEWEST_FIRST
 
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
@@ -69,16 +72,13 @@ def run(module, minutes, threads, **overrides):
     return subprocess.Popen(args)
 
 
-# Checkpoints in training order: a stage is over once any later one exists.
-ORDER = ("generator_pretrain.pt", "generator_qa.pt", "generator_read.pt", "generator_deepen.pt",
-         "generator_read_acronyms.pt", "rag.pt")
+# Checkpoints in training order (the generator stages', then joint RAG's): a stage is over once any later one exists.
+ORDER = tuple(f"generator_{stage}.pt" for stage in reversed(NEWEST_FIRST)) + ("rag.pt",)
 
 
 def finished(run_dir, name, steps):
     """A stage is done when its checkpoint reached its steps, or when a later stage has started from it (a stage cut
     short by the budget is not resumed once its successor has begun; `dpr.pt` is followed by `rag.pt` only)."""
-    import torch
-
     later = ORDER[ORDER.index(name) + 1:] if name in ORDER else ("rag.pt",)
     if any(os.path.exists(os.path.join(run_dir, n)) for n in later):
         return True
