@@ -38,7 +38,9 @@ const answerRoute: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) =>
     request.log.debug({ question: body.question }, 'answer request');
     const { signal, dispose } = requestSignal(reply, ctx.config.requestTimeoutMs);
     try {
-      const req = { ...toGenerationRequest(body, signal), question: body.question, explain: body.explain ?? false };
+      const req = {
+        ...toGenerationRequest(body, signal), question: body.question, explain: body.explain ?? false, extractive: body.extractive,
+      };
       if (body.stream) return await streamAnswer(ctx.generation, req, body.num_beams, request, reply);
       const result = await ctx.generation.run('answer', signal, (engine) => engine.answer(req));
       return answerWire(result);

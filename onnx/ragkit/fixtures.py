@@ -20,7 +20,9 @@ Writes `{out}/` as a model bundle (API.md's layout, through `ragkit.export.expor
         generator_input_ids per retrieved passage, `<s> title / text // [prefix]query </s>` cut to
                             max_combined_length
         outputs             {name: decoding}, names token_greedy, token_beam (num_beams), sequence_thorough,
-                            sequence_fast (questions only). A decoding has: tokens (generated ids after the
+                            sequence_fast (questions only), and for questions the same three first ones held to
+                            spans of the retrieved passages (span_constraint.py): token_greedy_extractive,
+                            token_beam_extractive, sequence_thorough_extractive. A decoding has: tokens (generated ids after the
                             decoder start token, eos included when produced), text (decoded, specials skipped),
                             logprobs (per token: RAG-Token the processed marginal; RAG-Sequence thorough the
                             winner's teacher-forced log p(y_t|x) per document as [K][T]; fast null),
@@ -50,6 +52,7 @@ from . import rag_reference as rr
 from .data.passages import split_corpus
 from .models import BartConfig, BartForConditionalGeneration, DprConfig, DprEncoder
 from .overrides import parse_overrides
+from .span_constraint import PieceVocabulary, SpanConstraint
 from .tokenizers import load_tokenizer, train_bpe, train_wordpiece
 from .tokenizers.sample_text import sample_corpus
 
@@ -119,12 +122,16 @@ def embed(encoder, encodings):
     return out
 
 
-def decodings(scorer, w, gen_cfg, tokenizer, with_sequence):
+def decodings(scorer, w, gen_cfg, tokenizer, with_sequence, spans=None):
     outs = {"token_greedy": rr.decode(scorer, w, gen_cfg, mode="token", num_beams=1),
             "token_beam": rr.decode(scorer, w, gen_cfg, mode="token")}
     if with_sequence:
         outs["sequence_thorough"] = rr.decode(scorer, w, gen_cfg, mode="sequence")
         outs["sequence_fast"] = rr.decode(scorer, w, gen_cfg, mode="sequence", fast=True)
+    if spans is not None:
+        outs["token_greedy_extractive"] = rr.decode(scorer, w, gen_cfg, mode="token", num_beams=1, constraint=spans)
+        outs["token_beam_extractive"] = rr.decode(scorer, w, gen_cfg, mode="token", constraint=spans)
+        outs["sequence_thorough_extractive"] = rr.decode(scorer, w, gen_cfg, mode="sequence", constraint=spans)
     for out in outs.values():
         out["text"] = tokenizer.decode(out["tokens"])
     return outs
@@ -142,11 +149,16 @@ def case(query, prefix, cfg, gen_cfg, models, tokenizers, ctx_embeddings, passag
     w = rr.doc_log_weights(top_scores)
     inputs = rr.generator_inputs(gen_tok, [passages[i] for i in top], query, cfg["max_combined_length"], prefix)
     scorer = rr.ModelScorer(generator, inputs, pad_token_id=gen_tok.token_to_id("<pad>"))
+    spans = None
+    if with_sequence:  # questions: answers may be extractive
+        spans = SpanConstraint(PieceVocabulary(gen_tok, gen_tok.vocab_size),
+                               [[passages[i]["title"], passages[i]["text"]] for i in top],
+                               gen_cfg["eos_token_id"], gen_cfg["bos_token_id"])
     return {"query": query, "query_ids": q["ids"], "query_type_ids": q["type_ids"], "query_embedding": q_emb.tolist(),
             "scores": scores.tolist(), "top_k": top, "top_k_scores": top_scores,
             "retrieval_margin": scores[order[cfg["n_docs"] - 1]].item() - scores[order[cfg["n_docs"]]].item(),
             "doc_log_weights": w.tolist(), "generator_input_ids": inputs,
-            "outputs": decodings(scorer, w, gen_cfg, gen_tok, with_sequence)}
+            "outputs": decodings(scorer, w, gen_cfg, gen_tok, with_sequence, spans)}
 
 
 def _mark_infinities(value):

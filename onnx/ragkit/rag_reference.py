@@ -61,8 +61,9 @@ class ModelScorer:
         return logits[:, -1]
 
 
-def process(logprobs, tokens, cfg):
-    """The logits processors of DECODING.md on one row's log-probabilities [V]; tokens include the start token."""
+def process(logprobs, tokens, cfg, constraint=None, docs=None):
+    """The logits processors of DECODING.md on one row's log-probabilities [V]; tokens include the start token.
+    `constraint`: a span_constraint.SpanConstraint for extractive tasks, over the documents `docs` (default all)."""
     out = logprobs.clone()
     cur_len = len(tokens)
     eos = cfg["eos_token_id"]
@@ -79,6 +80,8 @@ def process(logprobs, tokens, cfg):
             followers.setdefault(tuple(tokens[i:i + n - 1]), []).append(tokens[i + n - 1])
         for t in followers.get(tuple(tokens[cur_len - n + 1:]), []):
             out[t] = NEG_INF
+    if constraint is not None:
+        out = constraint.restrict(out, tokens, docs)
     forced = (("forced_bos_token_id", cur_len == 1), ("forced_eos_token_id", cur_len == cfg["max_length"] - 1))
     for key, when in forced:
         if cfg.get(key) is not None and when:
@@ -121,13 +124,13 @@ def _rag_token_step(scorer, w, prefixes):
     return torch.logsumexp(joint, dim=1), joint
 
 
-def rag_token_greedy(scorer, w, cfg):
+def rag_token_greedy(scorer, w, cfg, constraint=None):
     """RAG-Token greedy decoding over documents with log-weights w."""
     tokens = [cfg["decoder_start_token_id"]]
     out = {"tokens": [], "logprobs": [], "doc_posteriors": [], "margins": []}
     while len(tokens) < cfg["max_length"]:
         marginal, joint = _rag_token_step(scorer, w, [tokens])
-        m = process(marginal[0], tokens, cfg)
+        m = process(marginal[0], tokens, cfg, constraint)
         t = int(torch.argmax(m))  # first maximum: ties go to the lowest id
         out["tokens"].append(t)
         out["logprobs"].append(m[t].item())
@@ -165,7 +168,7 @@ class _Hypotheses:
         return [h for _, h in sorted(enumerate(self.items), key=lambda ih: (ih[1]["score"], ih[0]), reverse=True)]
 
 
-def beam_search(step, num_beams, cfg):
+def beam_search(step, num_beams, cfg, constraint=None, docs=None):
     """HF BeamSearchScorer semantics over `step(prefixes) -> (scores [n, V], joint [n, K, V] or None)`; processors
     are applied here. Returns the finished hypotheses best first, each with tokens (eos appended when shorter than
     max_length), logprobs, doc_posteriors, score and sum_logprobs; and the per-step margins."""
@@ -177,7 +180,8 @@ def beam_search(step, num_beams, cfg):
     while len(beams[0]["tokens"]) < cfg["max_length"]:
         cur_len = len(beams[0]["tokens"])
         scores, joint = step([b["tokens"] for b in beams])
-        processed = torch.stack([process(scores[i], b["tokens"], cfg) for i, b in enumerate(beams)])
+        processed = torch.stack([process(scores[i], b["tokens"], cfg, constraint, docs)
+                                 for i, b in enumerate(beams)])
         candidates = (processed + torch.tensor(beam_scores, dtype=processed.dtype)[:, None]).view(-1)
         ranked, order = torch.sort(candidates, descending=True, stable=True)  # ties: lower flat index first
         vocab = processed.shape[1]
@@ -211,9 +215,10 @@ def beam_search(step, num_beams, cfg):
     return [dict(h, tokens=h["tokens"][1:]) for h in hyps.ranked()], margins
 
 
-def rag_token_beam(scorer, w, cfg):
+def rag_token_beam(scorer, w, cfg, constraint=None):
     """RAG-Token beam search with cfg['num_beams'] beams; also returns all final hypotheses."""
-    hyps, margins = beam_search(lambda prefixes: _rag_token_step(scorer, w, prefixes), cfg["num_beams"], cfg)
+    hyps, margins = beam_search(lambda prefixes: _rag_token_step(scorer, w, prefixes), cfg["num_beams"], cfg,
+                                constraint)
     best = hyps[0]
     return {"tokens": best["tokens"], "logprobs": best["logprobs"], "doc_posteriors": best["doc_posteriors"],
             "margins": margins, "score": best["score"],
@@ -237,13 +242,13 @@ def sequence_logprobs(scorer, context, tokens, cfg):
     return out
 
 
-def rag_sequence(scorer, w, cfg, fast=False):
+def rag_sequence(scorer, w, cfg, fast=False, constraint=None):
     """RAG-Sequence: per-document beam search, distinct candidates, then thorough (teacher-forced rescoring
     against every document) or fast (a document's own beam score, 0 probability elsewhere) marginalization."""
     k_n, b_n = len(w), cfg["num_beams"]
     per_doc, margins = [], []
     for k in range(k_n):
-        hyps, m = beam_search(_doc_step(scorer, k), b_n, cfg)
+        hyps, m = beam_search(_doc_step(scorer, k), b_n, cfg, constraint, [k])  # a span of its own document
         per_doc.append(hyps[:b_n])
         margins.append(m)
     candidates, produced = [], []  # distinct token lists in order of first appearance; {doc: sum_logprobs}
@@ -276,10 +281,13 @@ def rag_sequence(scorer, w, cfg, fast=False):
                                 for h in hyps] for hyps in per_doc]}
 
 
-def decode(scorer, w, cfg, mode="token", num_beams=None, fast=False):
-    """One entry point: mode token (greedy when num_beams is 1) or sequence (thorough unless fast)."""
+def decode(scorer, w, cfg, mode="token", num_beams=None, fast=False, constraint=None):
+    """One entry point: mode token (greedy when num_beams is 1) or sequence (thorough unless fast); `constraint`
+    (a SpanConstraint over the K documents) makes the answer extractive."""
     cfg = dict(cfg, num_beams=num_beams or cfg["num_beams"])
     if mode == "token":
-        return rag_token_greedy(scorer, w, cfg) if cfg["num_beams"] == 1 else rag_token_beam(scorer, w, cfg)
+        if cfg["num_beams"] == 1:
+            return rag_token_greedy(scorer, w, cfg, constraint)
+        return rag_token_beam(scorer, w, cfg, constraint)
     assert mode == "sequence", f"mode must be token or sequence, got {mode!r}"
-    return rag_sequence(scorer, w, cfg, fast=fast)
+    return rag_sequence(scorer, w, cfg, fast=fast, constraint=constraint)

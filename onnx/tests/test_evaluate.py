@@ -10,9 +10,11 @@ import torch
 from ragkit import rag_reference as rr
 from ragkit.cached_scorer import CachedScorer
 from ragkit.models import BartConfig, BartForConditionalGeneration
+from ragkit.span_constraint import PieceVocabulary, SpanConstraint
 from ragkit.tokenizers import load_tokenizer
 from ragkit.train import eval_models, evaluate, export_demo, index_experiments
 from ragkit.train.common import read_jsonl
+from ragkit.train.examples import TASKS
 from test_warm_start import train_tiny_run
 
 PASSAGES = [{"id": "a-p0", "text": "Unix was written by Ken Thompson."},
@@ -99,15 +101,21 @@ def test_a_tiny_run_gets_a_whole_report(report):
         len(unseen)
     assert saved["swap"]["n"] == 2 and saved["swap"]["docs_index_b"]["gold_passage_in_top"] == 1.0, \
         "with two documents in the index, the top 5 passages hold every passage"
-    # the answers are the reference decoding's (ModelScorer, no cache) for the retrieved passages and scores
+    # the answers are the reference decoding's (ModelScorer, no cache) for the retrieved passages and scores, held to
+    # spans of those passages as the bundle's answer task is (examples.TASKS)
     q_enc, ctx_enc, generator, _ = export_demo.load_models(saved["run_dir"])
     tok = load_tokenizer(os.path.join(saved["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     by_id = {p["id"]: p for p in read_jsonl(os.path.join(saved["data_dir"], "passages.jsonl"))}
     cfg = rr.generation_config(forced_bos_token_id=0)
+    assert TASKS["answer"]["extractive"]
+    pieces = PieceVocabulary(tok, generator.config.vocab_size)
     for e in saved["examples"]:
-        inputs = rr.generator_inputs(tok, [by_id[i] for i in e["retrieved"]], e["question"])
+        passages = [by_id[i] for i in e["retrieved"]]
+        inputs = rr.generator_inputs(tok, passages, e["question"])
+        spans = SpanConstraint(pieces, [[p["title"], p["text"]] for p in passages], 2, 0)
         for mode, beams, key in (("token", 1, "rag_token_greedy"), ("sequence", 4, "rag_sequence_beam4")):
-            got = rr.decode(rr.ModelScorer(generator, inputs, 1), rr.doc_log_weights(e["scores"]), cfg, mode, beams)
+            got = rr.decode(rr.ModelScorer(generator, inputs, 1), rr.doc_log_weights(e["scores"]), cfg, mode, beams,
+                            constraint=spans)
             assert tok.decode(got["tokens"]).strip() == e[key], key
     assert [t["met"] for t in saved["targets"]] == [t["met"] for t in result["targets"]] and len(saved["targets"]) == 3
     text = out.read_text()

@@ -11,6 +11,7 @@ import torch
 
 from ragkit import fixtures, rag_reference as rr
 from ragkit.export.ort_node import run_onnx
+from ragkit.span_constraint import normalize
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOL = 1e-4  # float32 onnxruntime against PyTorch differ by about 1e-5 on these models
@@ -59,7 +60,8 @@ def test_retrieval_and_inputs_are_consistent(tiny):
 def test_decodings_are_well_formed(tiny):
     _, data = tiny
     gen = data["config"]["generation"]
-    names = {"token_greedy", "token_beam", "sequence_thorough", "sequence_fast"}
+    names = {"token_greedy", "token_beam", "sequence_thorough", "sequence_fast", "token_greedy_extractive",
+             "token_beam_extractive", "sequence_thorough_extractive"}
     early_eos = 0
     for case in data["questions"] + data["jeopardy"]:
         assert set(case["outputs"]) == (names if case in data["questions"] else {"token_greedy", "token_beam"})
@@ -73,6 +75,9 @@ def test_decodings_are_well_formed(tiny):
                 assert all(abs(sum(p) - 1) < 1e-9 for p in out["doc_posteriors"])
             else:
                 assert out["score"] == max(c["score"] for c in out["candidates"])
+            if name.endswith("_extractive"):  # a span of a retrieved passage
+                texts = [normalize(data["passages"][i][f]) for i in case["top_k"] for f in ("title", "text")]
+                assert any(normalize(out["text"]) in t for t in texts), (name, out["text"])
         thorough = case["outputs"].get("sequence_thorough")
         if thorough:
             total = torch.logsumexp(torch.tensor(case["doc_log_weights"], dtype=torch.float64)

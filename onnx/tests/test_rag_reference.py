@@ -12,15 +12,15 @@ V = 6
 PLAIN = rr.generation_config(min_length=0, bad_words_ids=[], forced_eos_token_id=None, max_length=6)
 
 
-def table_scorer(tables):
+def table_scorer(tables, vocab=V):
     """A scorer from {(context, tuple(prefix after the start token)): {token: probability}}; the rest of the
     probability mass is spread evenly over the other tokens (missing prefixes: eos almost surely)."""
     def scorer(contexts, prefixes):
         rows = []
         for k, prefix in zip(contexts, prefixes):
             probs = tables.get((k, tuple(prefix[1:])), {EOS: 0.999})
-            rest = (1 - sum(probs.values())) / (V - len(probs))
-            rows.append([math.log(probs.get(t, rest)) for t in range(V)])
+            rest = (1 - sum(probs.values())) / (vocab - len(probs))
+            rows.append([math.log(probs.get(t, rest)) for t in range(vocab)])
         return torch.tensor(rows, dtype=torch.float32)
     return scorer
 

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { exactMatch, f1Score } from '../eval/answer-metrics.js';
 import type { RagEngine } from '../rag/engine.js';
-import type { GenerationRequest } from '../rag/types.js';
+import type { AnswerRequest } from '../rag/types.js';
 
 interface QaItem {
   question: string;
@@ -16,7 +16,9 @@ interface QaItem {
 }
 
 /** Runs the evaluation and prints a table; returns the numbers. */
-export async function evaluate(engine: RagEngine, path: string, gen: GenerationRequest, limit: number, misses = false) {
+export async function evaluate(
+  engine: RagEngine, path: string, gen: Omit<AnswerRequest, 'question'>, limit: number, misses = false,
+) {
   const items = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim()).map((l, i) => {
     const item = JSON.parse(l) as QaItem;
     if (typeof item.question !== 'string' || !Array.isArray(item.answers)) {

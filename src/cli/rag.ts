@@ -1,9 +1,10 @@
 /**
  * The command line over the engine, without HTTP:
  *   rag ask "question" [--mode token|sequence] [--n-docs 5] [--beams 4] [--max-new-tokens 50] [--jeopardy]
+ *     [--extractive on|off]
  *   rag index build corpus.jsonl --out DIR
- *   rag eval qa.jsonl [--mode ...] [--n-docs ...] [--beams ...] [--limit N] [--misses]
- * Common options: --model DIR (default onnx/demo), --index DIR (default index-data), --device cpu|cuda.
+ *   rag eval qa.jsonl [--mode ...] [--n-docs ...] [--beams ...] [--extractive on|off] [--limit N] [--misses]
+ * `--extractive` overrides the bundle's `tasks.answer.extractive` (answers copied from a passage). Common options: --model DIR (default onnx/demo), --index DIR (default index-data), --device cpu|cuda.
  * `npm run rag -- ask "who wrote Emacs?"`.
  */
 import { fileURLToPath } from 'node:url';
@@ -15,8 +16,9 @@ import { openEngine } from './open-engine.js';
 
 const USAGE = `usage:
   rag ask "question" [--jeopardy] [--mode token|sequence] [--n-docs N] [--beams N] [--max-new-tokens N]
+    [--extractive on|off]
   rag index build corpus.jsonl --out DIR
-  rag eval qa.jsonl [--mode token|sequence] [--n-docs N] [--beams N] [--limit N] [--misses]
+  rag eval qa.jsonl [--mode token|sequence] [--n-docs N] [--beams N] [--extractive on|off] [--limit N] [--misses]
 options: --model DIR (onnx/demo)  --index DIR (index-data)  --device cpu|cuda`;
 
 const DEMO_CORPUS = fileURLToPath(new URL('../../index-data/demo/foldoc.jsonl', import.meta.url));
@@ -41,6 +43,7 @@ async function main(argv: string[]): Promise<void> {
       'n-docs': { type: 'string' },
       beams: { type: 'string' },
       'max-new-tokens': { type: 'string' },
+      extractive: { type: 'string' },
       limit: { type: 'string' },
       jeopardy: { type: 'boolean', default: false },
       misses: { type: 'boolean', default: false },
@@ -54,12 +57,16 @@ async function main(argv: string[]): Promise<void> {
   }
   if (values.device !== 'cpu' && values.device !== 'cuda') throw new Error('--device must be cpu or cuda');
   if (values.mode !== 'token' && values.mode !== 'sequence') throw new Error('--mode must be token or sequence');
+  if (values.extractive !== undefined && values.extractive !== 'on' && values.extractive !== 'off') {
+    throw new Error('--extractive must be on or off');
+  }
   const device = values.device as Device;
   const gen = {
     mode: values.mode as 'token' | 'sequence',
     nDocs: intOption(values['n-docs'], 'n-docs', 5, 1, 50),
     numBeams: intOption(values.beams, 'beams', 4, 1, 8),
     maxNewTokens: intOption(values['max-new-tokens'], 'max-new-tokens', 50, 1, 256),
+    extractive: values.extractive === undefined ? undefined : values.extractive === 'on',
   };
   if (command === 'index' && rest[0] === 'build' && rest[1]) {
     if (!values.out) throw new Error('rag index build needs --out DIR');

@@ -68,6 +68,9 @@ export const AnswerBody = Type.Object({
   question: boundedText('the question, 1..2000 characters after trimming'),
   ...generationOptions,
   explain: Type.Optional(Type.Boolean({ description: 'add per-token posteriors over the documents' })),
+  extractive: Type.Optional(Type.Boolean({
+    description: "answer only with text copied from a retrieved passage; default: the model bundle's setting",
+  })),
   stream: Type.Optional(Type.Boolean({ description: 'answer text/event-stream: token events, then done' })),
 }, { additionalProperties: false });
 export type AnswerBody = Static<typeof AnswerBody>;

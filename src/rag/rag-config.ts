@@ -14,6 +14,8 @@ export interface RagConfig {
   maxCombinedLength: number;
   /** Per task, the text put before the task's input in the question slot. */
   prefixes: { answer: string; jeopardy: string };
+  /** Per task, whether its output must be a span of a retrieved passage (docs/DECODING.md, extractive answers). */
+  extractive: { answer: boolean; jeopardy: boolean };
 }
 
 function field<T>(json: Record<string, unknown>, key: string, check: (v: unknown) => boolean, fallback: T, what: string): T {
@@ -28,11 +30,16 @@ const isString = (v: unknown) => typeof v === 'string';
 
 /** Parses a `rag_config.json` object; absent fields take facebook/rag-token-nq's values. */
 export function parseRagConfig(json: Record<string, unknown>): RagConfig {
-  const tasks = (json.tasks ?? {}) as Record<string, { prefix?: unknown } | undefined>;
+  const tasks = (json.tasks ?? {}) as Record<string, { prefix?: unknown; extractive?: unknown } | undefined>;
   const prefix = (task: string) => {
     const p = tasks[task]?.prefix ?? '';
     if (typeof p !== 'string') throw new Error(`rag_config.json: tasks.${task}.prefix must be a string`);
     return p;
+  };
+  const extractive = (task: string) => {
+    const e = tasks[task]?.extractive ?? false;
+    if (typeof e !== 'boolean') throw new Error(`rag_config.json: tasks.${task}.extractive must be true or false`);
+    return e;
   };
   return {
     nDocs: field(json, 'n_docs', positiveInt, 5, 'a positive integer'),
@@ -40,6 +47,7 @@ export function parseRagConfig(json: Record<string, unknown>): RagConfig {
     docSep: field(json, 'doc_sep', isString, ' // ', 'a string'),
     maxCombinedLength: field(json, 'max_combined_length', positiveInt, 300, 'a positive integer'),
     prefixes: { answer: prefix('answer'), jeopardy: prefix('jeopardy') },
+    extractive: { answer: extractive('answer'), jeopardy: extractive('jeopardy') },
   };
 }
 

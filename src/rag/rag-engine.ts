@@ -11,13 +11,16 @@ import { joinContext } from '../generator/context-input.js';
 import { decode, type Decoding } from '../generator/decoding/decode.js';
 import { parseGenerationConfig, withRequest, type GenerationConfig } from '../generator/decoding/generation-config.js';
 import { docLogWeights } from '../generator/decoding/math.js';
+import { PieceVocabulary, SpanConstraint } from '../generator/decoding/span-constraint.js';
 import { DecodingAbortedError } from '../generator/decoding/types.js';
 import { BartGenerator } from '../onnx/bart-generator.js';
 import { Retriever, type IndexSource } from '../retriever/retriever.js';
 import { TextTokenizer } from '../tokenizer/tokenizer.js';
 import type { RagEngine } from './engine.js';
 import { loadRagConfig, type RagConfig } from './rag-config.js';
-import type { AnswerRequest, GenerationRequest, GenerationResult, JeopardyRequest, TokenExplanation } from './types.js';
+import type {
+  AnswerRequest, GenerationRequest, GenerationResult, JeopardyRequest, RetrievedPassage, TokenExplanation,
+} from './types.js';
 
 /** How to load the engine. */
 export interface RagEngineOptions {
@@ -32,6 +35,8 @@ export interface RagEngineOptions {
 /** The engine; see the module comment. */
 export class OnnxRagEngine implements RagEngine {
   private closed = false;
+  /** Token texts for extractive answers, built on first use. */
+  private pieceVocabulary: PieceVocabulary | null = null;
 
   private constructor(
     private readonly retriever: Retriever,
@@ -77,12 +82,12 @@ export class OnnxRagEngine implements RagEngine {
 
   async answer(req: AnswerRequest): Promise<GenerationResult> {
     this.checkTokens('question', req.question);
-    return this.generate(req.question, this.rag.prefixes.answer + req.question, req);
+    return this.generate(req.question, this.rag.prefixes.answer + req.question, req, req.extractive ?? this.rag.extractive.answer);
   }
 
   async jeopardy(req: JeopardyRequest): Promise<GenerationResult> {
     this.checkTokens('answer', req.answer);
-    return this.generate(req.answer, this.rag.prefixes.jeopardy + req.answer, req);
+    return this.generate(req.answer, this.rag.prefixes.jeopardy + req.answer, req, this.rag.extractive.jeopardy);
   }
 
   async close(): Promise<void> {
@@ -103,8 +108,11 @@ export class OnnxRagEngine implements RagEngine {
     }
   }
 
-  /** Retrieves with `query`, generates with `slot` in the question position of each joined input. */
-  private async generate(query: string, slot: string, req: GenerationRequest): Promise<GenerationResult> {
+  /**
+   * Retrieves with `query`, generates with `slot` in the question position of each joined input; `extractive`
+   * holds the output to spans of the retrieved passages.
+   */
+  private async generate(query: string, slot: string, req: GenerationRequest, extractive: boolean): Promise<GenerationResult> {
     const started = performance.now();
     const { passages, indexVersion } = await this.retriever.retrieve(query, req.nDocs);
     const retrieved = performance.now();
@@ -124,6 +132,7 @@ export class OnnxRagEngine implements RagEngine {
         mode: req.mode,
         signal: req.signal,
         onToken: streaming ? (id) => this.emit(id, req.onToken) : undefined,
+        constraint: extractive ? this.spanConstraint(passages, cfg) : null,
       });
     } catch (err) {
       // The abort's reason (client gone, deadline passed) is what the HTTP layer maps to a response.
@@ -143,6 +152,11 @@ export class OnnxRagEngine implements RagEngine {
     };
     if (req.explain) result.tokens = this.explain(decoding);
     return result;
+  }
+
+  private spanConstraint(passages: readonly RetrievedPassage[], cfg: GenerationConfig): SpanConstraint {
+    this.pieceVocabulary ??= new PieceVocabulary(this.tokenizer);
+    return new SpanConstraint(this.pieceVocabulary, passages.map((p) => [p.title, p.text]), cfg.eosTokenId, cfg.bosTokenId);
   }
 
   private emit(id: number, onToken: ((text: string) => void) | undefined): void {

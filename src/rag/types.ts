@@ -38,6 +38,8 @@ export interface GenerationRequest {
 
 export interface AnswerRequest extends GenerationRequest {
   question: string;
+  /** Hold the answer to a span of a retrieved passage; undefined: the bundle's `tasks.answer.extractive`. */
+  extractive?: boolean;
 }
 
 export interface JeopardyRequest extends GenerationRequest {

@@ -71,6 +71,11 @@ export class TextTokenizer {
     return this.vocab.size;
   }
 
+  /** Every id of the vocabulary, added tokens included. */
+  ids(): Iterable<number> {
+    return this.vocab.values();
+  }
+
   /** The id of a token string, or undefined. */
   tokenToId(token: string): number | undefined {
     return this.vocab.get(token);

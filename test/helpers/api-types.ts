@@ -166,6 +166,8 @@ export interface operations {
                     max_new_tokens?: number;
                     /** @description add per-token posteriors over the documents */
                     explain?: boolean;
+                    /** @description answer only with text copied from a retrieved passage; default: the model bundle's setting */
+                    extractive?: boolean;
                     /** @description answer text/event-stream: token events, then done */
                     stream?: boolean;
                 };

@@ -9,6 +9,8 @@ import { parseGenerationConfig } from '../../src/generator/decoding/generation-c
 import type { StepFn } from '../../src/generator/decoding/types.js';
 import { BartGenerator } from '../../src/onnx/bart-generator.js';
 import { ragTokenGreedy } from '../../src/generator/decoding/greedy.js';
+import { PieceVocabulary, SpanConstraint } from '../../src/generator/decoding/span-constraint.js';
+import { TextTokenizer } from '../../src/tokenizer/tokenizer.js';
 
 const bundle = new URL('../../onnx/build/tiny/', import.meta.url).pathname;
 if (!existsSync(`${bundle}fixtures.json`)) throw new Error(`${bundle}fixtures.json is missing: run npm run fixtures`);
@@ -16,6 +18,7 @@ const fixtures = JSON.parse(readFileSync(`${bundle}fixtures.json`, 'utf8'));
 const cfg = parseGenerationConfig(fixtures.config.generation);
 const PAD = cfg.padTokenId!;
 const generator = await BartGenerator.load(`${bundle}generator`);
+const pieces = new PieceVocabulary(await TextTokenizer.load(`${bundle}generator`));
 t.teardown(() => generator.close());
 
 t.test('the bundle\'s generation_config.json reads as the fixtures\' generation options', async (t) => {
@@ -78,7 +81,9 @@ function close(a: number, b: number, tol = LOGPROB_TOL): boolean {
   return a === b || Math.abs(a - b) <= tol;
 }
 
-type Case = { query: string; doc_log_weights: number[]; generator_input_ids: number[][]; outputs: Record<string, any> };
+type Case = {
+  query: string; top_k: number[]; doc_log_weights: number[]; generator_input_ids: number[][]; outputs: Record<string, any>;
+};
 const cases: [string, Case][] = [
   ...fixtures.questions.map((q: Case, i: number) => [`question ${i}`, q] as [string, Case]),
   ...fixtures.jeopardy.map((q: Case, i: number) => [`jeopardy ${i}`, q] as [string, Case]),
@@ -87,23 +92,29 @@ const cases: [string, Case][] = [
 for (const [name, q] of cases) {
   t.test(`${name}: decodings match the reference fixtures`, async (t) => {
     const encoded = await generator.encode(q.generator_input_ids, PAD);
+    const passages = q.top_k.map((i) => fixtures.passages[i]);
+    const spans = new SpanConstraint(pieces, passages.map((p: { title: string; text: string }) => [p.title, p.text]), cfg.eosTokenId, cfg.bosTokenId);
+    let key = '';
     const run = async (mode: 'token' | 'sequence', numBeams: number, fast = false) => {
       const step = generator.createStep(encoded);
+      const constraint = key.endsWith('_extractive') ? spans : null;
       try {
-        return await decode(step.step, q.doc_log_weights, { ...cfg, numBeams }, { mode, fast });
+        return await decode(step.step, q.doc_log_weights, { ...cfg, numBeams }, { mode, fast, constraint });
       } finally {
         step.release();
       }
     };
     let compared = 0;
-    for (const [key, ref] of Object.entries(q.outputs)) {
+    for (const [name, ref] of Object.entries(q.outputs)) {
+      key = name;
+      const greedy = key.startsWith('token_greedy');
       if (key.startsWith('token')) {
-        const out = await run('token', key === 'token_greedy' ? 1 : cfg.numBeams);
+        const out = await run('token', greedy ? 1 : cfg.numBeams);
         if (out.mode !== 'token') throw new Error('expected a RAG-Token decoding');
         // Greedy: tokens are safe up to the first near-tie; beams: a near-tie anywhere can change the winner.
         const margins: number[] = ref.margins.map((m: number | null) => m ?? Infinity);
         const firstTie = margins.findIndex((m) => m < TIE);
-        const upTo = firstTie < 0 ? ref.tokens.length : key === 'token_greedy' ? firstTie : 0;
+        const upTo = firstTie < 0 ? ref.tokens.length : greedy ? firstTie : 0;
         if (upTo === 0) {
           t.comment(`${key}: near-tie at step ${firstTie}; float32 may legitimately choose differently`);
           continue;
@@ -114,7 +125,7 @@ for (const [name, q] of cases) {
         t.ok(worst <= LOGPROB_TOL, `${key}: largest logprob difference ${worst.toExponential(2)}`);
         const post = Math.max(0, ...out.docPosteriors.slice(0, upTo).flatMap((row, i) => row.map((p, k) => Math.abs(p - ref.doc_posteriors[i][k]))));
         t.ok(post <= LOGPROB_TOL, `${key}: largest posterior difference ${post.toExponential(2)}`);
-        if (key === 'token_beam' && upTo === ref.tokens.length) t.ok(close(out.score!, ref.score), `${key}: score ${out.score} vs ${ref.score}`);
+        if (key.startsWith('token_beam') && upTo === ref.tokens.length) t.ok(close(out.score!, ref.score), `${key}: score ${out.score} vs ${ref.score}`);
       } else {
         const out = await run('sequence', cfg.numBeams, key === 'sequence_fast');
         if (out.mode !== 'sequence') throw new Error('expected a RAG-Sequence decoding');

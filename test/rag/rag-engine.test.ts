@@ -50,6 +50,15 @@ t.test('the engine reproduces the reference decodings over an index of the fixtu
     t.equal(beam.text, c.outputs.token_beam.text.trim(), `RAG-Token beam for "${c.query}"`);
     const seq = await engine.answer({ ...base, question: c.query, mode: 'sequence', numBeams: fixtures.config.generation.num_beams });
     t.equal(seq.text, c.outputs.sequence_thorough.text.trim(), `RAG-Sequence for "${c.query}"`);
+    // The tiny bundle's answers are free by default; `extractive` holds them to spans of the passages.
+    const held = { ...base, question: c.query, extractive: true };
+    t.equal((await engine.answer(held)).text, c.outputs.token_greedy_extractive.text.trim(), `extractive greedy for "${c.query}"`);
+    const heldBeam = await engine.answer({ ...held, numBeams: fixtures.config.generation.num_beams });
+    t.equal(heldBeam.text, c.outputs.token_beam_extractive.text.trim(), `extractive beam for "${c.query}"`);
+    const heldSeq = await engine.answer({ ...held, mode: 'sequence', numBeams: fixtures.config.generation.num_beams });
+    t.equal(heldSeq.text, c.outputs.sequence_thorough_extractive.text.trim(), `extractive RAG-Sequence for "${c.query}"`);
+    const sources = heldBeam.documents.map((d) => `${d.title}\n${d.text}`.toLowerCase()).join('\n');
+    t.ok(sources.includes(heldBeam.text.toLowerCase()), `"${heldBeam.text}" is copied from a retrieved passage`);
   }
   for (const c of fixtures.jeopardy as Case[]) {
     const clue = await engine.jeopardy({ ...base, answer: c.query, numBeams: fixtures.config.generation.num_beams });

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { ValidationError } from '../../src/errors.js';
+import type { AnswerRequest } from '../../src/rag/types.js';
 import { metricValue, postJson, startTestApp, waitFor } from '../helpers/build-test-app.js';
 
 t.test('POST /answer returns the answer, documents with weights, index version and timings', async (t) => {
@@ -23,7 +24,7 @@ t.test('POST /answer returns the answer, documents with weights, index version a
 t.test('POST /answer passes the options and explain adds per-token document weights', async (t) => {
   const { url, engine } = await startTestApp(t);
   const res = await postJson(`${url}/answer`, {
-    question: 'unix', n_docs: 2, mode: 'sequence', num_beams: 1, max_new_tokens: 3, explain: true,
+    question: 'unix', n_docs: 2, mode: 'sequence', num_beams: 1, max_new_tokens: 3, explain: true, extractive: false,
   });
   t.equal(res.status, 200);
   t.equal(res.json.mode, 'sequence');
@@ -31,7 +32,9 @@ t.test('POST /answer passes the options and explain adds per-token document weig
   t.equal(res.json.answer, 'Unix is the');
   t.equal(res.json.tokens.length, 3);
   t.equal(res.json.tokens[0].doc_weights.length, 2);
-  t.match(engine.calls[0], { nDocs: 2, mode: 'sequence', numBeams: 1, maxNewTokens: 3, explain: true });
+  t.match(engine.calls[0], { nDocs: 2, mode: 'sequence', numBeams: 1, maxNewTokens: 3, explain: true, extractive: false });
+  await postJson(`${url}/answer`, { question: 'unix' });
+  t.equal((engine.calls[1] as AnswerRequest).extractive, undefined, 'no extractive: the bundle decides');
 });
 
 t.test('POST /answer accepts the bounds themselves', async (t) => {
@@ -63,6 +66,7 @@ t.test('POST /answer answers 400 naming the field and its limit', async (t) => {
     [{ question: 'q', mode: 'beam' }, '`mode` must be one of "token", "sequence"'],
     [{ question: 'q', explain: 'yes' }, '`explain` must be a boolean'],
     [{ question: 'q', stream: 1 }, '`stream` must be a boolean'],
+    [{ question: 'q', extractive: 'on' }, '`extractive` must be a boolean'],
     [{ question: 'q', k: 5 }, 'unknown field `k` in the body'],
     [['q'], 'the body must be an object'],
   ];

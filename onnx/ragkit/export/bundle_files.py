@@ -45,6 +45,7 @@ def rag_config(overrides, generation, retrieval_dim):
     out = {**RAG_DEFAULTS, **(overrides or {})}
     tasks = out["tasks"]
     assert all(isinstance(t.get("prefix"), str) for t in tasks.values()), f"every task needs a prefix: {tasks}"
+    assert all(isinstance(t.get("extractive", False), bool) for t in tasks.values()), f"extractive is a bool: {tasks}"
     out.update(retrieval_vector_size=retrieval_dim, generation=generation)
     return out
 

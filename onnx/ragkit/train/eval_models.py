@@ -4,6 +4,7 @@ import torch
 
 from .. import rag_reference as rr
 from ..cached_scorer import CachedScorer
+from ..span_constraint import PieceVocabulary, SpanConstraint
 from .train_dpr import TextEncoder, embed_passages
 
 
@@ -35,21 +36,31 @@ class Reader:
     a time. NOTE: generate.py's batched greedy is not used: it lacks the processors (it emits `<s>` again after the
     forced `<s>` where bad_words_ids [[0, 0]] forbids it), so its answers can differ from the service's."""
 
-    def __init__(self, generator, tok, cfg):
+    def __init__(self, generator, tok, cfg, extractive=False):
+        """`extractive`: answers are held to spans of their passages (the bundle's `tasks.answer.extractive`)."""
         self.gen, self.tok, self.cfg = generator.eval(), tok, cfg
         self.pad = tok.token_to_id("<pad>")
         self.gen_cfg = rr.generation_config(forced_bos_token_id=generator.config.forced_bos_token_id)
+        self.pieces = PieceVocabulary(tok, generator.config.vocab_size) if extractive else None
 
-    def decode(self, inputs, scores, mode="token", num_beams=1):
+    def decode(self, inputs, scores, mode="token", num_beams=1, constraint=None):
         """Answer text for generator inputs (token id lists, one per document) and their retrieval scores."""
         out = rr.decode(CachedScorer(self.gen, inputs, self.pad), rr.doc_log_weights(scores), self.gen_cfg,
-                        mode=mode, num_beams=num_beams)
+                        mode=mode, num_beams=num_beams, constraint=constraint)
         return self.tok.decode(out["tokens"]).strip()
 
-    def rag(self, passage_lists, slots, scores, mode="token", num_beams=1):
-        """RAG answers per question: retrieved passages, the question slot (question or prefixed answer), scores."""
+    def rag(self, passage_lists, slots, scores, mode="token", num_beams=1, task="answer"):
+        """RAG answers per question: retrieved passages, the question slot (question or prefixed answer), scores.
+        Answers are extractive when the reader was made so; Jeopardy clues (`task="jeopardy"`) never are."""
         return [self.decode(rr.generator_inputs(self.tok, ps, slot, self.cfg["max_combined_length"]), sc, mode,
-                            num_beams) for ps, slot, sc in zip(passage_lists, slots, scores)]
+                            num_beams, self._constraint(ps) if task == "answer" else None)
+                for ps, slot, sc in zip(passage_lists, slots, scores)]
+
+    def _constraint(self, passages):
+        if self.pieces is None:
+            return None
+        return SpanConstraint(self.pieces, [[p["title"], p["text"]] for p in passages], self.gen_cfg["eos_token_id"],
+                              self.gen_cfg["bos_token_id"])
 
     def closed_book(self, questions, num_beams=1):
         """The generator alone: `<s> question </s>` as its only input."""

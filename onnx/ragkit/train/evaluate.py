@@ -19,7 +19,7 @@ from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
 from .common import run_data_dir, setup_torch
 from .data import Dataset
-from .examples import JEOPARDY_PREFIX
+from .examples import JEOPARDY_PREFIX, TASKS
 from .export_demo import load_models
 from .metrics import answer_scores, bleu1, normalize_answer
 from .eval_models import Reader, Retriever
@@ -90,7 +90,7 @@ def evaluate(cfg):
     data, k = Dataset(data_dir), cfg["n_docs"]
     items = data.qa[cfg["split"]][: cfg["max_questions"] or None]
     jeopardy = data.jeopardy[cfg["split"]][: cfg["max_jeopardy"] or None]
-    reader, timings = Reader(generator, gen_tok, cfg), {}
+    reader, timings = Reader(generator, gen_tok, cfg, TASKS["answer"].get("extractive", False)), {}
 
     def timed(name, fn):
         t = time.time()
@@ -124,7 +124,7 @@ def evaluate(cfg):
     j_top, j_scores = corpus.search([j["answer"] for j in jeopardy], k)
     clues = timed("jeopardy", lambda: reader.rag(
         [[data.passages[i] for i in row] for row in j_top.tolist()], [JEOPARDY_PREFIX + j["answer"] for j in jeopardy],
-        j_scores.double()))
+        j_scores.double(), task="jeopardy"))
     report["jeopardy"] = dict(
         n=len(jeopardy), bleu1=float(np.mean([bleu1(c, j["clue"]) for c, j in zip(clues, jeopardy)])),
         answer_leak=float(np.mean([leaks(c, j["answer"]) for c, j in zip(clues, jeopardy)])),

@@ -59,6 +59,9 @@ _FUNCTION_WORDS = {"a", "an", "the", "of", "for", "and", "or", "to", "in", "on",
 
 # The Jeopardy task's prefix in the generator's question slot; recorded in the bundle's rag_config.json.
 JEOPARDY_PREFIX = "jeopardy: "
+# The tasks of an exported bundle (rag_config.json). Answers are extractive (span_constraint.py: the small
+# generator garbles names it copies); Jeopardy clues are written, not copied.
+TASKS = {"answer": {"prefix": "", "extractive": True}, "jeopardy": {"prefix": JEOPARDY_PREFIX}}
 
 
 class ExampleMaker:

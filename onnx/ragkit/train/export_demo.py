@@ -14,7 +14,7 @@ from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..models.dpr import DprConfig, DprEncoder
 from ..overrides import parse_overrides
 from .common import load_checkpoint
-from .examples import JEOPARDY_PREFIX
+from .examples import TASKS
 from .train_generator import newest_generator
 
 DEFAULTS = dict(
@@ -59,7 +59,7 @@ def main(cfg):
                       {"question_encoder": os.path.join(tokenizers, "encoder"),
                        "ctx_encoder": os.path.join(tokenizers, "encoder"),
                        "generator": os.path.join(tokenizers, "generator")},
-                      rag_config={"tasks": {"answer": {"prefix": ""}, "jeopardy": {"prefix": JEOPARDY_PREFIX}}},
+                      rag_config={"tasks": TASKS},
                       source=f"ragkit embedded default trained on FOLDOC ({stages})", float16=cfg["float16"])
     print(f"exported {stages} to {out}")
 

@@ -9,6 +9,7 @@ import { BeamHypotheses, type BeamHistory } from './beam-hypotheses.js';
 import type { GenerationConfig } from './generation-config.js';
 import { applyLogitsProcessors } from './logits-processors.js';
 import { docPosterior, marginalize, type BeamMarginal } from './marginal.js';
+import type { SpanConstraint } from './span-constraint.js';
 import { runTracks, type DecodingTrack, type TrackRows } from './tracks.js';
 import type { BeamHypothesis, DecodeOptions, StepFn, TokenDecoding } from './types.js';
 
@@ -62,6 +63,7 @@ export class BeamSearchTrack implements DecodingTrack {
     private readonly w: ArrayLike<number>,
     private readonly contexts: readonly number[],
     private readonly numBeams = cfg.numBeams,
+    private readonly constraint: SpanConstraint | null = null,
   ) {
     if (w.length !== contexts.length) throw new Error(`got ${w.length} document weights for ${contexts.length} contexts`);
     if (!(numBeams >= 1)) throw new Error(`num_beams must be at least 1, got ${numBeams}`);
@@ -96,7 +98,7 @@ export class BeamSearchTrack implements DecodingTrack {
     const groups = new Map<number, BeamMarginal>();
     for (const g of new Set(this.groupOf)) groups.set(g, marginalize(logits, g * k, vocab, this.w));
     const processed = this.beams.map((beam, b) =>
-      applyLogitsProcessors(Float64Array.from(groups.get(this.groupOf[b])!.marginal), beam.tokens, this.cfg));
+      applyLogitsProcessors(Float64Array.from(groups.get(this.groupOf[b])!.marginal), beam.tokens, this.cfg, this.constraint));
     const curLen = this.beams[0].tokens.length;
     const next: BeamHistory[] = [];
     const nextScores: number[] = [];
@@ -145,7 +147,7 @@ export class BeamSearchTrack implements DecodingTrack {
 export async function ragTokenBeam(
   step: StepFn, w: ArrayLike<number>, cfg: GenerationConfig, opts: DecodeOptions = {},
 ): Promise<TokenDecoding> {
-  const track = new BeamSearchTrack(cfg, w, Array.from({ length: w.length }, (_, k) => k));
+  const track = new BeamSearchTrack(cfg, w, Array.from({ length: w.length }, (_, k) => k), cfg.numBeams, opts.constraint ?? null);
   await runTracks([track], step, opts.signal);
   const hyps = track.result();
   const best = hyps[0];

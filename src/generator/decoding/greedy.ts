@@ -5,6 +5,7 @@
 import type { GenerationConfig } from './generation-config.js';
 import { applyLogitsProcessors } from './logits-processors.js';
 import { docPosterior, marginalize } from './marginal.js';
+import type { SpanConstraint } from './span-constraint.js';
 import { runTracks, type DecodingTrack, type TrackRows } from './tracks.js';
 import type { DecodeOptions, StepFn, TokenDecoding } from './types.js';
 
@@ -29,6 +30,7 @@ export class GreedyTrack implements DecodingTrack {
     private readonly w: ArrayLike<number>,
     private readonly contexts: readonly number[],
     private readonly onToken?: (tokenId: number) => void,
+    private readonly constraint: SpanConstraint | null = null,
   ) {
     if (w.length !== contexts.length) throw new Error(`got ${w.length} document weights for ${contexts.length} contexts`);
     this.sequence = [cfg.decoderStartTokenId];
@@ -48,7 +50,7 @@ export class GreedyTrack implements DecodingTrack {
 
   consume(logits: Float32Array, vocab: number): void {
     const { docLogProbs, marginal } = marginalize(logits, 0, vocab, this.w);
-    applyLogitsProcessors(marginal, this.sequence, this.cfg);
+    applyLogitsProcessors(marginal, this.sequence, this.cfg, this.constraint);
     let best = 0;
     for (let v = 1; v < vocab; v++) if (marginal[v] > marginal[best]) best = v;
     this.sequence.push(best);
@@ -69,7 +71,7 @@ export class GreedyTrack implements DecodingTrack {
 export async function ragTokenGreedy(
   step: StepFn, w: ArrayLike<number>, cfg: GenerationConfig, opts: GreedyOptions = {},
 ): Promise<TokenDecoding> {
-  const track = new GreedyTrack(cfg, w, Array.from({ length: w.length }, (_, k) => k), opts.onToken);
+  const track = new GreedyTrack(cfg, w, Array.from({ length: w.length }, (_, k) => k), opts.onToken, opts.constraint ?? null);
   await runTracks([track], step, opts.signal);
   return track.result();
 }

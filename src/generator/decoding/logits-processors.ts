@@ -1,8 +1,10 @@
 /**
  * The logits processors of docs/DECODING.md, applied in place to one row's log-probabilities, in this order:
- * min_length, bad_words_ids, no_repeat_ngram_size, forced BOS, forced EOS. Each is off when its config value is null.
+ * min_length, bad_words_ids, no_repeat_ngram_size, the span constraint of extractive tasks, forced BOS, forced EOS.
+ * Each is off when its config value (or the constraint) is null.
  */
 import type { GenerationConfig } from './generation-config.js';
+import type { SpanConstraint } from './span-constraint.js';
 
 /** The options the processors read. */
 export type ProcessorConfig = Pick<GenerationConfig,
@@ -12,11 +14,14 @@ export type ProcessorConfig = Pick<GenerationConfig,
  * Applies every processor to `scores` (modified in place and returned). `tokens` is the row's sequence so far,
  * the decoder start token included, so `cur_len = tokens.length`.
  */
-export function applyLogitsProcessors(scores: Float64Array, tokens: readonly number[], cfg: ProcessorConfig): Float64Array {
+export function applyLogitsProcessors(
+  scores: Float64Array, tokens: readonly number[], cfg: ProcessorConfig, constraint: SpanConstraint | null = null,
+): Float64Array {
   const curLen = tokens.length;
   if (cfg.minLength !== null && curLen < cfg.minLength) ban(scores, cfg.eosTokenId);
   if (cfg.badWordsIds) banBadWords(scores, tokens, cfg.badWordsIds);
   if (cfg.noRepeatNgramSize !== null && cfg.noRepeatNgramSize > 0) banRepeatedNgrams(scores, tokens, cfg.noRepeatNgramSize);
+  constraint?.restrict(scores, tokens);
   if (cfg.forcedBosTokenId !== null && curLen === 1) force(scores, cfg.forcedBosTokenId);
   if (cfg.forcedEosTokenId !== null && curLen === cfg.maxLength - 1) force(scores, cfg.forcedEosTokenId);
   return scores;

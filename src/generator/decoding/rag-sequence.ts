@@ -36,7 +36,8 @@ export async function ragSequence(
   step: StepFn, w: ArrayLike<number>, cfg: GenerationConfig, opts: SequenceOptions = {},
 ): Promise<SequenceDecoding> {
   const k = w.length;
-  const beams = Array.from({ length: k }, (_, d) => new BeamSearchTrack(cfg, [0], [d]));
+  const beams = Array.from({ length: k }, (_, d) =>
+    new BeamSearchTrack(cfg, [0], [d], cfg.numBeams, opts.constraint?.forDocs([d]) ?? null));
   await runTracks(beams, step, opts.signal);
   const docHypotheses = beams.map((track) => track.result().slice(0, cfg.numBeams));
   const distinct = distinctCandidates(docHypotheses);

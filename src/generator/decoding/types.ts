@@ -2,6 +2,7 @@
  * The decoding core's vocabulary (docs/DECODING.md): rows, the step callback, decoding results, the abort error.
  * Decoding never sees a session; it asks a `StepFn` for the next logits of a set of rows.
  */
+import type { SpanConstraint } from './span-constraint.js';
 
 /**
  * One decoder step over a set of rows. A row is one decoder sequence attending to one encoded input.
@@ -26,6 +27,8 @@ export type StepFn = (input: StepInput) => Promise<Float32Array>;
 export interface DecodeOptions {
   /** Checked before every step; when aborted, decoding throws a `DecodingAbortedError`. */
   signal?: AbortSignal;
+  /** Extractive tasks: the answer stays a span of the documents (RAG-Sequence: of each beam search's own). */
+  constraint?: SpanConstraint | null;
 }
 
 /** Thrown when decoding stops because its `AbortSignal` fired; `reason` is the signal's reason. */
