@@ -51,6 +51,11 @@ t.test('the service over the real engine on the tiny bundle', async (t) => {
   });
   t.equal(seq.json.answer, first.outputs.sequence_thorough!.text.trim(), 'RAG-Sequence equals the reference');
 
+  const held = await postJson(`${url}/answer`, {
+    question: first.query, n_docs: K, num_beams: fixtures.config.generation.num_beams, max_new_tokens: MAX_NEW, extractive: true,
+  });
+  t.equal(held.json.answer, first.outputs.token_beam_extractive!.text.trim(), 'an extractive answer equals the reference');
+
   const clueCase = (fixtures.jeopardy as Case[])[0]!;
   const clue = await postJson(`${url}/jeopardy`, {
     answer: clueCase.query, n_docs: K, num_beams: fixtures.config.generation.num_beams, max_new_tokens: MAX_NEW,
