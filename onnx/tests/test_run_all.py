@@ -15,3 +15,14 @@ def test_a_stage_is_finished_at_its_steps_or_once_a_later_stage_has_begun(tmp_pa
     assert not run_all.finished(str(tmp_path), "rag.pt", 600)
     torch.save({"step": 1}, tmp_path / "rag.pt")
     assert run_all.finished(str(tmp_path), "dpr.pt", 10**6), "joint RAG training has started from DPR"
+
+
+def test_the_drill_stage_counts_both_of_its_schedules(tmp_path):
+    torch.save({"step": 2800}, tmp_path / "dpr.pt")
+    torch.save({"step": 1500}, tmp_path / "generator_drill.pt")
+    assert run_all.finished(str(tmp_path), "generator_read_acronyms.pt", 800), "drill starts from read_acronyms"
+    assert run_all.finished(str(tmp_path), "generator_drill.pt", run_all.DEFAULTS["drill_steps"])
+    assert not run_all.finished(str(tmp_path), "generator_drill.pt", run_all.DEFAULTS["drill_more_steps"])
+    torch.save({"step": 3000}, tmp_path / "generator_drill.pt")  # what warm_start writes for the bundle
+    assert run_all.finished(str(tmp_path), "generator_drill.pt", run_all.DEFAULTS["drill_more_steps"])
+    assert not run_all.finished(str(tmp_path), "rag.pt", 600)

@@ -291,6 +291,7 @@ def test_export_demo_writes_a_whole_bundle_from_the_newest_stages(run, tmp_path)
     export_demo.main(dict(export_demo.DEFAULTS, run_dir=run["run_dir"], out=str(out)))
     rag_config = json.load(open(out / "rag_config.json"))
     assert rag_config["tasks"]["jeopardy"]["prefix"] == "jeopardy: "
+    assert rag_config["tasks"]["answer"]["extractive"] is True and "extractive" not in rag_config["tasks"]["jeopardy"]
     assert json.load(open(out / "generator" / "generation_config.json"))["forced_bos_token_id"] == 0
     manifest = json.load(open(out / "manifest.json"))
     assert "rag step 2" in manifest["source"]
