@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { OnnxRagEngine } from '../src/rag/rag-engine.js';
 import { BENCH_QUESTIONS, openBenchIndex } from './bench-index.js';
 import { benchDecoderSteps, type StepsResult } from './decoder-steps.js';
-import { benchConcurrency, benchModes, benchModesLatency, type Answerer, type ConcurrencyRow, type ModeRow, type ModeSpec } from './end-to-end.js';
+import { benchConcurrency, benchModes, benchModesLatency, engineRequest, type Answerer, type ConcurrencyRow, type ModeRow, type ModeSpec } from './end-to-end.js';
 import { BenchPipeline } from './pipeline.js';
 import { memoryMb } from './stats.js';
 
@@ -89,8 +89,7 @@ export async function benchBundle(opts: BundleBenchOptions): Promise<BundleResul
       // are also table 2's warm-ups, and the answers the bench pipeline is checked against.
       const warm = new Map<string, string>();
       for (const m of modes.filter((m) => !m.viaPipeline)) {
-        // As table 2 asks them: free unless the row is extractive, whatever the bundle's default.
-        warm.set(m.label, (await engine.answer({ ...base, ...m, extractive: m.extractive ?? false, question: BENCH_QUESTIONS[0] })).text);
+        warm.set(m.label, (await engine.answer(engineRequest(m, BENCH_QUESTIONS[0], base.nDocs, base.maxNewTokens))).text);
       }
       const before = memoryMb();
       let requests = 0;

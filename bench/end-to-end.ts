@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { RagEngine } from '../src/rag/engine.js';
-import type { GenerationRequest, RagMode } from '../src/rag/types.js';
+import type { AnswerRequest, GenerationRequest, RagMode } from '../src/rag/types.js';
 import type { BenchPipeline } from './pipeline.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -57,6 +57,11 @@ interface Timed { retrieveMs: number; generateMs: number; tokens: number }
 /** What the benches ask of an engine: only `answer`, so that run counts can wrap it. */
 export type Answerer = Pick<RagEngine, 'answer'>;
 
+/** The engine request of a table-2 row: free unless the row is extractive, whatever the bundle's default. */
+export function engineRequest(spec: ModeSpec, question: string, nDocs: number, maxNewTokens: number): AnswerRequest {
+  return { question, nDocs, mode: spec.mode, numBeams: spec.numBeams, maxNewTokens, extractive: spec.extractive ?? false };
+}
+
 async function answerOnce(engine: Answerer, pipeline: BenchPipeline | undefined, spec: ModeSpec, question: string,
   nDocs: number, maxNewTokens: number): Promise<Timed> {
   const req: GenerationRequest = { nDocs, mode: spec.mode, numBeams: spec.numBeams, maxNewTokens };
@@ -65,7 +70,7 @@ async function answerOnce(engine: Answerer, pipeline: BenchPipeline | undefined,
     const out = await pipeline.answer(question, { ...req, fast: spec.fast });
     return { retrieveMs: out.retrieveMs, generateMs: out.generateMs, tokens: out.generatedTokens };
   }
-  const out = await engine.answer({ ...req, question, extractive: spec.extractive ?? false });
+  const out = await engine.answer(engineRequest(spec, question, nDocs, maxNewTokens));
   return { retrieveMs: out.timingsMs.retrieve, generateMs: out.timingsMs.generate, tokens: out.generatedTokens };
 }
 

@@ -137,7 +137,9 @@ def decodings(scorer, w, gen_cfg, tokenizer, with_sequence, spans=None):
     return outs
 
 
-def case(query, prefix, cfg, gen_cfg, models, tokenizers, ctx_embeddings, passages, with_sequence):
+def case(query, prefix, cfg, gen_cfg, models, tokenizers, ctx_embeddings, passages, with_sequence, pieces=None):
+    """One question's (or Jeopardy answer's) fixtures; with `pieces` (a PieceVocabulary), also its extractive
+    decodings."""
     generator, q_encoder, _ = models
     gen_tok, enc_tok = tokenizers
     q = enc_tok.encode(query, max_length=cfg["encoder_max_length"])
@@ -149,11 +151,9 @@ def case(query, prefix, cfg, gen_cfg, models, tokenizers, ctx_embeddings, passag
     w = rr.doc_log_weights(top_scores)
     inputs = rr.generator_inputs(gen_tok, [passages[i] for i in top], query, cfg["max_combined_length"], prefix)
     scorer = rr.ModelScorer(generator, inputs, pad_token_id=gen_tok.token_to_id("<pad>"))
-    spans = None
-    if with_sequence:  # questions: answers may be extractive
-        spans = SpanConstraint(PieceVocabulary(gen_tok, gen_tok.vocab_size),
-                               [[passages[i]["title"], passages[i]["text"]] for i in top],
-                               gen_cfg["eos_token_id"], gen_cfg["bos_token_id"])
+    spans = None if pieces is None else SpanConstraint(
+        pieces, [[passages[i]["title"], passages[i]["text"]] for i in top], gen_cfg["eos_token_id"],
+        gen_cfg["bos_token_id"])
     return {"query": query, "query_ids": q["ids"], "query_type_ids": q["type_ids"], "query_embedding": q_emb.tolist(),
             "scores": scores.tolist(), "top_k": top, "top_k_scores": top_scores,
             "retrieval_margin": scores[order[cfg["n_docs"] - 1]].item() - scores[order[cfg["n_docs"]]].item(),
@@ -197,6 +197,7 @@ def main(cfg):
         ctx_inputs = [enc_tok.encode(p["title"], p["text"], max_length=cfg["encoder_max_length"]) for p in passages]
         ctx_embeddings = embed(models[2], ctx_inputs)
         common = (cfg, gen_cfg, models, tokenizers, ctx_embeddings, passages)
+        pieces = PieceVocabulary(gen_tok, gen_tok.vocab_size)  # questions' answers may be extractive
         probe = QUESTIONS + ["  Leading spaces, café 東京 😀 and 12345!", "<mask> isn't [SEP] here"]
         fixtures = {
             "format": 1, "seed": cfg["seed"],
@@ -206,7 +207,7 @@ def main(cfg):
                 "generator": [{"text": t, "ids": gen_tok.encode(t)} for t in probe],
                 "encoder": [{"text": t, "pair": p, **enc_tok.encode(t, p)} for t, p in
                             [(t, None) for t in probe] + [(p["title"], p["text"]) for p in passages[:3]]]},
-            "questions": [case(q, "", *common, with_sequence=True) for q in QUESTIONS],
+            "questions": [case(q, "", *common, with_sequence=True, pieces=pieces) for q in QUESTIONS],
             "jeopardy": [case(a, TASKS["jeopardy"]["prefix"], *common, with_sequence=False) for a in JEOPARDY_ANSWERS],
         }
     # NOTE: written beside and renamed, so that a reader never sees half a file

@@ -156,7 +156,7 @@ export class OnnxRagEngine implements RagEngine {
 
   private spanConstraint(passages: readonly RetrievedPassage[], cfg: GenerationConfig): SpanConstraint {
     this.pieceVocabulary ??= new PieceVocabulary(this.tokenizer);
-    return new SpanConstraint(this.pieceVocabulary, passages.map((p) => [p.title, p.text]), cfg.eosTokenId, cfg.bosTokenId);
+    return SpanConstraint.over(this.pieceVocabulary, passages.map((p) => [p.title, p.text]), cfg.eosTokenId, cfg.bosTokenId);
   }
 
   private emit(id: number, onToken: ((text: string) => void) | undefined): void {

@@ -93,7 +93,7 @@ for (const [name, q] of cases) {
   t.test(`${name}: decodings match the reference fixtures`, async (t) => {
     const encoded = await generator.encode(q.generator_input_ids, PAD);
     const passages = q.top_k.map((i) => fixtures.passages[i]);
-    const spans = new SpanConstraint(pieces, passages.map((p: { title: string; text: string }) => [p.title, p.text]), cfg.eosTokenId, cfg.bosTokenId);
+    const spans = SpanConstraint.over(pieces, passages.map((p: { title: string; text: string }) => [p.title, p.text]), cfg.eosTokenId, cfg.bosTokenId);
     let key = '';
     const run = async (mode: 'token' | 'sequence', numBeams: number, fast = false) => {
       const step = generator.createStep(encoded);

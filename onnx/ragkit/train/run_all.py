@@ -6,10 +6,9 @@
 core each: two small jobs use two cores better than one job with two threads), 4. generator QA fine-tuning, then
 reading practice (`read`) beside DPR's mined-negative phase, 5. the reader grown to 4+4 layers (`deepen`), trained
 on acronym definitions (`read_acronyms`) and drilled on acronyms and typed questions (`drill`), 6. joint RAG training
-(off by default: measured worse, see DEFAULTS),
-7. export of the bundle to `onnx/demo` and 8. the evaluation report. Each stage checkpoints and is skipped once
-finished. `--budget_minutes` bounds this invocation: stages get shares of it and stop cleanly, so a session can run
-what it has time for and the next one goes on."""
+(off by default: measured worse, see DEFAULTS), 7. export of the bundle to `onnx/demo` and 8. the evaluation report.
+Each stage checkpoints and is skipped once finished. `--budget_minutes` bounds this invocation: stages get shares of
+it and stop cleanly, so a session can run what it has time for and the next one goes on."""
 import json
 import os
 import subprocess

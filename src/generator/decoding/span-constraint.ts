@@ -64,23 +64,23 @@ function source(text: string): Source {
 
 /** Holds answers to spans of documents; per document, the texts an answer may be copied from (title and text). */
 export class SpanConstraint {
-  private readonly docs: Source[][];
-
-  constructor(
+  private constructor(
     private readonly vocab: PieceVocabulary,
-    docs: readonly (readonly string[])[],
+    private readonly docs: readonly Source[][],
     private readonly eosTokenId: number,
     private readonly bosTokenId: number | null,
-    private readonly only: readonly number[] | null = null,
-  ) {
-    this.docs = docs.map((texts) => texts.map(normalizeSpanText).filter((t) => t !== '').map(source));
+    private readonly only: readonly number[] | null,
+  ) {}
+
+  /** The rule over every document, given per document the texts an answer may be copied from. */
+  static over(vocab: PieceVocabulary, docs: readonly (readonly string[])[], eosTokenId: number, bosTokenId: number | null): SpanConstraint {
+    const sources = docs.map((texts) => texts.map(normalizeSpanText).filter((t) => t !== '').map(source));
+    return new SpanConstraint(vocab, sources, eosTokenId, bosTokenId, null);
   }
 
   /** The same rule over documents `docs` only (RAG-Sequence: each document's beams copy from it alone). */
   forDocs(docs: readonly number[]): SpanConstraint {
-    const copy = Object.create(SpanConstraint.prototype) as SpanConstraint;
-    Object.assign(copy, this, { only: docs });
-    return copy;
+    return new SpanConstraint(this.vocab, this.docs, this.eosTokenId, this.bosTokenId, docs);
   }
 
   /** The row's generated text so far (`tokens` include the decoder start token), compared form. */

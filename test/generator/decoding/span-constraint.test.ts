@@ -21,7 +21,7 @@ const tokenizer = {
   decode: (ids: readonly number[]) => ids.map((id) => PIECES[id] ?? '').join(''),
 };
 const vocab = new PieceVocabulary(tokenizer);
-const spans = (...docs: string[][]) => new SpanConstraint(vocab, docs, EOS, BOS);
+const spans = (...docs: string[][]) => SpanConstraint.over(vocab, docs, EOS, BOS);
 const sorted = (ids: Set<number>) => [...ids].sort((a, b) => a - b);
 
 t.test('an answer starts at a word of a document, in any case', async (t) => {
