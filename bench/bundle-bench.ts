@@ -4,7 +4,8 @@
  *
  * Order matters for memory: the index and the engine are loaded and read first; the engine's own requests of tables
  * 3 and 2 (topped up with greedy answers to `leakRequests`) run between the leak check's two readings; only then is
- * the bench pipeline (a second copy of the sessions) loaded for the RAG-Sequence fast row and table 1.
+ * a second engine with cross-request batching (table 3's batched rows), then the bench pipeline (another copy of the
+ * sessions) for the RAG-Sequence fast row and table 1.
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -63,6 +64,9 @@ export interface BundleResult {
   loadAverage: { start: number; end: number };
 }
 
+/** Batching as `RAG_BATCH_WINDOW_MS=5` sets it in the server (off by default: config.ts). */
+const BENCH_BATCHING = { windowMs: 5, maxMembers: 16 };
+
 /** Greedy requests that end the leak check whatever the count before them. */
 const MIN_TAIL = 10;
 
@@ -112,6 +116,15 @@ export async function benchBundle(opts: BundleBenchOptions): Promise<BundleResul
         start, afterIndex, afterLoad, loadSeconds, beforeRequests: before.rss, afterRequests: after.rss,
         heapBeforeRequests: before.heap, heapAfterRequests: after.heap, requests, beforeTail, tailRequests,
       };
+
+      progress(opts.name, 'concurrency with cross-request batching');
+      const batchedEngine = await OnnxRagEngine.load({ modelDir: opts.dir, index: bench.index, batching: BENCH_BATCHING });
+      try {
+        await batchedEngine.answer({ ...base, mode: 'token', numBeams: 1, question: BENCH_QUESTIONS[0] });
+        concurrency.push(...await benchConcurrency(batchedEngine, BENCH_QUESTIONS, { ...base, levels: opts.concurrency, requests: opts.repeats }));
+      } finally {
+        await batchedEngine.close();
+      }
 
       progress(opts.name, 'loading the bench pipeline');
       pipeline = await BenchPipeline.load(opts.dir, bench.index);

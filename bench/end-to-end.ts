@@ -1,10 +1,11 @@
 /**
  * Tables 2 and 3: end-to-end `answer` latency per decoding mode, split into retrieve and generate as the engine
  * reports them, and throughput when N requests share one engine at once. One engine runs one ONNX session per
- * model, so concurrent requests interleave their decoder steps on the same cores: this is the baseline that
- * cross-request batching (`tracks.ts`) will be measured against.
+ * model: without batching, concurrent requests interleave their decoder runs on the same cores; with it
+ * (generator/batching), requests that start together share them.
  */
 import { performance } from 'node:perf_hooks';
+import type { StepBatcher } from '../src/generator/batching/step-batcher.js';
 import type { RagEngine } from '../src/rag/engine.js';
 import type { AnswerRequest, GenerationRequest, RagMode } from '../src/rag/types.js';
 import type { BenchPipeline } from './pipeline.js';
@@ -45,6 +46,11 @@ export interface ModeRow {
 
 /** One row of table 3. */
 export interface ConcurrencyRow {
+  /** Whether the engine shared decoder runs between requests (generator/batching). */
+  batched: boolean;
+  /** Batched only: mean rows per decoder run, and mean requests per cohort. */
+  meanRows?: number;
+  meanMembers?: number;
   concurrency: number;
   requests: number;
   wallSeconds: number;
@@ -106,7 +112,7 @@ export async function benchModesLatency(
  * latency as each client saw it.
  */
 export async function benchConcurrency(
-  engine: Answerer, questions: readonly string[],
+  engine: Answerer & { batcher?: StepBatcher | null }, questions: readonly string[],
   opts: { nDocs: number; maxNewTokens: number; levels: readonly number[]; requests: number },
 ): Promise<ConcurrencyRow[]> {
   const req: GenerationRequest = { nDocs: opts.nDocs, mode: 'token', numBeams: 1, maxNewTokens: opts.maxNewTokens };
@@ -121,10 +127,20 @@ export async function benchConcurrency(
         latencies.push(performance.now() - started);
       }
     };
+    const before = engine.batcher ? { ...engine.batcher.stats } : null;
     const started = performance.now();
     await Promise.all(Array.from({ length: n }, (_, c) => client(c)));
     const wallSeconds = (performance.now() - started) / 1000;
-    rows.push({ concurrency: n, requests: latencies.length, wallSeconds, perSecond: latencies.length / wallSeconds, latency: summarize(latencies) });
+    const row: ConcurrencyRow = {
+      batched: Boolean(engine.batcher), concurrency: n, requests: latencies.length, wallSeconds,
+      perSecond: latencies.length / wallSeconds, latency: summarize(latencies),
+    };
+    if (engine.batcher && before) {
+      const now = engine.batcher.stats;
+      row.meanRows = (now.rows - before.rows) / Math.max(1, now.runs - before.runs);
+      row.meanMembers = (now.members - before.members) / Math.max(1, now.cohorts - before.cohorts);
+    }
+    rows.push(row);
   }
   return rows;
 }

@@ -60,17 +60,19 @@ export function modesTable(results: readonly BundleResult[], maxNewTokens: numbe
     notes.join('\n');
 }
 
-/** Table 3: throughput of N concurrent clients through one engine. */
+/** Table 3: throughput of N concurrent clients through one engine, without and with cross-request batching. */
 export function concurrencyTable(results: readonly BundleResult[]): string {
   const rows = results.flatMap((r) => {
-    const single = r.concurrency[0]?.perSecond;
+    const single = r.concurrency.find((c) => !c.batched)?.perSecond;
     return r.concurrency.map((c) => [
-      r.name, String(c.concurrency), String(c.requests), c.wallSeconds.toFixed(2), c.perSecond.toFixed(2),
-      ms(c.latency.median), ms(c.latency.p90), ratio(c.perSecond, single),
+      r.name, c.batched ? 'on' : 'off', String(c.concurrency), String(c.requests), c.wallSeconds.toFixed(2),
+      c.perSecond.toFixed(2), ms(c.latency.median), ms(c.latency.p90), ratio(c.perSecond, single),
+      c.meanRows === undefined ? '-' : c.meanRows.toFixed(1), c.meanMembers === undefined ? '-' : c.meanMembers.toFixed(1),
     ]);
   });
-  return formatTable('3. concurrent greedy RAG-Token answers through one engine (no cross-request batching yet)',
-    ['bundle', 'clients', 'requests', 'wall s', 'requests/s', 'latency p50', 'latency p90', 'req/s vs 1 client'], rows);
+  return formatTable('3. concurrent greedy RAG-Token answers through one engine, without and with cross-request batching',
+    ['bundle', 'batching', 'clients', 'requests', 'wall s', 'requests/s', 'latency p50', 'latency p90',
+      'req/s vs 1 client unbatched', 'rows per run', 'requests per batch'], rows);
 }
 
 /** Table 4: RSS at start, after loading, and before and after the leak check's requests. */

@@ -30,6 +30,8 @@ export interface Config {
   maxBodyBytes: number;
   /** How long SIGTERM waits for in-flight work before closing anyway. */
   shutdownGraceMs: number;
+  /** Cross-request batching: how long a new decoder batch waits for more requests (0: off), and its size limit. */
+  batching: { windowMs: number; maxMembers: number };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -86,5 +88,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxUploadBytes: intVar(env, 'RAG_MAX_UPLOAD_BYTES', 512 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
     maxBodyBytes: intVar(env, 'RAG_MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     shutdownGraceMs: intVar(env, 'RAG_SHUTDOWN_GRACE_MS', 30_000, 0, 600_000),
+    batching: {
+      windowMs: intVar(env, 'RAG_BATCH_WINDOW_MS', 0, 0, 1_000),
+      maxMembers: intVar(env, 'RAG_BATCH_MAX_REQUESTS', 16, 1, 64),
+    },
   };
 }

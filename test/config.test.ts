@@ -6,6 +6,13 @@ t.test('loadConfig applies the documented defaults', async (t) => {
   t.match(c, { host: '127.0.0.1', port: 8080, modelDir: 'onnx/demo', indexDir: 'index-data', device: 'cpu',
     logLevel: 'info' });
   t.equal(c.adminToken, undefined);
+  t.same(c.batching, { windowMs: 0, maxMembers: 16 }, 'cross-request batching off: on the demo bundle it measured slower (npm run bench)');
+});
+
+t.test('loadConfig reads the batching variables; a window of 0 turns batching off', async (t) => {
+  t.same(loadConfig({ RAG_BATCH_WINDOW_MS: '0', RAG_BATCH_MAX_REQUESTS: '4' }).batching, { windowMs: 0, maxMembers: 4 });
+  t.throws(() => loadConfig({ RAG_BATCH_WINDOW_MS: '5000' }), { message: /RAG_BATCH_WINDOW_MS must be an integer between 0 and 1000/ });
+  t.throws(() => loadConfig({ RAG_BATCH_MAX_REQUESTS: '0' }), { message: /RAG_BATCH_MAX_REQUESTS must be an integer between 1 and 64/ });
 });
 
 t.test('loadConfig reads every variable', async (t) => {

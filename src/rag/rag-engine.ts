@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Device } from '../config.js';
 import { ValidationError } from '../errors.js';
+import { StepBatcher, type BatchingOptions } from '../generator/batching/step-batcher.js';
 import { joinContext } from '../generator/context-input.js';
 import { decode, type Decoding } from '../generator/decoding/decode.js';
 import { parseGenerationConfig, withRequest, type GenerationConfig } from '../generator/decoding/generation-config.js';
@@ -29,6 +30,8 @@ export interface RagEngineOptions {
   device?: Device;
   /** Intra-op threads per ONNX session (default: onnxruntime's choice). */
   threads?: number;
+  /** Cross-request batching of decoder runs (generator/batching); off when absent or `windowMs` is 0. */
+  batching?: BatchingOptions;
   warn?: (message: string) => void;
 }
 
@@ -37,6 +40,8 @@ export class OnnxRagEngine implements RagEngine {
   private closed = false;
   /** Token texts for extractive answers, built on first use. */
   private pieceVocabulary: PieceVocabulary | null = null;
+  /** Shares decoder runs between concurrent requests; null runs each decoding alone. */
+  readonly batcher: StepBatcher | null;
 
   private constructor(
     private readonly retriever: Retriever,
@@ -45,7 +50,10 @@ export class OnnxRagEngine implements RagEngine {
     private readonly rag: RagConfig,
     private readonly generation: GenerationConfig,
     private readonly index: IndexSource & { ready(): boolean },
-  ) {}
+    batching: BatchingOptions | undefined,
+  ) {
+    this.batcher = batching && batching.windowMs > 0 ? new StepBatcher(generator, batching) : null;
+  }
 
   /** Loads the question encoder, the generator and their configs from a model bundle. */
   static async load(opts: RagEngineOptions): Promise<OnnxRagEngine> {
@@ -59,7 +67,7 @@ export class OnnxRagEngine implements RagEngine {
     const retriever = await Retriever.load(opts.modelDir, opts.index, session);
     try {
       const generator = await BartGenerator.load(generatorDir, session);
-      return new OnnxRagEngine(retriever, generator, tokenizer, rag, generation, opts.index);
+      return new OnnxRagEngine(retriever, generator, tokenizer, rag, generation, opts.index, opts.batching);
     } catch (err) {
       await retriever.close();
       throw err;
@@ -122,7 +130,7 @@ export class OnnxRagEngine implements RagEngine {
       { maxLength: this.rag.maxCombinedLength },
     ).ids);
     const contexts = await this.generator.encode(inputs, this.generation.padTokenId ?? this.tokenizer.padId);
-    const cached = this.generator.createStep(contexts);
+    const cached = (this.batcher ?? this.generator).createStep(contexts);
     // Streaming is greedy decoding (API.md): one token event per decoded token.
     const streaming = req.onToken !== undefined && req.mode === 'token';
     const cfg = withRequest(this.generation, { numBeams: streaming ? 1 : req.numBeams, maxNewTokens: req.maxNewTokens });
@@ -180,7 +188,7 @@ export class OnnxRagEngine implements RagEngine {
 
 /** The server's factory: the engine over the configured bundle and the started index manager. */
 export async function createRagEngine(opts: {
-  config: { modelDir: string; device: Device };
+  config: { modelDir: string; device: Device; batching: BatchingOptions };
   indexManager: IndexSource & { ready(): boolean };
   logger: { warn(msg: string): void };
 }): Promise<OnnxRagEngine> {
@@ -188,6 +196,7 @@ export async function createRagEngine(opts: {
     modelDir: opts.config.modelDir,
     index: opts.indexManager,
     device: opts.config.device,
+    batching: opts.config.batching,
     warn: (m) => opts.logger.warn(m),
   });
 }

@@ -59,8 +59,12 @@ t.test('npm run bench --quick prints the machine and the four tables for the tin
   t.match(stdout, /tiny: the bench pipeline's answers equal the engine's/, 'the pipeline behind the fast row answers like the engine');
 
   const concurrency = tableRows(stdout, '3. concurrent');
-  t.same(concurrency.map((r) => r[1]), ['1', '2', '4'], 'one row per number of clients');
-  for (const row of concurrency) t.ok(row.slice(2, 7).every(isMeasured), `measured: ${row.join(' | ')}`);
+  t.same(concurrency.map((r) => [r[1], r[2]]), [['off', '1'], ['off', '2'], ['off', '4'], ['on', '1'], ['on', '2'], ['on', '4']],
+    'one row per number of clients, without and with batching');
+  for (const row of concurrency) t.ok(row.slice(3, 8).every(isMeasured), `measured: ${row.join(' | ')}`);
+  for (const row of concurrency.filter((r) => r[1] === 'on')) {
+    t.ok(Number(row[9]) >= 1 && Number(row[10]) >= 1, `batch sizes: ${row.join(' | ')}`);
+  }
 
   const memory = tableRows(stdout, '4. memory');
   t.equal(memory.length, 1, 'one memory row');

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import type { BatchingOptions } from '../../src/generator/batching/step-batcher.js';
 import { IndexManager } from '../../src/index/index-manager.js';
 import { OnnxRagEngine } from '../../src/rag/rag-engine.js';
 import type { GenerationRequest } from '../../src/rag/types.js';
@@ -18,12 +19,12 @@ const K: number = fixtures.config.n_docs;
 interface Case { query: string; top_k: number[]; outputs: Record<string, { tokens: number[]; text: string }> }
 
 /** An engine over an index built from `docs` in a temporary folder, removed (with the engine) on teardown. */
-async function engineOver(t: Test, docs: { id?: string; title: string; text: string }[]) {
+async function engineOver(t: Test, docs: { id?: string; title: string; text: string }[], batching?: BatchingOptions) {
   const dir = await mkdtemp(join(tmpdir(), 'rag-engine-'));
   const corpus = join(dir, 'corpus.jsonl');
   await writeFile(corpus, docs.map((d) => JSON.stringify(d)).join('\n') + '\n');
   const index = await IndexManager.open({ indexDir: join(dir, 'index'), modelDir: BUNDLE, demoCorpus: corpus });
-  const engine = await OnnxRagEngine.load({ modelDir: BUNDLE, index });
+  const engine = await OnnxRagEngine.load({ modelDir: BUNDLE, index, batching });
   t.teardown(async () => { await engine.close(); await index.close(); await rm(dir, { recursive: true, force: true }); });
   return engine;
 }
@@ -65,6 +66,23 @@ t.test('the engine reproduces the reference decodings over an index of the fixtu
     t.same(clue.documents.map((d) => d.docId), passageIds(c), `retrieval for the answer "${c.query}"`);
     t.equal(clue.text, c.outputs.token_beam.text.trim(), `Jeopardy clue for "${c.query}"`);
   }
+});
+
+t.test('with cross-request batching, concurrent requests share decoder runs and still decode as the reference', async (t) => {
+  const docs = fixtures.passages.map((p: FixturePassage) => ({ id: p.id, title: p.title, text: p.text }));
+  const engine = await engineOver(t, docs, { windowMs: 50, maxMembers: 64 });
+  const beams = fixtures.config.generation.num_beams;
+  const base: GenerationRequest = { nDocs: K, mode: 'token', numBeams: 1, maxNewTokens: fixtures.config.generation.max_length - 1 };
+  const asked = (fixtures.questions as Case[]).flatMap((c) => [
+    { c, name: 'token_greedy', req: { ...base, question: c.query } },
+    { c, name: 'token_beam', req: { ...base, question: c.query, numBeams: beams } },
+    { c, name: 'sequence_thorough', req: { ...base, question: c.query, mode: 'sequence' as const, numBeams: beams } },
+    { c, name: 'token_beam_extractive', req: { ...base, question: c.query, numBeams: beams, extractive: true } },
+  ]);
+  const answers = await Promise.all(asked.map(({ req }) => engine.answer(req)));
+  answers.forEach((a, i) => t.equal(a.text, asked[i].c.outputs[asked[i].name].text.trim(), `${asked[i].name} for "${asked[i].c.query}"`));
+  const stats = engine.batcher!.stats;
+  t.ok(stats.members / stats.cohorts > 1, `requests shared runs: ${stats.members} decodings in ${stats.cohorts} batches`);
 });
 
 t.test('the engine streams greedy tokens that add up to the answer, and stops when aborted', async (t) => {
