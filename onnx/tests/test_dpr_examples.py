@@ -36,9 +36,33 @@ def test_term_queries_name_an_acronym_or_rare_word_of_their_passage():
         assert negative["doc_id"] != positive["doc_id"]
 
 
+def test_framed_queries_put_a_title_or_a_term_within_its_title_in_a_question():
+    maker, rng = DprExampleMaker(Data()), random.Random(0)
+    seen = set()
+    for _ in range(60):
+        query, positive, negative, reveals = maker.sample("framed", rng)
+        assert reveals.lower() in query.lower() and query != reveals and query[0].isupper()
+        if reveals == positive["title"]:
+            seen.add("title")
+        else:  # a term of the passage, asked about within its entry
+            assert reveals in positive["text"] and positive["title"] in query, query
+            seen.add("term")
+        assert negative["doc_id"] != positive["doc_id"]
+    assert seen == {"title", "term"}
+
+
+def test_the_framed_share_makes_room_for_its_kind_and_zero_keeps_the_old_mix():
+    from ragkit.train.train_dpr import MIX, mix
+
+    assert mix(0.0) is MIX
+    shares = mix(0.3)
+    assert abs(sum(shares.values()) - 1.0) < 1e-9 and shares["framed"] == 0.3
+    assert abs(shares["qa"] / shares["ict"] - MIX["qa"] / MIX["ict"]) < 1e-9
+
+
 def test_every_kind_gives_a_triple_with_a_negative_from_another_document():
     maker, rng = DprExampleMaker(Data()), random.Random(0)
-    for kind in ("qa", "title", "ict", "term"):
+    for kind in ("qa", "title", "ict", "term", "framed"):
         triples = [t for t in (maker.sample(kind, rng) for _ in range(20)) if t]
         assert triples, kind
         assert all(q and p["doc_id"] != n["doc_id"] for q, p, n, _ in triples), kind

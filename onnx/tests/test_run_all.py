@@ -26,3 +26,13 @@ def test_the_drill_stage_counts_both_of_its_schedules(tmp_path):
     torch.save({"step": 3000}, tmp_path / "generator_drill.pt")  # what warm_start writes for the bundle
     assert run_all.finished(str(tmp_path), "generator_drill.pt", run_all.DEFAULTS["drill_more_steps"])
     assert not run_all.finished(str(tmp_path), "rag.pt", 600)
+
+
+def test_the_framed_dpr_phase_follows_the_mined_one_and_counts_its_steps(tmp_path):
+    d = run_all.DEFAULTS
+    mined_end = d["dpr_steps"] + d["dpr_mined_steps"]
+    torch.save({"step": mined_end}, tmp_path / "dpr.pt")
+    assert run_all.finished(str(tmp_path), "dpr.pt", mined_end)
+    assert not run_all.finished(str(tmp_path), "dpr.pt", mined_end + d["dpr_framed_steps"])
+    torch.save({"step": 4000}, tmp_path / "dpr.pt")  # what warm_start writes for the bundle
+    assert run_all.finished(str(tmp_path), "dpr.pt", mined_end + d["dpr_framed_steps"])

@@ -30,6 +30,7 @@ DEFAULTS = dict(
     mined_steps=0,  # phase 2: negatives mined with the model (dpr_mining.py), after phase 1
     mined_lr=3e-4,
     mined_share=0.75,  # share of phase 2's negatives that are mined; the rest stay lexical
+    framed_share=0.0,  # share of `framed` examples (dpr_examples), the other kinds scaled down to make room
     refresh_every=250,  # phase 2 re-embeds the corpus for mining this often
     batch_size=32,
     lr=1e-3,
@@ -56,6 +57,14 @@ DEFAULTS = dict(
 )
 
 MIX = {"qa": 0.4, "title": 0.15, "ict": 0.25, "term": 0.2}  # kinds of dpr_examples
+
+
+def mix(framed_share):
+    """Example kinds and their weights: MIX, with `framed` taking `framed_share` of it when above 0 (0 keeps the
+    sampling of runs made before the kind existed)."""
+    if not framed_share:
+        return MIX
+    return {**{kind: w * (1 - framed_share) for kind, w in MIX.items()}, "framed": framed_share}
 
 
 class TextEncoder:
@@ -176,11 +185,12 @@ def main(cfg):
     eval_questions = data.qa["dev"][: cfg["eval_questions"]]
     eval_passages = recall_pool(data, eval_questions, cfg["eval_passages"], cfg["seed"])
     miner = NegativeMiner(data.passages, lambda passages: embed_passages(c_enc, p_text, passages), cfg["refresh_every"])
+    kinds = mix(cfg["framed_share"])
     while step < end_step(cfg) and not deadline.passed():
         rng = step_rng(cfg["seed"], step)
         triples = []
         while len(triples) < cfg["batch_size"]:
-            t = maker.sample(rng.choices(list(MIX), list(MIX.values()))[0], rng)
+            t = maker.sample(rng.choices(list(kinds), list(kinds.values()))[0], rng)
             if t:
                 triples.append(t)
         if step >= cfg["steps"]:
