@@ -1,4 +1,5 @@
 """The generated training data: answers copied from their passages, document-level splits, determinism."""
+import json
 import re
 
 import pytest
@@ -111,3 +112,27 @@ def test_regenerating_with_split_from_keeps_every_held_out_document_held_out(dat
         for name in (f"{split}.jsonl", f"jeopardy_{split}.jsonl"):
             for item in again[name]:
                 assert earlier.get(item["doc_id"], "train") == split, item["doc_id"]
+
+
+def test_the_committed_held_out_documents_are_the_ones_the_documented_command_draws(data):
+    committed = data["stats.json"]["split_sha256"]
+    with open(DEFAULTS["splits"], encoding="utf-8") as f:
+        assert json.load(f)["sha256"] == committed
+    drawn = build(dict(DEFAULTS, splits="", seed=1))
+    assert drawn["split_of"] == data["split_of"] and drawn["test.jsonl"] == data["test.jsonl"]
+    assert build(dict(DEFAULTS, splits="", seed=2))["stats.json"]["split_sha256"] != committed
+
+
+def test_a_split_file_is_refused_when_edited_or_about_another_corpus(tmp_path):
+    ids = [f"doc{i}" for i in range(40)]
+    split_of = splits.assign(ids, 3)
+    path = str(tmp_path / "splits.json")
+    splits.write_split_file(path, split_of)
+    assert splits.read_split_file(path, ids) == split_of
+    with pytest.raises(AssertionError, match="lacks"):
+        splits.read_split_file(path, ids[:5])
+    saved = json.loads(open(path).read())
+    saved["test"] = saved["test"][1:]  # a test document quietly moved to train
+    (tmp_path / "edited.json").write_text(json.dumps(saved))
+    with pytest.raises(AssertionError, match="sha256"):
+        splits.read_split_file(str(tmp_path / "edited.json"), ids)

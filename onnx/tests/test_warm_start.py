@@ -1,12 +1,14 @@
 """Warm start: a tiny trained run, exported with export_demo and rebuilt from the bundle alone, gives models with the
 same outputs, checkpoints the train scripts resume from, and the run's tokenizers."""
 import filecmp
+import json
 import os
 
 import pytest
 import torch
 
-from ragkit.train import export_demo, train_dpr, train_generator, train_rag, train_tokenizers, warm_start
+from ragkit.data.splits import held_out_digest
+from ragkit.train import export_demo, provenance, train_dpr, train_generator, train_rag, train_tokenizers, warm_start
 from test_training import TINY_DPR, TINY_GEN, make_data
 
 
@@ -33,7 +35,7 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("warm")
     run = train_tiny_run(root)
     bundle = root / "bundle"
-    export_demo.main(dict(export_demo.DEFAULTS, run_dir=run["run_dir"], out=str(bundle)))
+    export_demo.main(dict(export_demo.DEFAULTS, run_dir=run["run_dir"], data_dir=run["data_dir"], out=str(bundle)))
     rebuilt = root / "rebuilt"
     written = warm_start.main(dict(warm_start.DEFAULTS, bundle=str(bundle), run_dir=str(rebuilt)))
     return dict(run, bundle=str(bundle), rebuilt=str(rebuilt), written=written)
@@ -89,6 +91,19 @@ def test_training_resumes_from_a_warm_started_run(trained):
     assert train_rag.main(dict(train_rag.DEFAULTS, steps=3, batch_size=2, n_docs=2, eval_every=100, save_every=100,
                                warmup=1, **common))
     assert torch.load(os.path.join(trained["rebuilt"], "rag.pt"), map_location="cpu")["step"] == 3
+
+
+def test_the_bundle_carries_its_held_out_documents_to_the_warm_started_run(trained, tmp_path):
+    digest = provenance.data_split(trained["data_dir"])
+    assert digest and provenance.bundle_split(trained["bundle"]) == digest
+    assert provenance.held_out_split(trained["rebuilt"], trained["data_dir"]) == digest
+    assert provenance.warning(trained["rebuilt"], trained["data_dir"]) is None
+    other = tmp_path / "other"  # the same documents held out differently: the rebuilt models read its test
+    other.mkdir()
+    (other / "stats.json").write_text(json.dumps({"split_sha256": held_out_digest({"d0": "test", "d4": "dev"})}))
+    assert provenance.held_out_split(trained["rebuilt"], str(other)) is None
+    assert "overstate" in provenance.warning(trained["rebuilt"], str(other))
+    assert provenance.held_out_split(trained["run_dir"], str(other)) == provenance.data_split(str(other))
 
 
 def test_refuses_to_overwrite_a_run_without_force(trained):

@@ -9,8 +9,10 @@ Writes, in `out`:
 - swap_a.jsonl, swap_b.jsonl       50 held-out documents (test first, then dev) as they are, and with their facts
                            edited consistently (hot-swap experiment)
 - swap_questions.jsonl     {"id", "question", "answer_a", "answer_b", "doc_id", "passage_id", "family", "split"}
-- stats.json               counts per family and split
-Splits are by document (ragkit.data.splits): dev and test items come from documents no training item used.
+- stats.json               counts per family and split, and the sha256 naming the split (`split_sha256`)
+Splits are by document (ragkit.data.splits): dev and test items come from documents no training item used. The
+held-out documents are the committed `index-data/demo/splits.json`, not drawn again, so that every machine trains on
+the same documents; the seed still chooses templates and swap edits.
 """
 import json
 import os
@@ -36,11 +38,19 @@ DEFAULTS = {
     "acronym_phrasings": 1,  # acronyms are the most common family: one question each keeps the families balanced
     "swap_docs": 50,  # held-out documents in the hot-swap corpora (test, then dev when test has too few)
     "split_from": "",  # an earlier output folder: keep its document splits (safe to regenerate during training)
+    # The committed held-out documents (dev and test; every other document is train), so that a run on any machine
+    # holds out the same documents as the committed bundle. Empty: drawn anew by `seed`.
+    "splits": os.path.join(_REPO, "index-data", "demo", "splits.json"),
+    "write_splits": "",  # a path: also write the split used there (how `splits` was made: see index-data/demo)
 }
+
+SPLIT_NOTE = ("Held-out FOLDOC documents of the embedded default's dataset (ragkit.data.make_dataset): dev and test; "
+              "every other document is train. Drawn by `make_dataset --splits= --seed={seed} --write_splits=...`.")
 
 
 def build(config):
-    """Runs the whole pipeline; returns {file name: rows} (stats.json as a dict) without writing anything."""
+    """Runs the whole pipeline without writing anything; returns {file name: rows} (stats.json as a dict) and
+    "split_of", {doc_id: split}."""
     docs = parse_foldoc(config["dict"], config["index"])
     passages = split_corpus(docs)
     passages_by_id = {p["id"]: p for p in passages}
@@ -48,6 +58,8 @@ def build(config):
     fractions = (1 - config["dev_fraction"] - config["test_fraction"], config["dev_fraction"], config["test_fraction"])
     if config["split_from"]:
         split_of = splits.keep_existing(splits.read_existing(config["split_from"]), [d["id"] for d in docs])
+    elif config["splits"]:
+        split_of = splits.read_split_file(config["splits"], [d["id"] for d in docs])
     else:
         split_of = splits.assign_corpus(facts.keys(), [d["id"] for d in docs], config["seed"], fractions)
 
@@ -66,12 +78,14 @@ def build(config):
     out.update({"passages.jsonl": passages, "swap_a.jsonl": swap_a, "swap_b.jsonl": swap_b,
                 "swap_questions.jsonl": swap_q})
     out["stats.json"] = _stats(docs, passages, out, split_of)
+    out["split_of"] = split_of
     return out
 
 
 def _stats(docs, passages, out, split_of):
     stats = {"documents": len(docs), "words": sum(len(d["text"].split()) for d in docs), "passages": len(passages),
-             "documents_per_split": dict(Counter(split_of.values())), "questions": {}, "jeopardy": {}}
+             "documents_per_split": dict(sorted(Counter(split_of.values()).items())), "split_sha256": splits.held_out_digest(split_of),
+             "questions": {}, "jeopardy": {}}
     for split in splits.SPLITS:
         counts = Counter(item["family"] for item in out[f"{split}.jsonl"])
         stats["questions"][split] = {f: counts.get(f, 0) for f in FAMILIES}
@@ -87,6 +101,9 @@ def main():
     config = parse_overrides(DEFAULTS)
     started = time.time()
     out = build(config)
+    split_of = out.pop("split_of")
+    if config["write_splits"]:
+        splits.write_split_file(config["write_splits"], split_of, note=SPLIT_NOTE.format(seed=config["seed"]))
     os.makedirs(config["out"], exist_ok=True)
     for name, rows in out.items():
         path = os.path.join(config["out"], name)

@@ -48,3 +48,36 @@ def keep_existing(existing, all_doc_ids):
     """Splits that agree with an earlier dataset's: its documents keep their split and every other document goes
     to train. A model trained on the earlier data's train split then still never saw a dev or test document."""
     return {d: existing.get(d, "train") for d in all_doc_ids}
+
+
+def held_out_digest(split_of):
+    """sha256 of the sorted dev and test document ids: names a split, so that a bundle can record the one it was
+    trained on and a run can be refused when its dataset holds out other documents."""
+    import hashlib
+    import json
+    held = {s: sorted(d for d, v in split_of.items() if v == s) for s in ("dev", "test")}
+    return hashlib.sha256(json.dumps(held, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def write_split_file(path, split_of, note=""):
+    """Writes the held-out documents of a split ({"dev": [...], "test": [...], "sha256"}); train is the rest."""
+    import json
+    held = {s: sorted(d for d, v in split_of.items() if v == s) for s in ("dev", "test")}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(dict(note=note, sha256=held_out_digest(split_of), **held), f, indent=0)
+        f.write("\n")
+
+
+def read_split_file(path, all_doc_ids):
+    """{doc_id: split} for every document: the file's dev and test documents, every other one train. Refuses a
+    file whose lists no longer match its digest, or that names documents the corpus lacks."""
+    import json
+    with open(path, encoding="utf-8") as f:
+        saved = json.load(f)
+    known = set(all_doc_ids)
+    unknown = [d for s in ("dev", "test") for d in saved[s] if d not in known]
+    assert not unknown, f"{path} holds out documents the corpus lacks: {unknown[:5]}"
+    out = {d: "train" for d in all_doc_ids}
+    out.update({d: s for s in ("dev", "test") for d in saved[s]})
+    assert held_out_digest(out) == saved["sha256"], f"{path}: its document lists do not match its sha256"
+    return out

@@ -66,7 +66,7 @@ def bart_summary(generator):
 
 
 def export_bundle(out_dir, question_encoder, ctx_encoder, generator, tokenizer_files, rag_config=None, source="",
-                  generation=None, float16=False):
+                  generation=None, float16=False, training=None):
     """Exports the three models into a bundle at out_dir (replaced if it exists).
 
     tokenizer_files: {"question_encoder": ..., "ctx_encoder": ..., "generator": ...}, each a tokenizer folder (as
@@ -74,7 +74,8 @@ def export_bundle(out_dir, question_encoder, ctx_encoder, generator, tokenizer_f
     max_combined_length, tasks ({"answer": {"prefix": ""}, "jeopardy": {"prefix": ...}}); generation: overrides
     of num_beams, min_length, max_length, bad_words_ids, length_penalty, early_stopping, forced_* ids;
     source: where the weights came from (a checkpoint name, a training run), recorded in every manifest;
-    float16: store large weights as float16 (half the size; see float16.py), recorded in every manifest."""
+    float16: store large weights as float16 (half the size; see float16.py), recorded in every manifest;
+    training: what the weights were trained on ({"split_sha256": ...}), recorded in the bundle's manifest."""
     assert question_encoder.kind == "question" and ctx_encoder.kind == "ctx", "encoders of kinds question and ctx"
     dims = (question_encoder.config.output_dim, ctx_encoder.config.output_dim)
     assert dims[0] == dims[1], f"question and ctx embeddings differ in size: {dims}"
@@ -104,7 +105,7 @@ def export_bundle(out_dir, question_encoder, ctx_encoder, generator, tokenizer_f
     files.write_json(os.path.join(tmp_dir, "rag_config.json"), files.rag_config(rag_config, gen, dims[0]))
     summary = dict(retrieval_vector_size=dims[0], question_encoder=dpr_summary(question_encoder),
                    generator=bart_summary(generator))
-    files.write_manifest(tmp_dir, source, summary, OPSET, recursive=False)
+    files.write_manifest(tmp_dir, source, summary, OPSET, recursive=False, training=training)
     # NOTE: written beside the target and renamed at the end, so a failed export never leaves half a bundle
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(tmp_dir, out_dir)

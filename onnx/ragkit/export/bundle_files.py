@@ -73,9 +73,10 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
-def write_manifest(folder, source, summary, opset=None, recursive=True):
+def write_manifest(folder, source, summary, opset=None, recursive=True, training=None):
     """Writes folder/manifest.json listing the sha256 of every file under folder (sub-folders' files too when
-    recursive, else their manifests only), with the source, a config summary, the opset and the time."""
+    recursive, else their manifests only), with the source, a config summary, the opset and the time; `training`
+    (what the weights were trained on, e.g. the dataset's split) when given."""
     files = {}
     for root, dirs, names in os.walk(folder):
         dirs.sort()
@@ -87,7 +88,7 @@ def write_manifest(folder, source, summary, opset=None, recursive=True):
             files[rel] = sha256_file(os.path.join(root, name))
     manifest = dict(source=source, config=summary, opset=opset,
                     created_at=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    files=files)
+                    **({"training": training} if training else {}), files=files)
     return write_json(os.path.join(folder, MANIFEST), manifest)
 
 

@@ -13,12 +13,14 @@ from ..export import export_bundle
 from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..models.dpr import DprConfig, DprEncoder
 from ..overrides import parse_overrides
-from .common import load_checkpoint
+from . import provenance
+from .common import load_checkpoint, run_data_dir
 from .examples import TASKS
 from .train_generator import newest_generator
 
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
+    data_dir="",  # the dataset the run trained on, whose held-out documents the bundle records; default {run_dir}/data
     out="demo",  # relative to onnx/
     float16=True,  # weights stored as float16, computed in float32 (ragkit/export/float16.py): half the bundle's size
 )
@@ -54,13 +56,19 @@ def main(cfg):
     question, ctx, generator, stages = load_models(cfg["run_dir"])
     tokenizers = os.path.join(cfg["run_dir"], "tokenizers")
     out = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), cfg["out"])
+    data_dir = run_data_dir(cfg)
+    training = dict(split_sha256=provenance.held_out_split(cfg["run_dir"], data_dir))
+    if provenance.warning(cfg["run_dir"], data_dir):
+        training["note"] = provenance.warning(cfg["run_dir"], data_dir)
+        print(f"WARNING: {training['note']}")
     with torch.no_grad():
         export_bundle(out, question, ctx, generator,
                       {"question_encoder": os.path.join(tokenizers, "encoder"),
                        "ctx_encoder": os.path.join(tokenizers, "encoder"),
                        "generator": os.path.join(tokenizers, "generator")},
                       rag_config={"tasks": TASKS},
-                      source=f"ragkit embedded default trained on FOLDOC ({stages})", float16=cfg["float16"])
+                      source=f"ragkit embedded default trained on FOLDOC ({stages})", float16=cfg["float16"],
+                      training=training)
     print(f"exported {stages} to {out}")
 
 

@@ -35,6 +35,7 @@ from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..models.dpr import DprConfig, DprEncoder
 from ..models.hf_config import read_config_json
 from ..overrides import parse_overrides
+from . import provenance
 from .common import save_checkpoint
 from .train_generator import NEWEST_FIRST
 
@@ -249,7 +250,11 @@ def main(cfg):
     save_checkpoint(os.path.join(run_dir, f"generator_{stage}.pt"), model=gen.state_dict(),
                     step=steps.get(f"generator {stage}", DONE_STEP), config=gen_config, stage_config=origin)
     written.append(f"generator_{stage}.pt")
+    provenance.record_warm_start(run_dir, bundle, source)
     print(f"warm-started {run_dir} from {bundle} ({source}): {', '.join(written)}")
+    data_dir = os.path.join(run_dir, "data")
+    if os.path.exists(os.path.join(data_dir, "stats.json")) and provenance.warning(run_dir, data_dir):
+        print(f"WARNING: {provenance.warning(run_dir, data_dir)}")
     return written
 
 
