@@ -36,3 +36,13 @@ def test_the_framed_dpr_phase_follows_the_mined_one_and_counts_its_steps(tmp_pat
     assert not run_all.finished(str(tmp_path), "dpr.pt", mined_end + d["dpr_framed_steps"])
     torch.save({"step": 4000}, tmp_path / "dpr.pt")  # what warm_start writes for the bundle
     assert run_all.finished(str(tmp_path), "dpr.pt", mined_end + d["dpr_framed_steps"])
+
+
+def test_the_relations_stage_follows_drill_and_ends_it(tmp_path):
+    torch.save({"step": 1500}, tmp_path / "generator_drill.pt")  # drill's first schedule only
+    assert not run_all.finished(str(tmp_path), "generator_relations.pt", 1200)
+    torch.save({"step": 1200}, tmp_path / "generator_relations.pt")
+    assert run_all.finished(str(tmp_path), "generator_relations.pt", 1200)
+    assert run_all.finished(str(tmp_path), "generator_drill.pt", run_all.DEFAULTS["drill_more_steps"]), \
+        "drill is not resumed once relations has started from it"
+    assert sum(run_all.SHARES.values()) < 1, "the budget keeps a share for export and evaluation"

@@ -109,6 +109,9 @@ def test_generator_stages_train_checkpoint_and_resume(run, tmp_path):
     assert train_generator.main(dict(base, run_dir=deep_dir, stage="read_acronyms", from_stage="deepen", steps=1))
     stage, acronyms = train_generator.newest_generator(deep_dir)
     assert stage == "read_acronyms" and acronyms["config"] == deep["config"], "--from_stage picks the stage it grows on"
+    assert train_generator.main(dict(base, run_dir=deep_dir, stage="drill", steps=1))
+    assert train_generator.main(dict(base, run_dir=deep_dir, stage="relations", steps=1))
+    assert train_generator.newest_generator(deep_dir)[0] == "relations", "relations goes on from drill"
 
 
 def test_dpr_then_joint_rag_training(run):

@@ -80,6 +80,15 @@ WHERE = [
     "Which lab or university {past} {x}?",
     "In which institution was {x} {pp}?",
 ]
+CITY = [
+    "In which city was {x} {pp}?",
+    "In what town was {x} {pp}?",
+    "Which city was {x} {pp} in?",
+    "{x} was {pp} in which city?",
+    "Name the city where {x} was {pp}.",
+    "In which town did the {act} of {x} take place?",
+    "What city was {x} {pp} in?",
+]
 ACRONYM = [
     "What does {x} stand for?",
     "What is {x} short for?",

@@ -21,6 +21,8 @@ Kinds, from easy copying to extraction (copying must be taught on purpose, see E
   passage, the answer a person or product named elsewhere in it.
 - hole, qa and acronym come also *disguised* (disguise.py): the answer's words invented afresh in passage and
   target, so that copying, not memory of FOLDOC's names, is what answers.
+- relations: a sentence of several invented facts about the entry inserted into the passage, and a question about
+  one of them (relations.py): telling facts apart by the relation the question names.
 - jeopardy: the question slot holds the task prefix and the answer (the entry's title); the target is the clue.
 """
 import re
@@ -31,6 +33,7 @@ from ..data.templates import ACRONYM, ACRONYM_IN, fill
 from ..data.text_spans import NOT_NAME_WORDS, is_company, is_person, sentences
 from ..rag_inputs import join_context
 from .disguise import disguise
+from .relations import relations_example
 
 # Spans a `hole` question asks about, with the question words that fit them: years and capitalised runs (names,
 # companies, acronym expansions). Lower-case runs were tried and cut across phrases ("is the basis").
@@ -180,6 +183,16 @@ class ExampleMaker:
         if len(src) >= self.max_source:
             return None  # the truncation cut the question
         return src, self.target(expansion)
+
+    def relations(self, passage, rng):
+        """A question about one fact of an invented fact-dense sentence (relations.py)."""
+        made = relations_example(passage, rng)
+        if made is None:
+            return None
+        src = self.source(made["title"], made["text"], made["question"])
+        if len(src) >= self.max_source:
+            return None  # the truncation cut the question
+        return src, self.target(made["answer"])
 
     def qa(self, passage, question, answer, rng=None, disguised=False):
         """`disguised` (which draws from `rng`) falls back to the plain example when the answer has no word to

@@ -61,6 +61,8 @@ DEFAULTS = dict(
     drill_steps=1500,
     drill_more_steps=3000,  # the resumed schedule; 0: stop after drill_steps
     drill_lr=1e-4,
+    relations_steps=0,  # 0: no `relations` stage (relations.py) after drill
+    relations_lr=5e-5,
     dpr_framed_steps=1200,  # 0: DPR ends with its mined phase
     dpr_framed_share=0.3,
     rag_steps=0,  # 0: no joint RAG stage (see above); 600 as measured
@@ -70,8 +72,8 @@ DEFAULTS = dict(
 )
 
 # Share of the budget for each phase (the rest is export and evaluation).
-SHARES = {"pretrain+dpr": 0.25, "qa": 0.15, "read+mined": 0.2, "deepen": 0.1, "acronyms": 0.07, "drill": 0.1,
-          "dpr_framed": 0.05, "rag": 0.05}
+SHARES = {"pretrain+dpr": 0.24, "qa": 0.15, "read+mined": 0.2, "deepen": 0.1, "acronyms": 0.07, "drill": 0.08,
+          "relations": 0.05, "dpr_framed": 0.05, "rag": 0.05}
 
 
 def run(module, minutes, threads, **overrides):
@@ -147,6 +149,9 @@ def main(cfg):
     if more and finished(run_dir, "generator_drill.pt", cfg["drill_steps"]) and not finished(
             run_dir, "generator_drill.pt", more):
         wait(run("ragkit.train.train_generator", share("drill"), 0, stage="drill", steps=more, **drill))
+    if cfg["relations_steps"] and not finished(run_dir, "generator_relations.pt", cfg["relations_steps"]):
+        wait(run("ragkit.train.train_generator", share("relations"), 0, stage="relations",
+                 steps=cfg["relations_steps"], **dict(common, lr=cfg["relations_lr"], warmup=50, seed=cfg["seed"] + 5)))
     # DPR's mined phase stretched, only once it has run to its end, as the bundle's was.
     mined_end, framed = cfg["dpr_steps"] + cfg["dpr_mined_steps"], cfg["dpr_framed_steps"]
     if framed and finished(run_dir, "dpr.pt", mined_end) and not finished(run_dir, "dpr.pt", mined_end + framed):

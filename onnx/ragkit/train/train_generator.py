@@ -6,6 +6,7 @@
     /usr/bin/python3 -m ragkit.train.train_generator --stage=deepen --steps=1800 --lr=5e-5 --warmup=100 --seed=2
     /usr/bin/python3 -m ragkit.train.train_generator --stage=read_acronyms --steps=1200 --lr=5e-5 --warmup=100 --seed=3
     /usr/bin/python3 -m ragkit.train.train_generator --stage=drill --steps=1500 --lr=1e-4 --warmup=50 --seed=5
+    /usr/bin/python3 -m ragkit.train.train_generator --stage=relations --steps=1200 --lr=5e-5 --warmup=50 --seed=6
 
 Stages: `pretrain` mixes BART text infilling with cloze extraction (teaching the decoder to copy from the passage);
 `qa` mixes generated questions and Jeopardy clues over their gold passages with some cloze; `read` goes on from `qa`
@@ -36,6 +37,9 @@ Three stages go on from `read`; the committed bundle (seventh session) is `drill
   answers extractive (span_constraint.py), dev 26 of 79 and the fresh unseen-dev2 37 of 100 (the sixth session's
   bundle: 25 and 35): the seventh session's bundle. The same mix at 5e-5 from `read_acronyms` for 1500 steps
   (seed 8): dev 24, unseen-dev2 35, not adopted.
+- `relations` (from `drill`): drill's mix with a third of the examples a fact-dense invented sentence and a question
+  about one of its facts (relations.py): given the gold passage, the drilled reader still answered a language
+  question with the author named in the same sentence.
 """
 import os
 
@@ -57,7 +61,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),  # tokenizers, checkpoints and logs of one run
     data_dir="",  # default: {run_dir}/data (common.run_data_dir), written by `ragkit.data.make_dataset`
-    stage="pretrain",  # pretrain | qa | read | deepen | read_acronyms | drill
+    stage="pretrain",  # pretrain | qa | read | deepen | read_acronyms | drill | relations
     from_stage="",  # the stage a new one starts from; "" = PREVIOUS_STAGE's (read_acronyms can go on from deepen)
     steps=4000,  # optimizer steps in this stage
     batch_size=24,
@@ -92,10 +96,12 @@ MIXES["read_acronyms"] = {"qa": 0.1, "qa_disguised": 0.2, "hole": 0.08, "hole_di
                           "acronym_disguised": 0.18, "jeopardy": 0.08, "cloze": 0.07}
 MIXES["drill"] = {"qa": 0.07, "qa_disguised": 0.13, "hole_typed": 0.07, "hole_typed_disguised": 0.18, "acronym": 0.13,
                   "acronym_disguised": 0.32, "jeopardy": 0.05, "cloze": 0.05}
+# `relations` (relations.py) keeps drill's mix beside one fact-dense sentence per example.
+MIXES["relations"] = {"relations": 0.35, **{kind: 0.65 * w for kind, w in MIXES["drill"].items()}}
 PREVIOUS_STAGE = {"qa": "pretrain", "read": "qa", "deepen": "read", "read_acronyms": "read",
-                  "drill": "read_acronyms"}
+                  "drill": "read_acronyms", "relations": "drill"}
 GROWN_STAGES = {"deepen": 2}  # stages that start from their predecessor made this many times deeper
-NEWEST_FIRST = ("drill", "read_acronyms", "deepen", "read", "qa", "pretrain")
+NEWEST_FIRST = ("relations", "drill", "read_acronyms", "deepen", "read", "qa", "pretrain")
 
 
 def newest_generator(run_dir):
@@ -126,6 +132,8 @@ def sample_batch(kind_weights, data, maker, rng, batch_size):
                               typed=kind.startswith("hole_typed"))
         elif kind in ("acronym", "acronym_disguised"):
             pair = maker.acronym(rng.choice(data.train_passages), rng, disguised=kind == "acronym_disguised")
+        elif kind == "relations":
+            pair = maker.relations(rng.choice(data.train_passages), rng)
         elif kind in ("qa", "qa_disguised"):
             q = rng.choice(data.qa["train"])
             pair = maker.qa(data.by_id[q["passage_id"]], q["question"], rng.choice(q["answers"]), rng,

@@ -1,0 +1,99 @@
+"""`relations` examples: one sentence states several facts about the entry, and the question asks for one of them.
+
+Why: given the gold passage, the reader answers with the wrong kind of name when one sentence holds several facts
+("Quillbrook was written in Marvane by Ottilie Kesh and sold by Hartwell Software": asked for the language, it
+answered the author). FOLDOC's sentences seldom hold more than one fact a question asks about, so nothing in
+training made the generator tell facts apart by the relation the question names ("written in", "by whom", "which
+firm"). Here a FOLDOC passage gets such a sentence after its first one, its values (and the entry's name) invented
+afresh for every example (disguise.py), so that reading the relation, not memory, picks the answer.
+
+Facts: person, year, institution, city, language, company; each sentence holds two to four of them, in a random
+order and voice, and the question (templates.py, many phrasings per family) names the verb of the fact it asks.
+"""
+from ..data.templates import CITY, COMPANY, LANGUAGE_WRITTEN, WHEN, WHERE, WHO, fill
+from ..data.text_spans import sentences
+from .disguise import disguise, invented_word
+
+# Verbs of the entry's making (a person, a year, a place, a language may go with them) and of its selling (a company).
+MAKING = ["created", "designed", "developed", "invented", "written", "devised", "implemented", "built"]
+WRITING = {"written", "implemented"}  # the making verbs that take a language: "written in Marvane"
+SELLING = ["distributed", "sold", "marketed", "published", "released", "produced"]
+SIMPLE_PAST = {"written": "wrote", "built": "built", "sold": "sold", "made": "made"}
+_INSTITUTIONS = ["{} University", "University of {}", "{} Laboratory", "{} Research Laboratory", "{} Institute",
+                 "{} Polytechnic", "{} Computing Centre", "{} College"]
+_COMPANIES = ["{} Software", "{} Systems", "{} Microsystems", "{} Electronics", "{} Computing", "{} Corporation",
+              "{} Instruments", "{} Data"]
+# WHERE phrasings that ask for an institution, not a city (used when the sentence names both).
+_INSTITUTION_WHERE = [t for t in WHERE if "institution" in t or "organisation" in t or "lab" in t]
+
+
+def _name(rng, lo=4, hi=9):
+    """An invented capitalised word (disguise.invented_word from a random first letter and length)."""
+    return invented_word(rng.choice("BCDFGHKLMNPRSTVW") + "x" * (rng.randint(lo, hi) - 1), rng)
+
+
+def invent_facts(rng):
+    """Invented values of every fact kind."""
+    return {"person": f"{_name(rng)} {_name(rng, 5, 10)}", "year": str(rng.randint(1955, 2024)),
+            "institution": rng.choice(_INSTITUTIONS).format(_name(rng, 5, 10)), "city": _name(rng, 5, 10),
+            "language": _name(rng, 4, 8), "company": rng.choice(_COMPANIES).format(_name(rng, 5, 10))}
+
+
+def fact_sentence(entry, facts, kinds, making, selling, rng):
+    """A sentence stating `kinds` (a subset of the fact kinds) about `entry`, in passive or active voice."""
+    made = [k for k in kinds if k != "company"]
+    phrase = {"person": f"by {facts['person']}", "year": f"in {facts['year']}", "city": f"in {facts['city']}",
+              "institution": f"at {facts['institution']}", "language": f"in {facts['language']}"}
+    rng.shuffle(made)
+    if "language" in made:  # "written in Marvane by ...": the language right after its verb reads naturally
+        made.remove("language")
+        made.insert(0, "language")
+    if "person" in made and rng.random() < 0.35:  # active: "Ottilie Kesh wrote Quillbrook in Marvane in 1979"
+        made.remove("person")
+        head = f"{facts['person']} {SIMPLE_PAST.get(making, making)} {entry}"
+    else:
+        head = f"{entry} was {making}"
+    text = head + "".join(" " + phrase[k] for k in made)
+    if "company" in kinds:
+        active = not head.startswith(f"{entry} was ")
+        text += f", and {'it was ' if active else ''}{selling} by {facts['company']}"
+    return text[0].upper() + text[1:] + "."
+
+
+def relation_question(entry, kind, kinds, making, selling, rng):
+    """A question about the `kind` fact, naming its verb; None when the kinds leave it ambiguous."""
+    if kind == "person":
+        return fill(rng.choice(WHO), entry, making)
+    if kind == "year":
+        return fill(rng.choice(WHEN), entry, making)
+    if kind == "institution":
+        return fill(rng.choice(_INSTITUTION_WHERE if "city" in kinds else WHERE), entry, making)
+    if kind == "city":
+        return fill(rng.choice(CITY), entry, making)
+    if kind == "language":
+        return fill(rng.choice(LANGUAGE_WRITTEN), entry, making)
+    return fill(rng.choice(COMPANY), entry, selling)
+
+
+def relations_example(passage, rng):
+    """{title, text, question, answer, kind, kinds, making, selling}: the passage with an invented sentence of `kinds` facts after its
+    first sentence, the entry renamed, and a question about its `kind` fact; None for a passage without sentences."""
+    spans = sentences(passage["text"])
+    if not spans:
+        return None
+    # Verbs the passage does not use already: its own "written by" someone would answer the question too.
+    making = rng.choice([v for v in MAKING if f"{v} " not in passage["text"]] or MAKING)
+    selling = rng.choice([v for v in SELLING if f"{v} " not in passage["text"]] or SELLING)
+    available = ["person", "year", "institution", "city", "company"] + (["language"] if making in WRITING else [])
+    kinds = rng.sample(available, rng.randint(2, min(4, len(available))))
+    kind = rng.choice(kinds)
+    title, text = passage["title"], passage["text"]
+    renamed = disguise([title, text], title, rng)  # a new name: the entry's real facts elsewhere stay its own
+    if renamed:
+        (title, text), _ = renamed
+        spans = sentences(text)
+    facts = invent_facts(rng)
+    cut = spans[0][1]
+    text = f"{text[:cut]} {fact_sentence(title, facts, kinds, making, selling, rng)}{text[cut:]}"
+    return dict(title=title, text=text, question=relation_question(title, kind, kinds, making, selling, rng),
+                answer=facts[kind], kind=kind, kinds=kinds, making=making, selling=selling)

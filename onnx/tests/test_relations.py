@@ -1,0 +1,90 @@
+"""`relations` examples: an invented sentence of several facts about a renamed entry, and a question that only
+the relation it names answers."""
+import os
+import random
+
+from ragkit.data.templates import CITY, COMPANY, LANGUAGE_WRITTEN, WHEN, WHERE, WHO, fill
+from ragkit.train.relations import MAKING, SELLING, WRITING, fact_sentence, invent_facts, relations_example
+
+PASSAGE = {"title": "Quillbrook", "text": "A package manager that installs programs with their libraries. "
+                                          "Quillbrook refuses to proceed when two packages need different versions."}
+KINDS = ("person", "year", "institution", "city", "language", "company")
+FAMILIES = {"person": WHO, "year": WHEN, "institution": WHERE, "city": CITY, "language": LANGUAGE_WRITTEN,
+            "company": COMPANY}
+
+
+def examples(n=400, seed=0):
+    rng = random.Random(seed)
+    return [relations_example(PASSAGE, rng) for _ in range(n)]
+
+
+def test_the_fact_sentence_follows_the_first_sentence_and_the_entry_is_renamed():
+    first, rest = PASSAGE["text"].split(". ", 1)
+    for ex in examples():
+        title, text = ex["title"], ex["text"]
+        assert text.startswith(first + ". ") and text.endswith(rest.replace("Quillbrook", title))
+        assert title != "Quillbrook" and "Quillbrook" not in text + ex["question"], "the entry has an invented name"
+        assert title in ex["question"] and ex["answer"] in text and ex["answer"] not in PASSAGE["text"]
+
+
+def test_the_sentence_states_every_fact_it_holds_and_the_answer_is_one_of_them():
+    for ex in examples():
+        added = ex["text"][len(PASSAGE["text"].split(". ")[0]) + 2:]
+        assert 2 <= len(ex["kinds"]) <= 4 and ex["kind"] in ex["kinds"]
+        assert added[0].isupper() and ex["answer"] in added.split(". ")[0]
+
+
+def test_facts_read_with_their_relation_words():
+    rng = random.Random(1)
+    for _ in range(300):
+        facts, making, selling = invent_facts(rng), rng.choice(sorted(WRITING)), rng.choice(SELLING)
+        kinds = rng.sample(KINDS, rng.randint(2, 4))
+        sentence = fact_sentence("Quillbrook", facts, kinds, making, selling, rng)
+        assert sorted(k for k in KINDS if facts[k] in sentence) == sorted(kinds), (sentence, kinds)
+        assert sentence.endswith(".") and sentence.count(".") == 1
+        if "language" in kinds:  # "written in Marvane", or "... wrote Quillbrook in Marvane" in the active voice
+            assert f"{making} in {facts['language']}" in sentence or f"Quillbrook in {facts['language']}" in sentence
+        if "company" in kinds:
+            assert f"{selling} by {facts['company']}." in sentence
+        if "institution" in kinds:
+            assert f"at {facts['institution']}" in sentence
+
+
+def test_questions_are_their_familys_phrasings_with_a_verb_of_the_fact():
+    asked = set()
+    for ex in examples(600, seed=2):
+        verbs = SELLING if ex["kind"] == "company" else MAKING
+        assert ex["question"] in {fill(t, ex["title"], v) for t in FAMILIES[ex["kind"]] for v in verbs}, ex
+        if ex["kind"] == "language":
+            assert any(f"{v} in {ex['answer']}" in ex["text"] or f"{ex['title']} in {ex['answer']}" in ex["text"]
+                       for v in WRITING), "a language goes with a verb of writing"
+        asked.add(ex["kind"])
+    assert asked == set(KINDS), "every family is asked"
+
+
+def test_an_institution_is_asked_for_by_name_when_the_sentence_also_names_a_city():
+    both = [ex for ex in examples(800, seed=3) if ex["kind"] == "institution" and "city" in ex["kinds"]]
+    assert both
+    for ex in both:
+        plain = {fill(t, ex["title"], v) for t in WHERE for v in MAKING
+                 if not any(w in t for w in ("institution", "organisation", "lab"))}
+        assert ex["question"] not in plain, "'Where was X made?' would fit the city as well"
+
+
+def test_the_verbs_differ_from_those_the_passage_uses_already():
+    passage = dict(PASSAGE, text="Quillbrook was written by Ada Byron. It was sold by Lark Data.")
+    rng = random.Random(4)
+    made = [relations_example(passage, rng) for _ in range(200)]
+    assert all(ex["making"] != "written" and ex["selling"] != "sold" for ex in made)
+    assert {ex["making"] for ex in made} == set(MAKING) - {"written"}
+
+
+def test_the_example_maker_tokenizes_the_question_and_its_answer():
+    from ragkit.tokenizers import load_tokenizer
+    from ragkit.train.examples import ExampleMaker
+
+    tok = load_tokenizer(os.path.join(os.path.dirname(os.path.dirname(__file__)), "demo", "generator",
+                                      "tokenizer.json"))
+    src, tgt = ExampleMaker(tok).relations(PASSAGE, random.Random(5))
+    ex = relations_example(PASSAGE, random.Random(5))
+    assert tok.decode(tgt).strip() == ex["answer"] and tok.decode(src).endswith(ex["question"])
