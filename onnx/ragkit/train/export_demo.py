@@ -4,8 +4,8 @@
 
 Takes the newest stage available: the jointly trained generator and question encoder of `rag.pt`, else the
 generator of the furthest generator stage (train_generator.NEWEST_FIRST: `generator_relations.pt`, `_drill`, ...)
-with the encoders
-of `dpr.pt`; the context encoder always comes from `dpr.pt` (RAG training keeps it and the index fixed)."""
+with the encoders of `dpr.pt`; the context encoder always comes from `dpr.pt` (RAG training keeps it and the index
+fixed)."""
 import os
 
 import torch

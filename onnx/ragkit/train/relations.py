@@ -10,7 +10,7 @@ afresh for every example (disguise.py), so that reading the relation, not memory
 Facts: person, year, institution, city, language, company; each sentence holds two to four of them, in a random
 order and voice, and the question (templates.py, many phrasings per family) names the verb of the fact it asks.
 """
-from ..data.templates import CITY, COMPANY, LANGUAGE_WRITTEN, WHEN, WHERE, WHO, fill
+from ..data.templates import CITY, COMPANY, LANGUAGE_WRITTEN, SIMPLE_PAST, WHEN, WHERE, WHO, fill
 from ..data.text_spans import sentences
 from .disguise import disguise, invented_word
 
@@ -18,7 +18,6 @@ from .disguise import disguise, invented_word
 MAKING = ["created", "designed", "developed", "invented", "written", "devised", "implemented", "built"]
 WRITING = {"written", "implemented"}  # the making verbs that take a language: "written in Marvane"
 SELLING = ["distributed", "sold", "marketed", "published", "released", "produced"]
-SIMPLE_PAST = {"written": "wrote", "built": "built", "sold": "sold", "made": "made"}
 _INSTITUTIONS = ["{} University", "University of {}", "{} Laboratory", "{} Research Laboratory", "{} Institute",
                  "{} Polytechnic", "{} Computing Centre", "{} College"]
 _COMPANIES = ["{} Software", "{} Systems", "{} Microsystems", "{} Electronics", "{} Computing", "{} Corporation",
@@ -48,36 +47,30 @@ def fact_sentence(entry, facts, kinds, making, selling, rng):
     if "language" in made:  # "written in Marvane by ...": the language right after its verb reads naturally
         made.remove("language")
         made.insert(0, "language")
-    if "person" in made and rng.random() < 0.35:  # active: "Ottilie Kesh wrote Quillbrook in Marvane in 1979"
+    active = "person" in made and rng.random() < 0.35  # "Ottilie Kesh wrote Quillbrook in Marvane in 1979"
+    if active:
         made.remove("person")
         head = f"{facts['person']} {SIMPLE_PAST.get(making, making)} {entry}"
     else:
         head = f"{entry} was {making}"
     text = head + "".join(" " + phrase[k] for k in made)
     if "company" in kinds:
-        active = not head.startswith(f"{entry} was ")
         text += f", and {'it was ' if active else ''}{selling} by {facts['company']}"
     return text[0].upper() + text[1:] + "."
 
 
 def relation_question(entry, kind, kinds, making, selling, rng):
-    """A question about the `kind` fact, naming its verb; None when the kinds leave it ambiguous."""
-    if kind == "person":
-        return fill(rng.choice(WHO), entry, making)
-    if kind == "year":
-        return fill(rng.choice(WHEN), entry, making)
-    if kind == "institution":
-        return fill(rng.choice(_INSTITUTION_WHERE if "city" in kinds else WHERE), entry, making)
-    if kind == "city":
-        return fill(rng.choice(CITY), entry, making)
-    if kind == "language":
-        return fill(rng.choice(LANGUAGE_WRITTEN), entry, making)
-    return fill(rng.choice(COMPANY), entry, selling)
+    """A question about the `kind` fact with the verb that states it (an institution asked for by name when the
+    sentence also names a city)."""
+    families = {"person": WHO, "year": WHEN, "institution": _INSTITUTION_WHERE if "city" in kinds else WHERE,
+                "city": CITY, "language": LANGUAGE_WRITTEN, "company": COMPANY}
+    return fill(rng.choice(families[kind]), entry, selling if kind == "company" else making)
 
 
 def relations_example(passage, rng):
-    """{title, text, question, answer, kind, kinds, making, selling}: the passage with an invented sentence of `kinds` facts after its
-    first sentence, the entry renamed, and a question about its `kind` fact; None for a passage without sentences."""
+    """{title, text, question, answer, kind, kinds, making, selling}: the passage with an invented sentence of
+    `kinds` facts after its first sentence, the entry renamed, and a question about its `kind` fact; None for a
+    passage without sentences."""
     spans = sentences(passage["text"])
     if not spans:
         return None
