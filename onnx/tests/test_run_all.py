@@ -46,3 +46,13 @@ def test_the_relations_stage_follows_drill_and_ends_it(tmp_path):
     assert run_all.finished(str(tmp_path), "generator_drill.pt", run_all.DEFAULTS["drill_more_steps"]), \
         "drill is not resumed once relations has started from it"
     assert sum(run_all.SHARES.values()) < 1, "the budget keeps a share for export and evaluation"
+
+
+def test_the_terms_stage_follows_relations_and_stops_where_told(tmp_path):
+    torch.save({"step": 1200}, tmp_path / "generator_relations.pt")
+    assert not run_all.finished(str(tmp_path), "generator_terms.pt", 700)
+    torch.save({"step": 700}, tmp_path / "generator_terms.pt")
+    assert run_all.finished(str(tmp_path), "generator_terms.pt", 700)
+    assert not run_all.finished(str(tmp_path), "generator_terms.pt", 1000), "a stop short of the schedule is its own"
+    assert run_all.finished(str(tmp_path), "generator_relations.pt", 1200 + 1), \
+        "relations is not resumed once terms has started from it"

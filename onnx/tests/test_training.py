@@ -112,6 +112,8 @@ def test_generator_stages_train_checkpoint_and_resume(run, tmp_path):
     assert train_generator.main(dict(base, run_dir=deep_dir, stage="drill", steps=1))
     assert train_generator.main(dict(base, run_dir=deep_dir, stage="relations", steps=1))
     assert train_generator.newest_generator(deep_dir)[0] == "relations", "relations goes on from drill"
+    assert train_generator.main(dict(base, run_dir=deep_dir, stage="terms", steps=1))
+    assert train_generator.newest_generator(deep_dir)[0] == "terms", "terms goes on from relations"
 
 
 def test_dpr_then_joint_rag_training(run):

@@ -23,6 +23,8 @@ Kinds, from easy copying to extraction (copying must be taught on purpose, see E
   target, so that copying, not memory of FOLDOC's names, is what answers.
 - relations: a sentence of several invented facts about the entry inserted into the passage, and a question about
   one of them (relations.py): telling facts apart by the relation the question names.
+- terms: a relations passage that also defines a term by its acronym, and a question about the term's expansion or
+  a fact (terms.py): finding an acronym's brackets among other names.
 - jeopardy: the question slot holds the task prefix and the answer (the entry's title); the target is the clue.
 """
 import re
@@ -34,6 +36,7 @@ from ..data.text_spans import NOT_NAME_WORDS, is_company, is_person, sentences
 from ..rag_inputs import join_context
 from .disguise import disguise
 from .relations import relations_example
+from .terms import terms_example
 
 # Spans a `hole` question asks about, with the question words that fit them: years and capitalised runs (names,
 # companies, acronym expansions). Lower-case runs were tried and cut across phrases ("is the basis").
@@ -186,7 +189,14 @@ class ExampleMaker:
 
     def relations(self, passage, rng):
         """A question about one fact of an invented fact-dense sentence (relations.py)."""
-        made = relations_example(passage, rng)
+        return self._invented(relations_example(passage, rng))
+
+    def terms(self, passage, rng):
+        """A question about a defined term's expansion, or about a fact, beside both (terms.py)."""
+        return self._invented(terms_example(passage, rng))
+
+    def _invented(self, made):
+        """The pair of a relations or terms example (None stays None)."""
         if made is None:
             return None
         src = self.source(made["title"], made["text"], made["question"])

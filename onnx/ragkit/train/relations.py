@@ -68,9 +68,9 @@ def relation_question(entry, kind, kinds, making, selling, rng):
 
 
 def relations_example(passage, rng):
-    """{title, text, question, answer, kind, kinds, making, selling}: the passage with an invented sentence of
-    `kinds` facts after its first sentence, the entry renamed, and a question about its `kind` fact; None for a
-    passage without sentences."""
+    """{title, text, question, answer, kind, kinds, making, selling, inserted}: the passage with an invented
+    sentence of `kinds` facts after its first sentence (at `inserted`, a span of text), the entry renamed, and a
+    question about its `kind` fact; None for a passage without sentences."""
     spans = sentences(passage["text"])
     if not spans:
         return None
@@ -86,7 +86,8 @@ def relations_example(passage, rng):
         (title, text), _ = renamed
         spans = sentences(text)
     facts = invent_facts(rng)
-    cut = spans[0][1]
-    text = f"{text[:cut]} {fact_sentence(title, facts, kinds, making, selling, rng)}{text[cut:]}"
+    cut, sentence = spans[0][1], fact_sentence(title, facts, kinds, making, selling, rng)
+    text = f"{text[:cut]} {sentence}{text[cut:]}"
     return dict(title=title, text=text, question=relation_question(title, kind, kinds, making, selling, rng),
-                answer=facts[kind], kind=kind, kinds=kinds, making=making, selling=selling)
+                answer=facts[kind], kind=kind, kinds=kinds, making=making, selling=selling,
+                inserted=(cut + 1, cut + 1 + len(sentence)))

@@ -40,6 +40,8 @@ Three stages go on from `read`; the committed bundle (seventh session) is `drill
 - `relations` (from `drill`): drill's mix with a third of the examples a fact-dense invented sentence and a question
   about one of its facts (relations.py): given the gold passage, the drilled reader still answered a language
   question with the author named in the same sentence.
+- `terms` (from `relations`): a defined acronym among the invented facts (terms.py): given the gold passage, the
+  reader after `relations` expanded 2 of 23 acronyms of unseen-dev2, answering the others with a name beside them.
 """
 import os
 
@@ -61,7 +63,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),  # tokenizers, checkpoints and logs of one run
     data_dir="",  # default: {run_dir}/data (common.run_data_dir), written by `ragkit.data.make_dataset`
-    stage="pretrain",  # pretrain | qa | read | deepen | read_acronyms | drill | relations
+    stage="pretrain",  # pretrain | qa | read | deepen | read_acronyms | drill | relations | terms
     from_stage="",  # the stage a new one starts from; "" = PREVIOUS_STAGE's (read_acronyms can go on from deepen)
     steps=4000,  # optimizer steps in this stage
     batch_size=24,
@@ -98,10 +100,13 @@ MIXES["drill"] = {"qa": 0.07, "qa_disguised": 0.13, "hole_typed": 0.07, "hole_ty
                   "acronym_disguised": 0.32, "jeopardy": 0.05, "cloze": 0.05}
 # `relations` (relations.py) keeps drill's mix beside one fact-dense sentence per example.
 MIXES["relations"] = {"relations": 0.35, **{kind: 0.65 * w for kind, w in MIXES["drill"].items()}}
+# `terms` (terms.py) adds a defined acronym to the fact-dense passages, keeping some of relations and drill.
+MIXES["terms"] = {"terms": 0.3, "relations": 0.15, **{kind: 0.55 * w for kind, w in MIXES["drill"].items()}}
 PREVIOUS_STAGE = {"qa": "pretrain", "read": "qa", "deepen": "read", "read_acronyms": "read",
-                  "drill": "read_acronyms", "relations": "drill"}
+                  "drill": "read_acronyms", "relations": "drill",
+                  "terms": "relations"}
 GROWN_STAGES = {"deepen": 2}  # stages that start from their predecessor made this many times deeper
-NEWEST_FIRST = ("relations", "drill", "read_acronyms", "deepen", "read", "qa", "pretrain")
+NEWEST_FIRST = ("terms", "relations", "drill", "read_acronyms", "deepen", "read", "qa", "pretrain")
 
 
 def newest_generator(run_dir):
@@ -134,6 +139,8 @@ def sample_batch(kind_weights, data, maker, rng, batch_size):
             pair = maker.acronym(rng.choice(data.train_passages), rng, disguised=kind == "acronym_disguised")
         elif kind == "relations":
             pair = maker.relations(rng.choice(data.train_passages), rng)
+        elif kind == "terms":
+            pair = maker.terms(rng.choice(data.train_passages), rng)
         elif kind in ("qa", "qa_disguised"):
             q = rng.choice(data.qa["train"])
             pair = maker.qa(data.by_id[q["passage_id"]], q["question"], rng.choice(q["answers"]), rng,
