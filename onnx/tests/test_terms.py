@@ -2,9 +2,9 @@
 import os
 import random
 
-from ragkit.data.templates import ACRONYM, ACRONYM_IN, fill
+from ragkit.data.templates import ACRONYM, ACRONYM_IN, ACRONYM_MEANING, fill
 from ragkit.train.relations import relations_example
-from ragkit.train.terms import ACRONYM_MEANING, TERM_WORDS, invent_term, term_sentence, terms_example
+from ragkit.train.terms import TERM_WORDS, invent_term, term_sentence, terms_example
 
 PASSAGE = {"title": "Quillbrook", "text": "A package manager that installs programs with their libraries. "
                                           "Quillbrook refuses to proceed when two packages need different versions."}
@@ -39,7 +39,7 @@ def test_the_term_sentence_defines_the_acronym_and_reads_as_english():
 def test_the_term_sentence_follows_the_fact_sentence_and_the_rest_is_relations_own():
     for seed in range(5):
         made, plain = terms_example(PASSAGE, random.Random(seed)), relations_example(PASSAGE, random.Random(seed))
-        start, end = plain["inserted"]
+        end = plain["inserted"][1]
         assert made["title"] == plain["title"] and made["kinds"] == plain["kinds"]
         assert made["text"].startswith(plain["text"][:end] + " ") and made["text"].endswith(plain["text"][end:])
         assert made["expansion"] in made["text"][end:] and made["acronym"] in made["text"][end:]

@@ -114,6 +114,15 @@ ACRONYM_IN = [
     "Spell out {x} as used by {c}.",
     "What do the letters {x} stand for in {c}?",
 ]
+# Questions about a term that ACRONYM_IN does not phrase ("In Pellagrue, what is a TMA?"); only terms.py asks them,
+# so that the draws of the stages before it stay as they were.
+ACRONYM_MEANING = [
+    "What does {x} mean in {c}?",
+    "In {c}, what is a {x}?",
+    "What is a {x} in {c}?",
+    "In {c}, what does the {x} stand for?",
+    "What is meant by {x} in {c}?",
+]
 LANGUAGE_WRITTEN = [
     "What language is {x} written in?",
     "In which programming language was {x} {pp}?",

@@ -26,16 +26,17 @@ _COMPANIES = ["{} Software", "{} Systems", "{} Microsystems", "{} Electronics", 
 _INSTITUTION_WHERE = [t for t in WHERE if "institution" in t or "organisation" in t or "lab" in t]
 
 
-def _name(rng, lo=4, hi=9):
+def invented_name(rng, lo=4, hi=9):
     """An invented capitalised word (disguise.invented_word from a random first letter and length)."""
     return invented_word(rng.choice("BCDFGHKLMNPRSTVW") + "x" * (rng.randint(lo, hi) - 1), rng)
 
 
 def invent_facts(rng):
     """Invented values of every fact kind."""
-    return {"person": f"{_name(rng)} {_name(rng, 5, 10)}", "year": str(rng.randint(1955, 2024)),
-            "institution": rng.choice(_INSTITUTIONS).format(_name(rng, 5, 10)), "city": _name(rng, 5, 10),
-            "language": _name(rng, 4, 8), "company": rng.choice(_COMPANIES).format(_name(rng, 5, 10))}
+    name = invented_name
+    return {"person": f"{name(rng)} {name(rng, 5, 10)}", "year": str(rng.randint(1955, 2024)),
+            "institution": rng.choice(_INSTITUTIONS).format(name(rng, 5, 10)), "city": name(rng, 5, 10),
+            "language": name(rng, 4, 8), "company": rng.choice(_COMPANIES).format(name(rng, 5, 10))}
 
 
 def fact_sentence(entry, facts, kinds, making, selling, rng):

@@ -14,9 +14,8 @@ A term is two to four capitalised words (common words of computing, sometimes an
 """
 import re
 
-from ..data.templates import ACRONYM, ACRONYM_IN, fill
-from .disguise import invented_word
-from .relations import relations_example
+from ..data.templates import ACRONYM, ACRONYM_IN, ACRONYM_MEANING, fill
+from .relations import invented_name, relations_example
 
 # Words terms are made of: what the expansions of computing's acronyms are mostly made of.
 TERM_WORDS = """Access Address Adjacency Allocation Array Batch Binary Block Branch Buffer Bus Cache Call Cell Channel
@@ -36,16 +35,13 @@ SHAPES = ["a {expansion} ({acronym})", "an internal {expansion} ({acronym})", "a
           "the so-called {expansion} ({acronym})", "a structure named {acronym} ({expansion})"]
 DOES = ["holds the current position", "points to the previous entry", "records every change", "lists free blocks",
         "names the owner of each object", "marks the end of the data", "is checked before each transfer"]
-# Questions about a term that the acronym templates do not phrase: "In Pellagrue, what is a TMA?"
-ACRONYM_MEANING = ["What does {x} mean in {c}?", "In {c}, what is a {x}?", "What is a {x} in {c}?",
-                   "In {c}, what does the {x} stand for?", "What is meant by {x} in {c}?"]
 
 
 def invent_term(rng):
     """(expansion, acronym): two to four distinct term words, the first one an invented name now and then."""
     words = rng.sample(TERM_WORDS, rng.randint(2, 4))
     if rng.random() < 0.25:
-        words[0] = invented_word(rng.choice("BCDFGHKLMNPRSTVW") + "x" * rng.randint(5, 8), rng)
+        words[0] = invented_name(rng, 6, 9)
     return " ".join(words), "".join(w[0] for w in words)
 
 
