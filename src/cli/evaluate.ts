@@ -2,7 +2,8 @@
  * `rag eval qa.jsonl`: asks every question of a file (`{"question", "answers": [...], "doc_id"?}` per line) and
  * prints retrieval recall@1/5/k (the document the question was written from among the retrieved passages'
  * documents, when `doc_id` is given), exact match and F1. With `misses`, every question answered wrongly is
- * printed first with what was expected and what came out, to read where a model fails.
+ * printed first with what was expected, what came out and where its document was retrieved, to read where a model
+ * fails.
  */
 import { readFile } from 'node:fs/promises';
 import { exactMatch, f1Score } from '../eval/answer-metrics.js';
@@ -13,6 +14,13 @@ interface QaItem {
   question: string;
   answers: string[];
   doc_id?: string;
+}
+
+/** Where the question's document came among the retrieved ones, for a miss line ("" without a `doc_id`). */
+function goldRank(docs: string[], docId: string | undefined): string {
+  if (docId === undefined) return '';
+  const rank = docs.indexOf(docId);
+  return rank < 0 ? ' (its document not retrieved)' : ` (its document retrieved at rank ${rank + 1})`;
 }
 
 /** Runs the evaluation and prints a table; returns the numbers. */
@@ -35,15 +43,16 @@ export async function evaluate(
   for (const item of items) {
     const result = await engine.answer({ ...gen, question: item.question });
     const exact = exactMatch(result.text, item.answers);
+    const docs = result.documents.map((d) => d.docId);
     em += exact;
     if (misses && !exact) {
-      console.log(`miss  ${item.question}\n      expected ${JSON.stringify(item.answers)}, got ${JSON.stringify(result.text)}`);
+      console.log(`miss  ${item.question}\n      expected ${JSON.stringify(item.answers)}, got ${JSON.stringify(result.text)}`
+        + goldRank(docs, item.doc_id));
     }
     f1 += f1Score(result.text, item.answers);
     ms += result.timingsMs.total;
     if (item.doc_id !== undefined) {
       withDoc++;
-      const docs = result.documents.map((d) => d.docId);
       for (const k of ks) if (docs.slice(0, k).includes(item.doc_id)) hits.set(k, hits.get(k)! + 1);
     }
   }
