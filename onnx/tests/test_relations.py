@@ -3,8 +3,12 @@ the relation it names answers."""
 import os
 import random
 
+import pytest
+
 from ragkit.data.templates import CITY, COMPANY, LANGUAGE_WRITTEN, WHEN, WHERE, WHO, fill
+from ragkit.train.kinds import kinds_example
 from ragkit.train.relations import MAKING, SELLING, WRITING, fact_sentence, invent_facts, relations_example
+from ragkit.train.terms import terms_example
 
 PASSAGE = {"title": "Quillbrook", "text": "A package manager that installs programs with their libraries. "
                                           "Quillbrook refuses to proceed when two packages need different versions."}
@@ -79,12 +83,15 @@ def test_the_verbs_differ_from_those_the_passage_uses_already():
     assert {ex["making"] for ex in made} == set(MAKING) - {"written"}
 
 
-def test_the_example_maker_tokenizes_the_question_and_its_answer():
+@pytest.mark.parametrize("kind", ["relations", "terms", "kinds"])
+def test_the_example_maker_tokenizes_the_question_and_its_answer(kind):
     from ragkit.tokenizers import load_tokenizer
     from ragkit.train.examples import ExampleMaker
 
+    make = {"relations": relations_example, "terms": terms_example, "kinds": kinds_example}[kind]
     tok = load_tokenizer(os.path.join(os.path.dirname(os.path.dirname(__file__)), "demo", "generator",
                                       "tokenizer.json"))
-    src, tgt = ExampleMaker(tok).relations(PASSAGE, random.Random(5))
-    ex = relations_example(PASSAGE, random.Random(5))
-    assert tok.decode(tgt).strip() == ex["answer"] and tok.decode(src).endswith(ex["question"])
+    for seed in range(4):
+        src, tgt = getattr(ExampleMaker(tok), kind)(PASSAGE, random.Random(seed))
+        ex = make(PASSAGE, random.Random(seed))
+        assert tok.decode(tgt).strip() == ex["answer"] and tok.decode(src).endswith(ex["question"])

@@ -56,3 +56,12 @@ def test_the_terms_stage_follows_relations_and_stops_where_told(tmp_path):
     assert not run_all.finished(str(tmp_path), "generator_terms.pt", 1000), "a stop short of the schedule is its own"
     assert run_all.finished(str(tmp_path), "generator_relations.pt", 1200 + 1), \
         "relations is not resumed once terms has started from it"
+
+
+def test_the_kinds_stage_follows_terms(tmp_path):
+    torch.save({"step": 700}, tmp_path / "generator_terms.pt")
+    assert not run_all.finished(str(tmp_path), "generator_kinds.pt", 800)
+    torch.save({"step": 800}, tmp_path / "generator_kinds.pt")
+    assert run_all.finished(str(tmp_path), "generator_kinds.pt", 800)
+    assert run_all.finished(str(tmp_path), "generator_terms.pt", 1000), "terms is not resumed once kinds has begun"
+    assert sum(run_all.SHARES.values()) < 1, "the budget keeps a share for export and evaluation"

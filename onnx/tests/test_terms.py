@@ -1,5 +1,4 @@
 """`terms` examples: a defined acronym among a relations passage's invented facts, asked about half the time."""
-import os
 import random
 
 from ragkit.data.templates import ACRONYM, ACRONYM_IN, ACRONYM_MEANING, fill
@@ -57,14 +56,3 @@ def test_half_the_questions_ask_for_the_expansion_and_the_others_for_a_fact():
         if ex["kind"] != "term":
             assert ex["kind"] in ex["kinds"] and ex["answer"] in ex["text"] and ex["answer"] != ex["expansion"]
 
-
-def test_the_example_maker_tokenizes_the_question_and_its_answer():
-    from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
-
-    tok = load_tokenizer(os.path.join(os.path.dirname(os.path.dirname(__file__)), "demo", "generator",
-                                      "tokenizer.json"))
-    for seed in range(4):
-        src, tgt = ExampleMaker(tok).terms(PASSAGE, random.Random(seed))
-        ex = terms_example(PASSAGE, random.Random(seed))
-        assert tok.decode(tgt).strip() == ex["answer"] and tok.decode(src).endswith(ex["question"])

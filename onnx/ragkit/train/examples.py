@@ -25,6 +25,8 @@ Kinds, from easy copying to extraction (copying must be taught on purpose, see E
   one of them (relations.py): telling facts apart by the relation the question names.
 - terms: a relations passage that also defines a term by its acronym, and a question about the term's expansion or
   a fact (terms.py): finding an acronym's brackets among other names.
+- kinds: a relations passage asked about by the kind of answer ("At which polytechnic...", "Which engineer...";
+  kinds.py).
 - jeopardy: the question slot holds the task prefix and the answer (the entry's title); the target is the clue.
 """
 import re
@@ -35,6 +37,7 @@ from ..data.templates import ACRONYM, ACRONYM_IN, fill
 from ..data.text_spans import NOT_NAME_WORDS, is_company, is_person, sentences
 from ..rag_inputs import join_context
 from .disguise import disguise
+from .kinds import kinds_example
 from .relations import relations_example
 from .terms import terms_example
 
@@ -195,8 +198,12 @@ class ExampleMaker:
         """A question about a defined term's expansion, or about a fact, beside both (terms.py)."""
         return self._invented(terms_example(passage, rng))
 
+    def kinds(self, passage, rng):
+        """A question that names the kind of its answer, about one fact of an invented sentence (kinds.py)."""
+        return self._invented(kinds_example(passage, rng))
+
     def _invented(self, made):
-        """The pair of a relations or terms example (None stays None)."""
+        """The pair of a relations, terms or kinds example (None stays None)."""
         if made is None:
             return None
         src = self.source(made["title"], made["text"], made["question"])

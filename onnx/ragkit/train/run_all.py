@@ -6,9 +6,9 @@
 core each: two small jobs use two cores better than one job with two threads), 4. generator QA fine-tuning, then
 reading practice (`read`) beside DPR's mined-negative phase, 5. the reader grown to 4+4 layers (`deepen`), trained
 on acronym definitions (`read_acronyms`), drilled on acronyms and typed questions (`drill`) and on fact-dense
-sentences (`relations`) with defined terms (`terms`), then DPR's mined phase stretched with question-framed
-titles (`dpr_framed_steps`), 6. joint RAG training (off by default: measured worse, see DEFAULTS), 7. export of the
-bundle to `onnx/demo` and 8. the evaluation report.
+sentences (`relations`) with defined terms (`terms`) and questions naming the kind of answer (`kinds`), then DPR's
+mined phase stretched with question-framed titles (`dpr_framed_steps`), 6. joint RAG training (off by default:
+measured worse, see DEFAULTS), 7. export of the bundle to `onnx/demo` and 8. the evaluation report.
 Each stage checkpoints and is skipped once finished. `--budget_minutes` bounds this invocation: stages get shares of
 it and stop cleanly, so a session can run what it has time for and the next one goes on."""
 import json
@@ -69,6 +69,9 @@ DEFAULTS = dict(
     terms_steps=0,  # 0: relations ends the generator's training
     terms_stop=0,
     terms_lr=5e-5,
+    kinds_steps=0,  # 0: terms (or relations) ends the generator's training
+    kinds_stop=0,
+    kinds_lr=5e-5,
     dpr_framed_steps=1200,  # 0: DPR ends with its mined phase
     dpr_framed_share=0.3,
     rag_steps=0,  # 0: no joint RAG stage (see above); 600 as measured
@@ -79,7 +82,7 @@ DEFAULTS = dict(
 
 # Share of the budget for each phase (the rest is export and evaluation).
 SHARES = {"pretrain+dpr": 0.23, "qa": 0.15, "read+mined": 0.2, "deepen": 0.1, "acronyms": 0.07, "drill": 0.08,
-          "relations": 0.03, "terms": 0.03, "dpr_framed": 0.05, "rag": 0.05}
+          "relations": 0.03, "terms": 0.03, "kinds": 0.03, "dpr_framed": 0.05, "rag": 0.02}
 
 
 def run(module, minutes, threads, **overrides):
@@ -161,6 +164,9 @@ def main(cfg):
     if cfg["terms_steps"] and not finished(run_dir, "generator_terms.pt", cfg["terms_stop"] or cfg["terms_steps"]):
         wait(run("ragkit.train.train_generator", share("terms"), 0, stage="terms", steps=cfg["terms_steps"],
                  stop_at=cfg["terms_stop"], **dict(common, lr=cfg["terms_lr"], warmup=50, seed=cfg["seed"] + 6)))
+    if cfg["kinds_steps"] and not finished(run_dir, "generator_kinds.pt", cfg["kinds_stop"] or cfg["kinds_steps"]):
+        wait(run("ragkit.train.train_generator", share("kinds"), 0, stage="kinds", steps=cfg["kinds_steps"],
+                 stop_at=cfg["kinds_stop"], **dict(common, lr=cfg["kinds_lr"], warmup=50, seed=cfg["seed"] + 7)))
     # DPR's mined phase stretched, only once it has run to its end, as the bundle's was.
     mined_end, framed = cfg["dpr_steps"] + cfg["dpr_mined_steps"], cfg["dpr_framed_steps"]
     if framed and finished(run_dir, "dpr.pt", mined_end) and not finished(run_dir, "dpr.pt", mined_end + framed):

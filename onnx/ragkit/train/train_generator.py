@@ -7,6 +7,10 @@
     /usr/bin/python3 -m ragkit.train.train_generator --stage=read_acronyms --steps=1200 --lr=5e-5 --warmup=100 --seed=3
     /usr/bin/python3 -m ragkit.train.train_generator --stage=drill --steps=1500 --lr=1e-4 --warmup=50 --seed=5
     /usr/bin/python3 -m ragkit.train.train_generator --stage=relations --steps=1200 --lr=5e-5 --warmup=50 --seed=6
+    /usr/bin/python3 -m ragkit.train.train_generator --stage=terms --steps=1000 --lr=5e-5 --warmup=50 --seed=7
+    /usr/bin/python3 -m ragkit.train.train_generator --stage=kinds --steps=800 --lr=5e-5 --warmup=50 --seed=8
+
+(`terms` in the bundle stopped at step 700 of its 1000-step schedule: `--stop_at=700`.)
 
 Stages: `pretrain` mixes BART text infilling with cloze extraction (teaching the decoder to copy from the passage);
 `qa` mixes generated questions and Jeopardy clues over their gold passages with some cloze; `read` goes on from `qa`
@@ -42,6 +46,9 @@ Three stages go on from `read`; the committed bundle (seventh session) is `drill
   question with the author named in the same sentence.
 - `terms` (from `relations`): a defined acronym among the invented facts (terms.py): given the gold passage, the
   reader after `relations` expanded 2 of 23 acronyms of unseen-dev2, answering the others with a name beside them.
+- `kinds` (from `terms`): the invented facts asked in other words, often naming the kind of answer ("At which
+  polytechnic...", "Which engineer...") or with another verb than the sentence's (kinds.py): with retrieval, the
+  reader after `relations` answered 1 of unseen-dev2's 14 place questions and 2 of its 12 language questions.
 """
 import os
 
@@ -63,7 +70,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),  # tokenizers, checkpoints and logs of one run
     data_dir="",  # default: {run_dir}/data (common.run_data_dir), written by `ragkit.data.make_dataset`
-    stage="pretrain",  # pretrain | qa | read | deepen | read_acronyms | drill | relations | terms
+    stage="pretrain",  # pretrain | qa | read | deepen | read_acronyms | drill | relations | terms | kinds
     from_stage="",  # the stage a new one starts from; "" = PREVIOUS_STAGE's (read_acronyms can go on from deepen)
     steps=4000,  # optimizer steps in this stage
     batch_size=24,
@@ -102,11 +109,13 @@ MIXES["drill"] = {"qa": 0.07, "qa_disguised": 0.13, "hole_typed": 0.07, "hole_ty
 MIXES["relations"] = {"relations": 0.35, **{kind: 0.65 * w for kind, w in MIXES["drill"].items()}}
 # `terms` (terms.py) adds a defined acronym to the fact-dense passages, keeping some of relations and drill.
 MIXES["terms"] = {"terms": 0.3, "relations": 0.15, **{kind: 0.55 * w for kind, w in MIXES["drill"].items()}}
+# `kinds` (kinds.py) asks the fact-dense passages by the kind of answer, keeping terms, relations and drill.
+MIXES["kinds"] = {"kinds": 0.3, "terms": 0.15, "relations": 0.1,
+                  **{kind: 0.45 * w for kind, w in MIXES["drill"].items()}}
 PREVIOUS_STAGE = {"qa": "pretrain", "read": "qa", "deepen": "read", "read_acronyms": "read",
-                  "drill": "read_acronyms", "relations": "drill",
-                  "terms": "relations"}
+                  "drill": "read_acronyms", "relations": "drill", "terms": "relations", "kinds": "terms"}
 GROWN_STAGES = {"deepen": 2}  # stages that start from their predecessor made this many times deeper
-NEWEST_FIRST = ("terms", "relations", "drill", "read_acronyms", "deepen", "read", "qa", "pretrain")
+NEWEST_FIRST = ("kinds", "terms", "relations", "drill", "read_acronyms", "deepen", "read", "qa", "pretrain")
 
 
 def newest_generator(run_dir):
@@ -141,6 +150,8 @@ def sample_batch(kind_weights, data, maker, rng, batch_size):
             pair = maker.relations(rng.choice(data.train_passages), rng)
         elif kind == "terms":
             pair = maker.terms(rng.choice(data.train_passages), rng)
+        elif kind == "kinds":
+            pair = maker.kinds(rng.choice(data.train_passages), rng)
         elif kind in ("qa", "qa_disguised"):
             q = rng.choice(data.qa["train"])
             pair = maker.qa(data.by_id[q["passage_id"]], q["question"], rng.choice(q["answers"]), rng,
