@@ -95,3 +95,21 @@ def test_the_example_maker_tokenizes_the_question_and_its_answer(kind):
         src, tgt = getattr(ExampleMaker(tok), kind)(PASSAGE, random.Random(seed))
         ex = make(PASSAGE, random.Random(seed))
         assert tok.decode(tgt).strip() == ex["answer"] and tok.decode(src).endswith(ex["question"])
+
+
+@pytest.mark.parametrize("kind", ["relations", "terms", "kinds"])
+def test_answers_after_a_space_are_the_very_tokens_of_the_passage(kind):
+    from ragkit.tokenizers import load_tokenizer
+    from ragkit.train.examples import ExampleMaker
+
+    tok = load_tokenizer(os.path.join(os.path.dirname(os.path.dirname(__file__)), "demo", "generator",
+                                      "tokenizer.json"))
+
+    def copied(maker, seed):
+        src, tgt = getattr(maker, kind)(PASSAGE, random.Random(seed))
+        body = tgt[1:-1]  # without <s> and </s>
+        return any(src[i:i + len(body)] == body for i in range(len(src) - len(body) + 1))
+
+    spaced, plain = ExampleMaker(tok, answer_space=True), ExampleMaker(tok)
+    assert all(copied(spaced, seed) for seed in range(20)), "a copied answer is a run of the source's tokens"
+    assert not all(copied(plain, seed) for seed in range(20)), "without the space its first word is spelt anew"

@@ -65,3 +65,11 @@ def test_the_kinds_stage_follows_terms(tmp_path):
     assert run_all.finished(str(tmp_path), "generator_kinds.pt", 800)
     assert run_all.finished(str(tmp_path), "generator_terms.pt", 1000), "terms is not resumed once kinds has begun"
     assert sum(run_all.SHARES.values()) < 1, "the budget keeps a share for export and evaluation"
+
+
+def test_the_spaced_stage_follows_terms(tmp_path):
+    torch.save({"step": 700}, tmp_path / "generator_terms.pt")
+    assert not run_all.finished(str(tmp_path), "generator_spaced.pt", 400)
+    torch.save({"step": 400}, tmp_path / "generator_spaced.pt")
+    assert run_all.finished(str(tmp_path), "generator_spaced.pt", 400)
+    assert run_all.finished(str(tmp_path), "generator_terms.pt", 1000), "terms is not resumed once spaced has begun"

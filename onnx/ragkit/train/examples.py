@@ -76,8 +76,12 @@ TASKS = {"answer": {"prefix": "", "extractive": True}, "jeopardy": {"prefix": JE
 class ExampleMaker:
     """Builds tokenized examples with one generator tokenizer and the model's length limits."""
 
-    def __init__(self, tokenizer, max_source=256, max_target=48, jeopardy_prefix=JEOPARDY_PREFIX):
+    def __init__(self, tokenizer, max_source=256, max_target=48, jeopardy_prefix=JEOPARDY_PREFIX, answer_space=False):
         self.tok = tokenizer
+        # Answers tokenized after a space: the byte-level BPE spells a word differently at the start of a text
+        # ("C" "or" "ble" "igh") than after a space, as in the passage (" Cor" "ble" "igh"), so copying the answer's
+        # first word otherwise means spelling it anew.
+        self.answer_space = answer_space
         self.max_source = max_source
         self.max_target = max_target
         self.jeopardy_prefix = jeopardy_prefix
@@ -90,6 +94,10 @@ class ExampleMaker:
 
     def target(self, text):
         return self.tok.encode(text, max_length=self.max_target)
+
+    def answer(self, text):
+        """The target of an answer copied from the passage (after a space when `answer_space`)."""
+        return self.target(" " + text if self.answer_space else text)
 
     def infill(self, passage, rng):
         body = self.tok.encode(passage["text"])[1:-1]
@@ -127,7 +135,7 @@ class ExampleMaker:
         if not span:
             return None
         question = rng.choice(["what comes after", "continue", "what follows", "next words after", "complete"])
-        return self.source(passage["title"], passage["text"], f'{question} "{cue}"?'), self.target(span)
+        return self.source(passage["title"], passage["text"], f'{question} "{cue}"?'), self.answer(span)
 
     def hole(self, passage, rng, disguised=False, typed=False):
         """`typed`: a name asked about is preferably one whose kind is known, with question words naming it."""
@@ -160,7 +168,7 @@ class ExampleMaker:
         src = self.source(title, text, question)
         if len(src) >= self.max_source:
             return None  # the truncation cut the question
-        return src, self.target(answer)
+        return src, self.answer(answer)
 
     def acronym(self, passage, rng, disguised=False):
         text = passage["text"]
@@ -188,7 +196,7 @@ class ExampleMaker:
         src = self.source(title, text, question)
         if len(src) >= self.max_source:
             return None  # the truncation cut the question
-        return src, self.target(expansion)
+        return src, self.answer(expansion)
 
     def relations(self, passage, rng):
         """A question about one fact of an invented fact-dense sentence (relations.py)."""
@@ -209,7 +217,7 @@ class ExampleMaker:
         src = self.source(made["title"], made["text"], made["question"])
         if len(src) >= self.max_source:
             return None  # the truncation cut the question
-        return src, self.target(made["answer"])
+        return src, self.answer(made["answer"])
 
     def qa(self, passage, question, answer, rng=None, disguised=False):
         """`disguised` (which draws from `rng`) falls back to the plain example when the answer has no word to
@@ -218,7 +226,7 @@ class ExampleMaker:
         swapped = disguise([title, text, question], answer, rng) if disguised else None
         if swapped:
             (title, text, question), answer = swapped
-        return self.source(title, text, question), self.target(answer)
+        return self.source(title, text, question), self.answer(answer)
 
     def jeopardy(self, passage, answer, clue):
         return self.source(passage["title"], passage["text"], self.jeopardy_prefix + answer), self.target(clue)
