@@ -110,6 +110,22 @@ def test_answers_after_a_space_are_the_very_tokens_of_the_passage(kind):
         body = tgt[1:-1]  # without <s> and </s>
         return any(src[i:i + len(body)] == body for i in range(len(src) - len(body) + 1))
 
-    spaced, plain = ExampleMaker(tok, answer_space=True), ExampleMaker(tok)
+    spaced, plain = ExampleMaker(tok, answer_space="always"), ExampleMaker(tok)
     assert all(copied(spaced, seed) for seed in range(20)), "a copied answer is a run of the source's tokens"
     assert not all(copied(plain, seed) for seed in range(20)), "without the space its first word is spelt anew"
+
+
+def test_aligned_answers_get_a_space_only_where_their_passage_has_one():
+    from ragkit.tokenizers import load_tokenizer
+    from ragkit.train.examples import ExampleMaker
+
+    tok = load_tokenizer(os.path.join(os.path.dirname(os.path.dirname(__file__)), "demo", "generator",
+                                      "tokenizer.json"))
+    maker = ExampleMaker(tok, answer_space="passage")
+    text = "PDC (Primary Domain Controller) runs at Corbleigh Polytechnic."
+    for answer in ("Primary Domain Controller", "Corbleigh Polytechnic"):
+        body = maker.answer(answer, text)[1:-1]
+        source = tok.encode(text)
+        assert any(source[i:i + len(body)] == body for i in range(len(source))), answer
+    assert maker.answer("Primary Domain Controller", text) == maker.target("Primary Domain Controller")
+    assert maker.answer("Nowhere", text) == maker.target(" Nowhere"), "an answer not in the passage gets the space"

@@ -73,3 +73,12 @@ def test_the_spaced_stage_follows_terms(tmp_path):
     torch.save({"step": 400}, tmp_path / "generator_spaced.pt")
     assert run_all.finished(str(tmp_path), "generator_spaced.pt", 400)
     assert run_all.finished(str(tmp_path), "generator_terms.pt", 1000), "terms is not resumed once spaced has begun"
+
+
+def test_the_aligned_stage_follows_terms_and_spaced_is_off(tmp_path):
+    assert run_all.DEFAULTS["aligned_steps"] and not run_all.DEFAULTS["spaced_steps"], "aligned replaced spaced"
+    torch.save({"step": 700}, tmp_path / "generator_terms.pt")
+    assert not run_all.finished(str(tmp_path), "generator_aligned.pt", 400)
+    torch.save({"step": 400}, tmp_path / "generator_aligned.pt")
+    assert run_all.finished(str(tmp_path), "generator_aligned.pt", 400)
+    assert run_all.finished(str(tmp_path), "generator_terms.pt", 1000), "terms is not resumed once aligned has begun"

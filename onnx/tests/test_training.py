@@ -118,6 +118,8 @@ def test_generator_stages_train_checkpoint_and_resume(run, tmp_path):
     assert train_generator.newest_generator(deep_dir)[0] == "kinds", "kinds goes on from terms"
     assert train_generator.main(dict(base, run_dir=deep_dir, stage="spaced", steps=1))
     assert train_generator.newest_generator(deep_dir)[0] == "spaced", "spaced goes on from terms"
+    assert train_generator.main(dict(base, run_dir=deep_dir, stage="aligned", steps=1))
+    assert train_generator.newest_generator(deep_dir)[0] == "aligned", "aligned goes on from terms"
 
 
 def test_dpr_then_joint_rag_training(run):

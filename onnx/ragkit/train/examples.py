@@ -76,11 +76,12 @@ TASKS = {"answer": {"prefix": "", "extractive": True}, "jeopardy": {"prefix": JE
 class ExampleMaker:
     """Builds tokenized examples with one generator tokenizer and the model's length limits."""
 
-    def __init__(self, tokenizer, max_source=256, max_target=48, jeopardy_prefix=JEOPARDY_PREFIX, answer_space=False):
+    def __init__(self, tokenizer, max_source=256, max_target=48, jeopardy_prefix=JEOPARDY_PREFIX, answer_space=""):
         self.tok = tokenizer
-        # Answers tokenized after a space: the byte-level BPE spells a word differently at the start of a text
-        # ("C" "or" "ble" "igh") than after a space, as in the passage (" Cor" "ble" "igh"), so copying the answer's
-        # first word otherwise means spelling it anew.
+        # "always" | "passage" | "": answers tokenized after a space (see `answer`). The byte-level BPE spells a
+        # word differently at the start of a text ("C" "or" "ble" "igh") than after a space, as in the passage
+        # (" Cor" "ble" "igh"), so copying the answer's first word otherwise means spelling it anew.
+        assert answer_space in ("", "always", "passage"), f"answer_space {answer_space!r}"
         self.answer_space = answer_space
         self.max_source = max_source
         self.max_target = max_target
@@ -95,9 +96,16 @@ class ExampleMaker:
     def target(self, text):
         return self.tok.encode(text, max_length=self.max_target)
 
-    def answer(self, text):
-        """The target of an answer copied from the passage (after a space when `answer_space`)."""
-        return self.target(" " + text if self.answer_space else text)
+    def answer(self, text, passage_text):
+        """The target of an answer copied from `passage_text`: after a space when `answer_space` is "always"; when
+        it is "passage", only where the passage has a space (or its start) before the answer, not where only a
+        bracket or a quote does ("PDC (Primary Domain Controller)")."""
+        if self.answer_space == "passage":
+            starts = [m.start() for m in re.finditer(re.escape(text), passage_text)]
+            spaced = not starts or any(i == 0 or passage_text[i - 1].isspace() for i in starts)
+        else:
+            spaced = self.answer_space == "always"
+        return self.target(" " + text if spaced else text)
 
     def infill(self, passage, rng):
         body = self.tok.encode(passage["text"])[1:-1]
@@ -135,7 +143,8 @@ class ExampleMaker:
         if not span:
             return None
         question = rng.choice(["what comes after", "continue", "what follows", "next words after", "complete"])
-        return self.source(passage["title"], passage["text"], f'{question} "{cue}"?'), self.answer(span)
+        src = self.source(passage["title"], passage["text"], f'{question} "{cue}"?')
+        return src, self.answer(span, passage["text"])
 
     def hole(self, passage, rng, disguised=False, typed=False):
         """`typed`: a name asked about is preferably one whose kind is known, with question words naming it."""
@@ -168,7 +177,7 @@ class ExampleMaker:
         src = self.source(title, text, question)
         if len(src) >= self.max_source:
             return None  # the truncation cut the question
-        return src, self.answer(answer)
+        return src, self.answer(answer, text)
 
     def acronym(self, passage, rng, disguised=False):
         text = passage["text"]
@@ -196,7 +205,7 @@ class ExampleMaker:
         src = self.source(title, text, question)
         if len(src) >= self.max_source:
             return None  # the truncation cut the question
-        return src, self.answer(expansion)
+        return src, self.answer(expansion, text)
 
     def relations(self, passage, rng):
         """A question about one fact of an invented fact-dense sentence (relations.py)."""
@@ -217,7 +226,7 @@ class ExampleMaker:
         src = self.source(made["title"], made["text"], made["question"])
         if len(src) >= self.max_source:
             return None  # the truncation cut the question
-        return src, self.answer(made["answer"])
+        return src, self.answer(made["answer"], made["text"])
 
     def qa(self, passage, question, answer, rng=None, disguised=False):
         """`disguised` (which draws from `rng`) falls back to the plain example when the answer has no word to
@@ -226,7 +235,7 @@ class ExampleMaker:
         swapped = disguise([title, text, question], answer, rng) if disguised else None
         if swapped:
             (title, text, question), answer = swapped
-        return self.source(title, text, question), self.answer(answer)
+        return self.source(title, text, question), self.answer(answer, text)
 
     def jeopardy(self, passage, answer, clue):
         return self.source(passage["title"], passage["text"], self.jeopardy_prefix + answer), self.target(clue)
