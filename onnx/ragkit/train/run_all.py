@@ -73,7 +73,7 @@ DEFAULTS = dict(
     terms_steps=1000,  # 0: relations ends the generator's training
     terms_stop=700,
     terms_lr=5e-5,
-    kinds_steps=0,  # 0: terms (or relations) ends the generator's training
+    kinds_steps=0,  # 800 as measured (not adopted)
     kinds_stop=0,
     kinds_lr=5e-5,
     spaced_steps=0,  # 400 as measured (not adopted: `aligned` replaced it)
@@ -175,12 +175,10 @@ def main(cfg):
     if cfg["kinds_steps"] and not finished(run_dir, "generator_kinds.pt", cfg["kinds_stop"] or cfg["kinds_steps"]):
         wait(run("ragkit.train.train_generator", share("kinds"), 0, stage="kinds", steps=cfg["kinds_steps"],
                  stop_at=cfg["kinds_stop"], **dict(common, lr=cfg["kinds_lr"], warmup=50, seed=cfg["seed"] + 7)))
-    if cfg["spaced_steps"] and not finished(run_dir, "generator_spaced.pt", cfg["spaced_steps"]):
-        wait(run("ragkit.train.train_generator", share("spaced"), 0, stage="spaced", steps=cfg["spaced_steps"],
-                 **dict(common, lr=cfg["spaced_lr"], warmup=50, seed=cfg["seed"] + 8)))
-    if cfg["aligned_steps"] and not finished(run_dir, "generator_aligned.pt", cfg["aligned_steps"]):
-        wait(run("ragkit.train.train_generator", share("spaced"), 0, stage="aligned", steps=cfg["aligned_steps"],
-                 **dict(common, lr=cfg["spaced_lr"], warmup=50, seed=cfg["seed"] + 8)))
+    for stage in ("spaced", "aligned"):  # two ways of spacing answers, each from terms with the same draws
+        if cfg[f"{stage}_steps"] and not finished(run_dir, f"generator_{stage}.pt", cfg[f"{stage}_steps"]):
+            wait(run("ragkit.train.train_generator", share("spaced"), 0, stage=stage, steps=cfg[f"{stage}_steps"],
+                     **dict(common, lr=cfg["spaced_lr"], warmup=50, seed=cfg["seed"] + 8)))
     # DPR's mined phase stretched, only once it has run to its end, as the bundle's was.
     mined_end, framed = cfg["dpr_steps"] + cfg["dpr_mined_steps"], cfg["dpr_framed_steps"]
     if framed and finished(run_dir, "dpr.pt", mined_end) and not finished(run_dir, "dpr.pt", mined_end + framed):
