@@ -6,6 +6,8 @@ import random
 import pytest
 
 from ragkit.data.templates import CITY, COMPANY, LANGUAGE_WRITTEN, WHEN, WHERE, WHO, fill
+from ragkit.tokenizers import load_tokenizer
+from ragkit.train.examples import ExampleMaker
 from ragkit.train.kinds import kinds_example
 from ragkit.train.relations import MAKING, SELLING, WRITING, fact_sentence, invent_facts, relations_example
 from ragkit.train.terms import terms_example
@@ -83,14 +85,21 @@ def test_the_verbs_differ_from_those_the_passage_uses_already():
     assert {ex["making"] for ex in made} == set(MAKING) - {"written"}
 
 
-@pytest.mark.parametrize("kind", ["relations", "terms", "kinds"])
-def test_the_example_maker_tokenizes_the_question_and_its_answer(kind):
-    from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
+@pytest.fixture(scope="module")
+def tok():
+    """The embedded default's generator tokenizer."""
+    return load_tokenizer(os.path.join(os.path.dirname(os.path.dirname(__file__)), "demo", "generator",
+                                       "tokenizer.json"))
 
+
+def holds_run(source, body):
+    """Whether the token list `body` stands in `source` as a contiguous run."""
+    return any(source[i:i + len(body)] == body for i in range(len(source) - len(body) + 1))
+
+
+@pytest.mark.parametrize("kind", ["relations", "terms", "kinds"])
+def test_the_example_maker_tokenizes_the_question_and_its_answer(kind, tok):
     make = {"relations": relations_example, "terms": terms_example, "kinds": kinds_example}[kind]
-    tok = load_tokenizer(os.path.join(os.path.dirname(os.path.dirname(__file__)), "demo", "generator",
-                                      "tokenizer.json"))
     for seed in range(4):
         src, tgt = getattr(ExampleMaker(tok), kind)(PASSAGE, random.Random(seed))
         ex = make(PASSAGE, random.Random(seed))
@@ -98,34 +107,20 @@ def test_the_example_maker_tokenizes_the_question_and_its_answer(kind):
 
 
 @pytest.mark.parametrize("kind", ["relations", "terms", "kinds"])
-def test_answers_after_a_space_are_the_very_tokens_of_the_passage(kind):
-    from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
-
-    tok = load_tokenizer(os.path.join(os.path.dirname(os.path.dirname(__file__)), "demo", "generator",
-                                      "tokenizer.json"))
-
+def test_answers_after_a_space_are_the_very_tokens_of_the_passage(kind, tok):
     def copied(maker, seed):
         src, tgt = getattr(maker, kind)(PASSAGE, random.Random(seed))
-        body = tgt[1:-1]  # without <s> and </s>
-        return any(src[i:i + len(body)] == body for i in range(len(src) - len(body) + 1))
+        return holds_run(src, tgt[1:-1])  # the answer without <s> and </s>
 
     spaced, plain = ExampleMaker(tok, answer_space="always"), ExampleMaker(tok)
     assert all(copied(spaced, seed) for seed in range(20)), "a copied answer is a run of the source's tokens"
     assert not all(copied(plain, seed) for seed in range(20)), "without the space its first word is spelt anew"
 
 
-def test_aligned_answers_get_a_space_only_where_their_passage_has_one():
-    from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
-
-    tok = load_tokenizer(os.path.join(os.path.dirname(os.path.dirname(__file__)), "demo", "generator",
-                                      "tokenizer.json"))
+def test_aligned_answers_get_a_space_only_where_their_passage_has_one(tok):
     maker = ExampleMaker(tok, answer_space="passage")
     text = "PDC (Primary Domain Controller) runs at Corbleigh Polytechnic."
     for answer in ("Primary Domain Controller", "Corbleigh Polytechnic"):
-        body = maker.answer(answer, text)[1:-1]
-        source = tok.encode(text)
-        assert any(source[i:i + len(body)] == body for i in range(len(source))), answer
+        assert holds_run(tok.encode(text), maker.answer(answer, text)[1:-1]), answer
     assert maker.answer("Primary Domain Controller", text) == maker.target("Primary Domain Controller")
     assert maker.answer("Nowhere", text) == maker.target(" Nowhere"), "an answer not in the passage gets the space"

@@ -1,4 +1,5 @@
 """run_all skips every stage a run directory has already passed, as warm_start leaves one from the bundle."""
+import pytest
 import torch
 
 from ragkit.train import run_all
@@ -58,27 +59,16 @@ def test_the_terms_stage_follows_relations_and_stops_where_told(tmp_path):
         "relations is not resumed once terms has started from it"
 
 
-def test_the_kinds_stage_follows_terms(tmp_path):
+@pytest.mark.parametrize("stage, steps", [("kinds", 800), ("spaced", 400), ("aligned", 400)])
+def test_a_stage_after_terms_follows_it(tmp_path, stage, steps):
     torch.save({"step": 700}, tmp_path / "generator_terms.pt")
-    assert not run_all.finished(str(tmp_path), "generator_kinds.pt", 800)
-    torch.save({"step": 800}, tmp_path / "generator_kinds.pt")
-    assert run_all.finished(str(tmp_path), "generator_kinds.pt", 800)
-    assert run_all.finished(str(tmp_path), "generator_terms.pt", 1000), "terms is not resumed once kinds has begun"
+    assert not run_all.finished(str(tmp_path), f"generator_{stage}.pt", steps)
+    torch.save({"step": steps}, tmp_path / f"generator_{stage}.pt")
+    assert run_all.finished(str(tmp_path), f"generator_{stage}.pt", steps)
+    assert run_all.finished(str(tmp_path), "generator_terms.pt", 1000), f"terms is not resumed once {stage} has begun"
+
+
+def test_aligned_runs_after_terms_by_default_and_kinds_and_spaced_do_not():
+    d = run_all.DEFAULTS
+    assert d["terms_steps"] and d["aligned_steps"] and not d["spaced_steps"] and not d["kinds_steps"]
     assert sum(run_all.SHARES.values()) < 1, "the budget keeps a share for export and evaluation"
-
-
-def test_the_spaced_stage_follows_terms(tmp_path):
-    torch.save({"step": 700}, tmp_path / "generator_terms.pt")
-    assert not run_all.finished(str(tmp_path), "generator_spaced.pt", 400)
-    torch.save({"step": 400}, tmp_path / "generator_spaced.pt")
-    assert run_all.finished(str(tmp_path), "generator_spaced.pt", 400)
-    assert run_all.finished(str(tmp_path), "generator_terms.pt", 1000), "terms is not resumed once spaced has begun"
-
-
-def test_the_aligned_stage_follows_terms_and_spaced_is_off(tmp_path):
-    assert run_all.DEFAULTS["aligned_steps"] and not run_all.DEFAULTS["spaced_steps"], "aligned replaced spaced"
-    torch.save({"step": 700}, tmp_path / "generator_terms.pt")
-    assert not run_all.finished(str(tmp_path), "generator_aligned.pt", 400)
-    torch.save({"step": 400}, tmp_path / "generator_aligned.pt")
-    assert run_all.finished(str(tmp_path), "generator_aligned.pt", 400)
-    assert run_all.finished(str(tmp_path), "generator_terms.pt", 1000), "terms is not resumed once aligned has begun"
