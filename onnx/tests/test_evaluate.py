@@ -80,7 +80,7 @@ def report(tmp_path_factory):
     # max_combined_length within the tiny generator's 256 positions: the unseen corpus's passages are long in its
     # 400-token vocabulary
     result = evaluate.main(dict(evaluate.DEFAULTS, run_dir=run["run_dir"], data_dir=run["data_dir"], out=str(out),
-                                threads=1, max_combined_length=250))
+                                threads=1, max_combined_length=250, style_sets="unseen-dev2"))
     return result, out
 
 
@@ -101,6 +101,9 @@ def test_a_tiny_run_gets_a_whole_report(report):
     unseen = read_jsonl(os.path.join(evaluate.DEFAULTS["unseen_dir"], "questions.jsonl"))
     assert saved["unseen"]["n"] == len(unseen) and sum(f["n"] for f in saved["unseen"]["by_family"].values()) == \
         len(unseen)
+    dev2 = read_jsonl(os.path.join(evaluate.INDEX_DATA, "unseen-dev2", "questions.jsonl"))
+    assert list(saved["style_sets"]) == ["unseen-dev2"] and saved["style_sets"]["unseen-dev2"]["n"] == len(dev2)
+    assert "## Corpora in other styles" in out.read_text() and "| unseen-dev2 | 100 |" in out.read_text()
     assert saved["swap"]["n"] == 2 and saved["swap"]["docs_index_b"]["gold_passage_in_top"] == 1.0, \
         "with two documents in the index, the top 5 passages hold every passage"
     # the answers are the reference decoding's (ModelScorer, no cache) for the retrieved passages and scores, held to

@@ -27,6 +27,7 @@ from .eval_models import Reader, Retriever
 from .index_experiments import hot_swap, unseen_corpus
 
 ONNX_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+INDEX_DATA = os.path.join(os.path.dirname(ONNX_DIR), "index-data")
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),
     data_dir="",  # default: {run_dir}/data (common.run_data_dir)
@@ -39,7 +40,10 @@ DEFAULTS = dict(
     max_passage=192,  # ctx encoder tokens, as train_dpr and train_rag
     max_questions=0,  # 0: every question of the split (fewer for a quick look)
     max_jeopardy=0,
-    unseen_dir=os.path.join(os.path.dirname(ONNX_DIR), "index-data", "unseen"),  # invented documents, questions
+    unseen_dir=os.path.join(INDEX_DATA, "unseen"),  # invented documents, questions
+    # held-out sets of other styles, each indexed alone (folders under index-data/ with documents.jsonl and
+    # questions.jsonl); "all": every one but demo and the unseen* sets, "": none
+    style_sets="all",
     threads=0,  # 0: all cores
 )
 TARGETS = {"recall@5": 0.9, "rag_token_em": 0.6, "rag_token_over_closed_book": 3.0}
@@ -131,7 +135,10 @@ def evaluate(cfg):
         answer_leak=float(np.mean([leaks(c, j["answer"]) for c, j in zip(clues, jeopardy)])),
         examples=[dict(answer=j["answer"], clue=j["clue"], generated=c) for j, c in zip(jeopardy[:5], clues)])
     report["swap"] = timed("swap", lambda: hot_swap(corpus, ctx_enc, enc_tok, reader, data_dir, cfg))
-    report["unseen"] = timed("unseen", lambda: unseen_corpus(q_enc, ctx_enc, enc_tok, reader, cfg))
+    report["unseen"] = timed("unseen", lambda: unseen_corpus(cfg["unseen_dir"], q_enc, ctx_enc, enc_tok, reader, cfg))
+    report["style_sets"] = {name: timed(name, lambda: unseen_corpus(os.path.join(INDEX_DATA, name), q_enc, ctx_enc,
+                                                                     enc_tok, reader, cfg))
+                            for name in style_sets(cfg["style_sets"])}
     b = cfg["num_beams"]
     report["held_out"] = dict(split_sha256=provenance.held_out_split(run_dir, data_dir),
                               warning=provenance.warning(run_dir, data_dir))
@@ -144,6 +151,15 @@ def evaluate(cfg):
         created_at=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         seconds=dict(timings, total=round(time.time() - started, 1)))
     return report
+
+
+def style_sets(names):
+    """The held-out style sets to measure: a comma-separated list of folders under index-data/, or "all" (every
+    folder there with questions, but demo and the unseen* sets, which the report has apart)."""
+    if names != "all":
+        return [n for n in names.split(",") if n]
+    found = [os.path.relpath(root, INDEX_DATA) for root, _, files in os.walk(INDEX_DATA) if "questions.jsonl" in files]
+    return sorted(n for n in found if not n.startswith(("unseen", "demo")))
 
 
 def targets(report, token_mode, closed_mode):
@@ -246,9 +262,35 @@ def render(r):
     for e in u["examples"]:
         add("| " + " | ".join(c.replace("|", "\\|") for c in (e["question"], " / ".join(e["answers"]),
                                                               e["rag_token_greedy"])) + " |")
+    render_style_sets(r.get("style_sets", {}), b, add)
     secs = ", ".join(f"{k} {v:.0f} s" for k, v in r["seconds"].items())
     add(f"\nTimes: {secs}.")
     return "\n".join(lines) + "\n"
+
+
+def render_style_sets(sets, b, add):
+    """The style sets' table (one row per set) and their exact match per question family."""
+    if not sets:
+        return
+    add("\n## Corpora in other styles\n\nHeld-out sets written by hand in styles other than FOLDOC's, with invented "
+        "facts (`index-data/<set>`), each indexed alone as a corpus swapped in through `PUT /index` would be. No model "
+        "trained on them.\n")
+    add(f"| set | questions | recall@1 | recall@5 | RAG-Token greedy EM | RAG-Token beam {b} EM / F1 |\n"
+        "|---|---|---|---|---|---|")
+    for name, u in sets.items():
+        g, beam = u["qa"]["rag_token_greedy"], u["qa"][f"rag_token_beam{b}"]
+        add(f"| {name} | {u['n']} | {_pct(u['recall@1'])} | {_pct(u['recall@5'])} | {_pct(g['em'])} | "
+            f"{_pct(beam['em'])} / {_pct(beam['f1'])} |")
+    n = sum(u["n"] for u in sets.values())
+    em = sum(u["n"] * u["qa"][f"rag_token_beam{b}"]["em"] for u in sets.values()) / max(1, n)
+    add(f"| **all** | {n} | | | | {_pct(em)} |\n")
+    families = sorted({f for u in sets.values() for f in u["by_family"]})
+    add(f"Exact match (beam {b}) per question family: questions, EM.\n")
+    add("| set | " + " | ".join(families) + " |\n|---|" + "---|" * len(families))
+    for name, u in sets.items():
+        cells = [f"{u['by_family'][f]['n']}, {_pct(u['by_family'][f]['em'])}" if f in u["by_family"] else ""
+                 for f in families]
+        add(f"| {name} | " + " | ".join(cells) + " |")
 
 
 def main(cfg):

@@ -27,6 +27,9 @@ Kinds, from easy copying to extraction (copying must be taught on purpose, see E
   a fact (terms.py): finding an acronym's brackets among other names.
 - kinds: a relations passage asked about by the kind of answer ("At which polytechnic...", "Which engineer...";
   kinds.py).
+- styled: an invented entity written as prose, an infobox, a news report, a gazetteer entry, a label, a timeline,
+  a dictionary entry or a table, asked about one fact or its definition (synth/styled.py): reading any style.
+- definition: "What is {title}?" over a real passage, answered by its defining phrase (synth/definitions.py).
 - jeopardy: the question slot holds the task prefix and the answer (the entry's title); the target is the clue.
 """
 import re
@@ -36,6 +39,8 @@ import numpy as np
 from ..data.templates import ACRONYM, ACRONYM_IN, fill
 from ..data.text_spans import NOT_NAME_WORDS, is_company, is_person, sentences
 from ..rag_inputs import join_context
+from ..synth.definitions import definition_example
+from ..synth.styled import styled_example
 from .disguise import disguise
 from .kinds import kinds_example
 from .relations import relations_example
@@ -99,10 +104,11 @@ class ExampleMaker:
     def answer(self, text, passage_text):
         """The target of an answer copied from `passage_text`: after a space when `answer_space` is "always"; when
         it is "passage", only where the passage has a space (or its start) before the answer, not where only a
-        bracket or a quote does ("PDC (Primary Domain Controller)")."""
+        bracket, a quote, a line break or a tab does ("PDC (Primary Domain Controller)", "Founded:\t1887"): the
+        byte-level BPE joins a space to the word after it, and no other character."""
         if self.answer_space == "passage":
             starts = [m.start() for m in re.finditer(re.escape(text), passage_text)]
-            spaced = not starts or any(i == 0 or passage_text[i - 1].isspace() for i in starts)
+            spaced = not starts or any(i == 0 or passage_text[i - 1] == " " for i in starts)
         else:
             spaced = self.answer_space == "always"
         return self.target(" " + text if spaced else text)
@@ -219,8 +225,16 @@ class ExampleMaker:
         """A question that names the kind of its answer, about one fact of an invented sentence (kinds.py)."""
         return self._invented(kinds_example(passage, rng))
 
+    def styled(self, rng):
+        """A question about an invented entity written in one of many styles (synth/styled.py)."""
+        return self._invented(styled_example(rng))
+
+    def definition(self, passage, rng):
+        """"What is {title}?" answered by the passage's defining phrase (synth/definitions.py)."""
+        return self._invented(definition_example(passage, rng))
+
     def _invented(self, made):
-        """The pair of a relations, terms or kinds example (None stays None)."""
+        """The pair of a made example: relations, terms, kinds, styled, definition (None stays None)."""
         if made is None:
             return None
         src = self.source(made["title"], made["text"], made["question"])

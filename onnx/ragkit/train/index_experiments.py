@@ -46,11 +46,11 @@ def hot_swap(corpus, ctx_enc, enc_tok, reader, data_dir, cfg):
     return out
 
 
-def unseen_corpus(q_enc, ctx_enc, enc_tok, reader, cfg):
-    """Questions about invented documents (`unseen_dir`: documents.jsonl, questions.jsonl) against an index of those
+def unseen_corpus(folder, q_enc, ctx_enc, enc_tok, reader, cfg):
+    """Questions about invented documents (`folder`: documents.jsonl, questions.jsonl) against an index of those
     documents alone: document-level recall, RAG-Token greedy and beam answers, exact match per family."""
-    docs = read_jsonl(os.path.join(cfg["unseen_dir"], "documents.jsonl"))
-    questions = read_jsonl(os.path.join(cfg["unseen_dir"], "questions.jsonl"))
+    docs = read_jsonl(os.path.join(folder, "documents.jsonl"))
+    questions = read_jsonl(os.path.join(folder, "questions.jsonl"))
     passages = [p for d in docs for p in split_document(d)]
     index = Retriever(q_enc, ctx_enc, enc_tok, passages, cfg)
     asked, beams = [q["question"] for q in questions], cfg["num_beams"]

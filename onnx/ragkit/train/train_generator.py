@@ -124,12 +124,15 @@ MIXES["kinds"] = {"kinds": 0.3, "terms": 0.15, "relations": 0.1,
 # `spaced` and `aligned` keep terms' mix, with a space before every answer (as most are in the passage) or only
 # where its passage has one (ExampleMaker.answer_space).
 MIXES["spaced"] = MIXES["aligned"] = MIXES["terms"]
-ANSWER_SPACE = {"spaced": "always", "aligned": "passage"}
+# `styles` (from `aligned`) reads invented entities written in many styles (synth/styled.py) and answers "What is
+# X?" with a passage's defining phrase (synth/definitions.py), keeping half of aligned's mix.
+MIXES["styles"] = {"styled": 0.45, "definition": 0.05, **{kind: 0.5 * w for kind, w in MIXES["terms"].items()}}
+ANSWER_SPACE = {"spaced": "always", "aligned": "passage", "styles": "passage"}
 PREVIOUS_STAGE = {"qa": "pretrain", "read": "qa", "deepen": "read", "read_acronyms": "read",
                   "drill": "read_acronyms", "relations": "drill", "terms": "relations", "kinds": "terms",
-                  "spaced": "terms", "aligned": "terms"}
+                  "spaced": "terms", "aligned": "terms", "styles": "aligned"}
 GROWN_STAGES = {"deepen": 2}  # stages that start from their predecessor made this many times deeper
-NEWEST_FIRST = ("aligned", "spaced", "kinds", "terms", "relations", "drill", "read_acronyms", "deepen", "read", "qa",
+NEWEST_FIRST = ("styles", "aligned", "spaced", "kinds", "terms", "relations", "drill", "read_acronyms", "deepen", "read", "qa",
                 "pretrain")
 
 
@@ -167,6 +170,10 @@ def sample_batch(kind_weights, data, maker, rng, batch_size):
             pair = maker.terms(rng.choice(data.train_passages), rng)
         elif kind == "kinds":
             pair = maker.kinds(rng.choice(data.train_passages), rng)
+        elif kind == "styled":
+            pair = maker.styled(rng)
+        elif kind == "definition":
+            pair = maker.definition(rng.choice(data.train_passages), rng)
         elif kind in ("qa", "qa_disguised"):
             q = rng.choice(data.qa["train"])
             pair = maker.qa(data.by_id[q["passage_id"]], q["question"], rng.choice(q["answers"]), rng,

@@ -1,0 +1,1 @@
+"""Synthetic training documents and questions: invented facts written in many styles (styled.py)."""

@@ -1,0 +1,54 @@
+"""`styled` examples: an invented entity written in a random style (styles.py), with a question about one of its
+facts or its definition, and the answer copied verbatim from the document.
+
+Distractors make the question need its relation: other entities of the document carry facts of the same families
+(another date, another person, another place). A table's rows are entities of one kind with the same columns, so a
+cell is found by its row's name and its column's label.
+"""
+from .entities import KINDS, make_entity
+from .styles import STYLES
+
+DEFINITION_SHARE = 0.12  # questions asking what the entity is, answered by its defining phrase
+_DEFINITION_QUESTIONS = ["What is {e}?", "What is {e}?", "What kind of thing is {e}?", "Describe {e} briefly.",
+                         "What is meant by {e}?"]
+_PERSON_DEFINITION_QUESTIONS = ["Who was {e}?", "Who is {e}?", "What was {e}?"]
+_TITLES = {"table": ["{kind}s", "List of {kind}s", "Register of {kind}s", "{kind}s of the region"],
+           "news": ["{e} in the news", "Report: {e}", "{e}"]}
+
+
+def _same_columns(entity, other):
+    """`other` with its facts reordered to `entity`'s keys (a table row)."""
+    by_key = {f["key"]: f for f in other["facts"]}
+    return dict(other, facts=[by_key[f["key"]] for f in entity["facts"]])
+
+
+def _distractors(entity, style, rng):
+    if style == "table":
+        return [_same_columns(entity, make_entity(entity["kind"], rng)) for _ in range(rng.randint(2, 4))]
+    others = []
+    for _ in range(rng.choice((0, 1, 1, 2))):
+        other = make_entity(rng.choice(list(KINDS)), rng, n_facts=rng.randint(1, 2))
+        others.append(other)
+    return others
+
+
+def styled_example(rng):
+    """{title, text, question, answer, style, kind, family} of one invented document, or None when the drawn answer
+    would not be a fair question (it occurs in the question, or the document states it more than once)."""
+    style, kind = rng.choice(list(STYLES)), rng.choice(list(KINDS))
+    entity = make_entity(kind, rng, n_facts=rng.randint(3, 6))
+    distractors = _distractors(entity, style, rng)
+    text = STYLES[style](entity, distractors, rng)
+    has_gloss = style not in ("table", "timeline")
+    if has_gloss and rng.random() < DEFINITION_SHARE:
+        templates = _PERSON_DEFINITION_QUESTIONS if kind == "person" else _DEFINITION_QUESTIONS
+        question, answer, family = rng.choice(templates), entity["gloss"], "definition"
+    else:
+        fact = rng.choice(entity["facts"])
+        question, answer, family = rng.choice(fact["questions"]), fact["value"], fact["family"]
+    question = question.format(e=entity["name"])
+    question = question[0].upper() + question[1:]
+    if answer in question or text.count(answer) != 1:
+        return None
+    title = rng.choice(_TITLES.get(style, ["{e}"])).format(e=entity["name"], kind=kind.capitalize())
+    return dict(title=title, text=text, question=question, answer=answer, style=style, kind=kind, family=family)

@@ -1,0 +1,83 @@
+"""Synthetic documents in many styles (ragkit/synth): every style states the facts it is asked about, answers are
+copied verbatim, draws are reproducible, and answers tokenize as the very tokens of their document."""
+import os
+import random
+
+import pytest
+
+from ragkit.synth.definitions import defining_phrase, definition_example
+from ragkit.synth.entities import KINDS, make_entity
+from ragkit.synth.styled import styled_example
+from ragkit.synth.styles import STYLES
+from ragkit.tokenizers import load_tokenizer
+from ragkit.train.examples import ExampleMaker
+
+
+def draws(n=600, seed=0):
+    rng = random.Random(seed)
+    return [ex for ex in (styled_example(rng) for _ in range(n)) if ex]
+
+
+def test_every_style_and_kind_is_drawn_and_most_draws_are_kept():
+    made = draws()
+    assert len(made) > 500, "few draws are refused"
+    assert {ex["style"] for ex in made} == set(STYLES) and {ex["kind"] for ex in made} == set(KINDS)
+    assert {"definition", "who", "when", "where", "number", "what"} <= {ex["family"] for ex in made}
+
+
+def test_the_answer_stands_once_in_the_document_and_never_in_the_question():
+    for ex in draws():
+        assert ex["text"].count(ex["answer"]) == 1, ex
+        assert ex["answer"] not in ex["question"] and ex["question"][0].isupper()
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_each_style_states_every_fact_of_its_entity(style):
+    rng = random.Random(3)
+    for kind in KINDS:
+        entity = make_entity(kind, rng, n_facts=4)
+        text = STYLES[style](entity, [], rng)
+        if style != "infobox":  # an infobox is named by its document's title
+            assert entity["name"].lower() in text.lower(), (style, text)
+        for fact in entity["facts"]:
+            assert fact["value"] in text or fact["value"].lower() in text.lower(), (style, fact["key"], text)
+
+
+def test_a_table_row_holds_its_entitys_values_in_the_header_order():
+    ex = next(ex for ex in draws() if ex["style"] == "table")
+    lines = ex["text"].replace(" / ", "\n").split("\n")
+    assert len(lines) >= 4, "a header and three rows or more"
+    assert all(line.count(sep) for sep in [" | ", ", ", "\t", " ; "] for line in lines if sep in lines[0])
+
+
+def test_draws_are_reproducible_from_their_seed():
+    assert draws(50, seed=4) == draws(50, seed=4)
+    assert draws(50, seed=4) != draws(50, seed=5)
+
+
+def test_the_defining_phrase_is_the_opening_noun_phrase():
+    assert defining_phrase("(EPL) A data service defined by the Metro Ethernet Forum, providing a link.") == \
+        "A data service defined by the Metro Ethernet Forum"
+    assert defining_phrase("A floating point SIMD extension from AMD. It adds 19 instructions.") == \
+        "A floating point SIMD extension from AMD"
+    assert defining_phrase("Emacs was written in 1976 by a group.") is None, "not a noun phrase"
+    assert defining_phrase("A theory developed by Trenchard More and, later, others.") is None, "dangling word"
+    ex = definition_example({"title": "bit string", "text": "An ordered sequence of bits. Used for sets."},
+                            random.Random(0))
+    assert ex["answer"] == "An ordered sequence of bits" and "bit string" in ex["question"]
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return load_tokenizer(os.path.join(os.path.dirname(os.path.dirname(__file__)), "demo", "generator",
+                                       "tokenizer.json"))
+
+
+def test_styled_answers_are_runs_of_their_documents_tokens(tok):
+    """After a line break or a tab the answer's first word has no space before it, after a space it has one: either
+    way the target is the tokens the document has (the byte-level BPE joins a space, and only a space, to a word)."""
+    maker, rng = ExampleMaker(tok, answer_space="passage"), random.Random(8)
+    pairs = [maker.styled(rng) for _ in range(300)]
+    pairs = [p for p in pairs if p]
+    copied = [any(p[0][i:i + len(p[1]) - 2] == p[1][1:-1] for i in range(len(p[0]))) for p in pairs]
+    assert len(pairs) > 250 and sum(copied) / len(copied) > 0.97, sum(copied) / len(copied)
