@@ -1,10 +1,11 @@
 """`styled` examples: an invented entity written in a random style (styles.py), with a question about one of its
-facts or its definition, and the answer copied verbatim from the document.
+facts or its definition, and the answer copied verbatim from the passage of the document that the index serves.
 
 Distractors make the question need its relation: other entities of the document carry facts of the same families
 (another date, another person, another place). A table's rows are entities of one kind with the same columns, so a
 cell is found by its row's name and its column's label.
 """
+from ..data.passages import split_document
 from .entities import KINDS, make_entity
 from .styles import STYLES
 
@@ -48,7 +49,11 @@ def styled_example(rng):
         question, answer, family = rng.choice(fact["questions"]), fact["value"], fact["family"]
     question = question.format(e=entity["name"])
     question = question[0].upper() + question[1:]
-    if answer in question or text.count(answer) != 1:
-        return None
     title = rng.choice(_TITLES.get(style, ["{e}"])).format(e=entity["name"], kind=kind.capitalize())
-    return dict(title=title, text=text, question=question, answer=answer, style=style, kind=kind, family=family)
+    # As served: the index splits a document into 100-word passages of words joined by single spaces, so line
+    # breaks and tabs never reach the reader; the example is the passage that holds the answer.
+    passages = [p["text"] for p in split_document({"id": "", "title": title, "text": text}) if answer in p["text"]]
+    if answer in question or len(passages) != 1 or passages[0].count(answer) != 1:
+        return None
+    return dict(title=title, text=passages[0], question=question, answer=answer, style=style, kind=kind,
+                family=family, document=text)
