@@ -1,7 +1,7 @@
 """DPR training pairs: every kind gives a query, its positive passage and a hard negative from another document."""
 import random
 
-from ragkit.train.dpr_examples import DprExampleMaker, is_acronym
+from ragkit.synth.dpr_examples import DprExampleMaker, is_acronym
 
 PASSAGES = [
     {"id": "a-p0", "doc_id": "a", "title": "Fetch", "text": "A Macintosh program for moving files with File Transfer "
@@ -71,7 +71,7 @@ def test_every_kind_gives_a_triple_with_a_negative_from_another_document():
 def test_mined_negatives_are_top_ranked_passages_that_do_not_answer_the_query():
     import numpy as np
 
-    from ragkit.train.dpr_examples import DprExample
+    from ragkit.synth.dpr_examples import DprExample
     from ragkit.train.dpr_mining import NegativeMiner
 
     passages = [{"doc_id": f"d{i}", "title": f"t{i}", "text": f"text {i}"} for i in range(6)]

@@ -3,8 +3,8 @@ import random
 
 from ragkit.data.templates import (CITY, CITY_KIND, COMPANY, LANGUAGE_WRITTEN, WHEN, WHERE, WHERE_KIND, WHO, WHO_KIND,
                                    fill)
+from ragkit.synth.relations import MAKING, SELLING, relations_example
 from ragkit.train.kinds import INSTITUTIONS, LANGUAGE_VERBS, ROLES, TOWNS, invent_kind_facts, kinds_example
-from ragkit.train.relations import MAKING, SELLING, relations_example
 
 PASSAGE = {"title": "Quillbrook", "text": "A package manager that installs programs with their libraries. "
                                           "Quillbrook refuses to proceed when two packages need different versions."}

@@ -6,11 +6,11 @@ import random
 import pytest
 
 from ragkit.data.templates import CITY, COMPANY, LANGUAGE_WRITTEN, WHEN, WHERE, WHO, fill
+from ragkit.synth.examples import ExampleMaker
+from ragkit.synth.relations import MAKING, SELLING, WRITING, fact_sentence, invent_facts, relations_example
+from ragkit.synth.terms import terms_example
 from ragkit.tokenizers import load_tokenizer
-from ragkit.train.examples import ExampleMaker
 from ragkit.train.kinds import kinds_example
-from ragkit.train.relations import MAKING, SELLING, WRITING, fact_sentence, invent_facts, relations_example
-from ragkit.train.terms import terms_example
 
 PASSAGE = {"title": "Quillbrook", "text": "A package manager that installs programs with their libraries. "
                                           "Quillbrook refuses to proceed when two packages need different versions."}

@@ -177,7 +177,7 @@ def test_cloze_examples_copy_the_words_after_the_cue(run):
     import random
 
     from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
+    from ragkit.synth.examples import ExampleMaker
 
     tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     maker = ExampleMaker(tok)
@@ -197,7 +197,7 @@ def test_hole_questions_put_a_question_word_where_their_answer_was(run):
     import random
 
     from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
+    from ragkit.synth.examples import ExampleMaker
 
     tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     maker, rng, made = ExampleMaker(tok), random.Random(0), 0
@@ -225,7 +225,7 @@ def test_typed_hole_questions_name_the_kind_of_answer(run):
     import random
 
     from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
+    from ragkit.synth.examples import ExampleMaker
 
     tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     text = ("Quorvel was designed by Tamsin Ockley at Velmarsh University in 1984. "
@@ -258,7 +258,7 @@ def test_acronym_examples_define_the_initials_of_words_of_the_passage_and_ask_fo
     import re
 
     from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
+    from ragkit.synth.examples import ExampleMaker
 
     tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     maker, rng, made = ExampleMaker(tok), random.Random(0), 0
@@ -282,7 +282,7 @@ def test_qa_examples_are_plain_unless_asked_to_disguise_their_answer(run):
     import random
 
     from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
+    from ragkit.synth.examples import ExampleMaker
 
     tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     maker, rng = ExampleMaker(tok), random.Random(0)
@@ -298,7 +298,7 @@ def test_qa_examples_are_plain_unless_asked_to_disguise_their_answer(run):
 
 def test_export_demo_writes_a_whole_bundle_from_the_newest_stages(run, tmp_path):
     from ragkit.export.bundle_files import verify_manifest
-    from ragkit.train import export_demo
+    from ragkit.bundle import export_demo
 
     assert os.path.exists(os.path.join(run["run_dir"], "rag.pt")), "runs after the RAG stage's test"
     out = tmp_path / "bundle"
@@ -322,7 +322,7 @@ def test_learning_rate_warms_up_again_after_a_resume_without_optimizer_state():
 
 
 def test_training_greedy_decoding_applies_the_bundles_processors():
-    from ragkit.train.generate import _process
+    from ragkit.eval.generate import _process
 
     scores = torch.zeros(2, 5)
     scores[:, 0] = 9.0  # <s> would win
@@ -335,7 +335,7 @@ def test_training_greedy_decoding_applies_the_bundles_processors():
 def test_disguise_invents_the_answers_words_consistently_and_keeps_initials():
     import random
 
-    from ragkit.train.disguise import disguise, invented_word
+    from ragkit.synth.disguise import disguise, invented_word
 
     rng = random.Random(0)
     texts = ["Python was designed by Guido van Rossum at CWI in 1991.", "Van Rossum later joined Google; Rossum said."]
@@ -366,7 +366,7 @@ def test_rag_training_disguises_flagged_answers_in_every_retrieved_passage():
 
 
 def test_probe_reader_reports_gold_passage_exact_match_by_family_and_on_synthetic_acronyms(run):
-    from ragkit.train import probe_reader
+    from ragkit.eval import probe_reader
 
     checkpoint = os.path.join(run["run_dir"], "generator_read.pt")
     out = probe_reader.main(dict(probe_reader.DEFAULTS, checkpoints=checkpoint, run_dir=run["run_dir"],

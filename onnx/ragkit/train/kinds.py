@@ -14,7 +14,7 @@ university did Chelvander originate?" -> "Lazy Graph Instruction Set", "Caskadel
 A person is sometimes introduced by a role ("by the physicist Odalys Fenn"), which a question may name or not.
 """
 from ..data.templates import CITY, CITY_KIND, COMPANY, LANGUAGE_WRITTEN, WHEN, WHERE, WHERE_KIND, WHO, WHO_KIND, fill
-from .relations import MAKING, SELLING, WRITING, invent_facts, invented_name, relations_example
+from ..synth.relations import MAKING, SELLING, WRITING, invent_facts, invented_name, relations_example
 
 # Kinds of institution (the noun a question names) and the shapes of their names: {n} an invented name, {f} a field.
 INSTITUTIONS = {

@@ -187,9 +187,9 @@ def main(cfg):
     if cfg["rag_steps"] and not finished(run_dir, "rag.pt", cfg["rag_stop"] or cfg["rag_steps"]):
         wait(run("ragkit.train.train_rag", share("rag"), 0, steps=cfg["rag_steps"], stop_at=cfg["rag_stop"],
                  **dict(common, lr=cfg["rag_lr"], seed=cfg["seed"] + 3)))
-    wait(run("ragkit.train.export_demo", 0, 0, run_dir=cfg["run_dir"], out=cfg["export_to"]))
+    wait(run("ragkit.bundle.export_demo", 0, 0, run_dir=cfg["run_dir"], out=cfg["export_to"]))
     # After the export, which replaces the bundle folder the report lives in.
-    wait(run("ragkit.train.evaluate", 0, 0, run_dir=cfg["run_dir"], data_dir=data_dir,
+    wait(run("ragkit.eval.evaluate", 0, 0, run_dir=cfg["run_dir"], data_dir=data_dir,
              out=f"{cfg['export_to']}/REPORT.md"))
     with open(os.path.join(cfg["run_dir"], "run_all.json"), "a") as f:
         f.write(json.dumps({"finished_at": time.time(), "minutes": (time.time() - start) / 60, **cfg}) + "\n")

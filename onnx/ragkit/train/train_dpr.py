@@ -19,8 +19,8 @@ from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
 from .common import (Deadline, Log, load_checkpoint, lr_at, pad_batch, run_data_dir, save_checkpoint, setup_torch,
                      step_rng)
+from ..synth.dpr_examples import DprExampleMaker
 from .data import Dataset
-from .dpr_examples import DprExampleMaker
 from .dpr_mining import NegativeMiner, encode_queries
 
 DEFAULTS = dict(

@@ -69,11 +69,11 @@ from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
 from .common import (Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, read_jsonl, run_data_dir,
                      save_checkpoint, setup_torch, step_rng)
+from ..eval.generate import greedy_answers
+from ..eval.metrics import exact_match, f1_score
+from ..synth.examples import ExampleMaker
 from .data import Dataset
-from .examples import ExampleMaker
-from .generate import greedy_answers
 from .grow_generator import grow_state
-from .metrics import exact_match, f1_score
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 DEFAULTS = dict(

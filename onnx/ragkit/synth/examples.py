@@ -39,11 +39,11 @@ import numpy as np
 from ..data.templates import ACRONYM, ACRONYM_IN, fill
 from ..data.text_spans import NOT_NAME_WORDS, is_company, is_person, sentences
 from ..rag_inputs import join_context
-from ..synth.definitions import definition_example
-from ..synth.styled import styled_example
+from ..train.kinds import kinds_example
+from .definitions import definition_example
 from .disguise import disguise
-from .kinds import kinds_example
 from .relations import relations_example
+from .styled import styled_example
 from .terms import terms_example
 
 # Spans a `hole` question asks about, with the question words that fit them: years and capitalised runs (names,
