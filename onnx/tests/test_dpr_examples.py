@@ -60,6 +60,14 @@ def test_the_framed_share_makes_room_for_its_kind_and_zero_keeps_the_old_mix():
     assert abs(shares["qa"] / shares["ict"] - MIX["qa"] / MIX["ict"]) < 1e-9
 
 
+def test_only_the_mined_phase_makes_room_for_framed_titles():
+    from ragkit.train.train_dpr import MIX, phase_mix
+
+    cfg = dict(steps=10, framed_share=0.3)
+    assert phase_mix(cfg, 9) is MIX, "the lexical phase keeps its mix"
+    assert phase_mix(cfg, 10)["framed"] == 0.3
+
+
 def test_every_kind_gives_a_triple_with_a_negative_from_another_document():
     maker, rng = DprExampleMaker(Data()), random.Random(0)
     for kind in ("qa", "title", "ict", "term", "framed"):

@@ -106,32 +106,29 @@ def test_generator_stages_train_checkpoint_and_resume(run, tmp_path):
     assert stage == "deepen" and deep["step"] == 2
     depth = lambda config: (config["encoder_layers"], config["decoder_layers"])  # noqa: E731
     assert depth(deep["config"]) == tuple(2 * n for n in depth(read["config"])), "deepen doubles read's layers"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="read_acronyms", from_stage="deepen", steps=1))
+    assert train_generator.main(dict(base, run_dir=deep_dir, stage="read_acronyms", steps=1))
     stage, acronyms = train_generator.newest_generator(deep_dir)
-    assert stage == "read_acronyms" and acronyms["config"] == deep["config"], "--from_stage picks the stage it grows on"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="drill", steps=1))
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="relations", steps=1))
-    assert train_generator.newest_generator(deep_dir)[0] == "relations", "relations goes on from drill"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="terms", steps=1))
-    assert train_generator.newest_generator(deep_dir)[0] == "terms", "terms goes on from relations"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="kinds", steps=1))
-    assert train_generator.newest_generator(deep_dir)[0] == "kinds", "kinds goes on from terms"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="spaced", steps=1))
-    assert train_generator.newest_generator(deep_dir)[0] == "spaced", "spaced goes on from terms"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="aligned", steps=1))
-    assert train_generator.newest_generator(deep_dir)[0] == "aligned", "aligned goes on from terms"
+    assert stage == "read_acronyms" and acronyms["config"] == deep["config"], "read_acronyms goes on from deepen"
+    for stage in ("drill", "relations", "terms", "aligned", "styles"):  # each from the one before it in the recipe
+        assert train_generator.main(dict(base, run_dir=deep_dir, stage=stage, steps=1))
+        assert train_generator.newest_generator(deep_dir)[0] == stage
+    other_dir = str(tmp_path / "other")
+    shutil.copytree(run["run_dir"], other_dir)
+    assert train_generator.main(dict(base, run_dir=other_dir, stage="drill", from_stage="read", steps=1))
+    drill = torch.load(os.path.join(other_dir, "generator_drill.pt"), map_location="cpu")
+    assert drill["config"] == read["config"], "--from_stage overrides the recipe's parent"
 
 
 def test_dpr_then_joint_rag_training(run):
-    # stop_at ends the stage early (the schedule spans 50 steps) and still measures recall there
-    assert train_dpr.main(dict(train_dpr.DEFAULTS, steps=50, stop_at=3, batch_size=3, eval_every=100, save_every=1,
+    # the stage measures recall where it ends
+    assert train_dpr.main(dict(train_dpr.DEFAULTS, steps=3, batch_size=3, eval_every=100, save_every=1,
                                model=TINY_DPR, warmup=1, **run))
     assert checkpoint_step(run, "dpr.pt") == 3
     log = [json.loads(line) for line in open(os.path.join(run["run_dir"], "logs", "dpr.jsonl"))]
     assert any("recall@5" in row and row["step"] == 3 for row in log)
-    # phase 2 resumes there and mines its negatives with the model for 2 more steps
-    assert train_dpr.main(dict(train_dpr.DEFAULTS, steps=3, mined_steps=2, refresh_every=1, batch_size=3,
-                               eval_every=100, save_every=1, model=TINY_DPR, warmup=1, **run))
+    # phase 2 (the recipe's dpr_mined) resumes there and mines its negatives with the model for 2 more steps
+    assert train_dpr.main(dict(train_dpr.DEFAULTS, steps=3, mined_steps=2, framed_share=0.3, refresh_every=1,
+                               batch_size=3, eval_every=100, save_every=1, model=TINY_DPR, warmup=1, **run))
     assert checkpoint_step(run, "dpr.pt") == 5
     assert os.path.exists(os.path.join(run["run_dir"], "generator_qa.pt")), "runs after the generator stages' test"
     assert train_rag.main(dict(train_rag.DEFAULTS, steps=2, batch_size=2, n_docs=2, eval_every=2, eval_examples=2,

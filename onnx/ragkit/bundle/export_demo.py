@@ -3,7 +3,7 @@
     /usr/bin/python3 -m ragkit.bundle.export_demo
 
 Takes the newest stage available: the jointly trained generator and question encoder of `rag.pt`, else the
-generator of the furthest generator stage (train_generator.NEWEST_FIRST: `generator_relations.pt`, `_drill`, ...)
+generator of the furthest generator stage of the recipe (train_generator.NEWEST_FIRST: `generator_styles.pt`, ...)
 with the encoders of `dpr.pt`; the context encoder always comes from `dpr.pt` (RAG training keeps it and the index
 fixed)."""
 import os
