@@ -1,7 +1,7 @@
 """DPR training pairs: every kind gives a query, its positive passage and a hard negative from another document."""
 import random
 
-from ragkit.train.dpr_examples import DprExampleMaker, is_acronym
+from ragkit.synth.dpr_examples import DprExampleMaker, is_acronym
 
 PASSAGES = [
     {"id": "a-p0", "doc_id": "a", "title": "Fetch", "text": "A Macintosh program for moving files with File Transfer "
@@ -60,6 +60,14 @@ def test_the_framed_share_makes_room_for_its_kind_and_zero_keeps_the_old_mix():
     assert abs(shares["qa"] / shares["ict"] - MIX["qa"] / MIX["ict"]) < 1e-9
 
 
+def test_only_the_mined_phase_makes_room_for_framed_titles():
+    from ragkit.train.train_dpr import MIX, phase_mix
+
+    cfg = dict(steps=10, framed_share=0.3)
+    assert phase_mix(cfg, 9) is MIX, "the lexical phase keeps its mix"
+    assert phase_mix(cfg, 10)["framed"] == 0.3
+
+
 def test_every_kind_gives_a_triple_with_a_negative_from_another_document():
     maker, rng = DprExampleMaker(Data()), random.Random(0)
     for kind in ("qa", "title", "ict", "term", "framed"):
@@ -71,7 +79,7 @@ def test_every_kind_gives_a_triple_with_a_negative_from_another_document():
 def test_mined_negatives_are_top_ranked_passages_that_do_not_answer_the_query():
     import numpy as np
 
-    from ragkit.train.dpr_examples import DprExample
+    from ragkit.synth.dpr_examples import DprExample
     from ragkit.train.dpr_mining import NegativeMiner
 
     passages = [{"doc_id": f"d{i}", "title": f"t{i}", "text": f"text {i}"} for i in range(6)]

@@ -8,13 +8,14 @@ import pytest
 import torch
 
 from ragkit import rag_reference as rr
+from ragkit.bundle import export_demo, provenance
 from ragkit.cached_scorer import CachedScorer
+from ragkit.eval import eval_models, evaluate, index_experiments
 from ragkit.models import BartConfig, BartForConditionalGeneration
 from ragkit.span_constraint import PieceVocabulary, SpanConstraint
+from ragkit.synth.examples import TASKS
 from ragkit.tokenizers import load_tokenizer
-from ragkit.train import eval_models, evaluate, export_demo, index_experiments, provenance
 from ragkit.train.common import read_jsonl
-from ragkit.train.examples import TASKS
 from test_warm_start import train_tiny_run
 
 PASSAGES = [{"id": "a-p0", "text": "Unix was written by Ken Thompson."},
@@ -124,7 +125,7 @@ def test_a_tiny_run_gets_a_whole_report(report):
             assert tok.decode(got["tokens"]).strip() == e[key], key
     assert [t["met"] for t in saved["targets"]] == [t["met"] for t in result["targets"]] and len(saved["targets"]) == 3
     text = out.read_text()
-    for needle in ("## Targets (issue 3)", "python3 -m ragkit.train.evaluate", "dpr step 2, rag step 2",
+    for needle in ("## Targets (issue 3)", "python3 -m ragkit.eval.evaluate", "dpr step 2, rag step 2",
                    "## Index hot-swap", "BLEU-1", "## Unseen corpus"):
         assert needle in text, needle
     assert saved["held_out"] == dict(split_sha256=provenance.data_split(saved["data_dir"]), warning=None)

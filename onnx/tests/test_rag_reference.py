@@ -4,8 +4,8 @@ import math
 import torch
 
 from ragkit import rag_reference as rr
+from ragkit.eval.generate import rag_token_greedy as training_greedy
 from ragkit.models import BartConfig, BartForConditionalGeneration
-from ragkit.train.generate import rag_token_greedy as training_greedy
 
 BOS, PAD, EOS, A, B, C = 0, 1, 2, 3, 4, 5
 V = 6

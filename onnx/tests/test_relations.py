@@ -6,11 +6,10 @@ import random
 import pytest
 
 from ragkit.data.templates import CITY, COMPANY, LANGUAGE_WRITTEN, WHEN, WHERE, WHO, fill
+from ragkit.synth.examples import ExampleMaker
+from ragkit.synth.relations import MAKING, SELLING, WRITING, fact_sentence, invent_facts, relations_example
+from ragkit.synth.terms import terms_example
 from ragkit.tokenizers import load_tokenizer
-from ragkit.train.examples import ExampleMaker
-from ragkit.train.kinds import kinds_example
-from ragkit.train.relations import MAKING, SELLING, WRITING, fact_sentence, invent_facts, relations_example
-from ragkit.train.terms import terms_example
 
 PASSAGE = {"title": "Quillbrook", "text": "A package manager that installs programs with their libraries. "
                                           "Quillbrook refuses to proceed when two packages need different versions."}
@@ -97,22 +96,22 @@ def holds_run(source, body):
     return any(source[i:i + len(body)] == body for i in range(len(source) - len(body) + 1))
 
 
-@pytest.mark.parametrize("kind", ["relations", "terms", "kinds"])
+@pytest.mark.parametrize("kind", ["relations", "terms"])
 def test_the_example_maker_tokenizes_the_question_and_its_answer(kind, tok):
-    make = {"relations": relations_example, "terms": terms_example, "kinds": kinds_example}[kind]
+    make = {"relations": relations_example, "terms": terms_example}[kind]
     for seed in range(4):
         src, tgt = getattr(ExampleMaker(tok), kind)(PASSAGE, random.Random(seed))
         ex = make(PASSAGE, random.Random(seed))
         assert tok.decode(tgt).strip() == ex["answer"] and tok.decode(src).endswith(ex["question"])
 
 
-@pytest.mark.parametrize("kind", ["relations", "terms", "kinds"])
+@pytest.mark.parametrize("kind", ["relations", "terms"])
 def test_answers_after_a_space_are_the_very_tokens_of_the_passage(kind, tok):
     def copied(maker, seed):
         src, tgt = getattr(maker, kind)(PASSAGE, random.Random(seed))
         return holds_run(src, tgt[1:-1])  # the answer without <s> and </s>
 
-    spaced, plain = ExampleMaker(tok, answer_space="always"), ExampleMaker(tok)
+    spaced, plain = ExampleMaker(tok, answer_space="passage"), ExampleMaker(tok)
     assert all(copied(spaced, seed) for seed in range(20)), "a copied answer is a run of the source's tokens"
     assert not all(copied(plain, seed) for seed in range(20)), "without the space its first word is spelt anew"
 

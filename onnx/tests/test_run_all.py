@@ -1,74 +1,89 @@
-"""run_all skips every stage a run directory has already passed, as warm_start leaves one from the bundle."""
+"""run_all runs the recipe's rows that a run directory has not finished, the parallel pairs together."""
 import pytest
 import torch
 
 from ragkit.train import run_all
+from ragkit.train.recipe import RECIPE, STAGES, checkpoint_name, end_step
 
 
-def test_a_stage_is_finished_at_its_steps_or_once_a_later_stage_has_begun(tmp_path):
-    torch.save({"step": 2800}, tmp_path / "dpr.pt")
-    torch.save({"step": 711}, tmp_path / "generator_read_acronyms.pt")  # what warm_start writes for the bundle
-    for name in ("generator_pretrain.pt", "generator_qa.pt", "generator_read.pt", "generator_deepen.pt"):
-        assert run_all.finished(str(tmp_path), name, 10**6), f"{name} comes before read_acronyms"
-    assert run_all.finished(str(tmp_path), "generator_read_acronyms.pt", 711)
-    assert not run_all.finished(str(tmp_path), "generator_read_acronyms.pt", 800), "resumed up to its steps"
-    assert run_all.finished(str(tmp_path), "dpr.pt", 1000 + 1800)
-    assert not run_all.finished(str(tmp_path), "rag.pt", 600)
-    torch.save({"step": 1}, tmp_path / "rag.pt")
-    assert run_all.finished(str(tmp_path), "dpr.pt", 10**6), "joint RAG training has started from DPR"
+def save_step(run_dir, name, step):
+    torch.save({"step": step}, run_dir / checkpoint_name(STAGES[name]))
 
 
-def test_the_drill_stage_counts_both_of_its_schedules(tmp_path):
-    torch.save({"step": 2800}, tmp_path / "dpr.pt")
-    torch.save({"step": 1500}, tmp_path / "generator_drill.pt")
-    assert run_all.finished(str(tmp_path), "generator_read_acronyms.pt", 800), "drill starts from read_acronyms"
-    assert run_all.finished(str(tmp_path), "generator_drill.pt", run_all.DEFAULTS["drill_steps"])
-    assert not run_all.finished(str(tmp_path), "generator_drill.pt", run_all.DEFAULTS["drill_more_steps"])
-    torch.save({"step": 3000}, tmp_path / "generator_drill.pt")  # what warm_start writes for the bundle
-    assert run_all.finished(str(tmp_path), "generator_drill.pt", run_all.DEFAULTS["drill_more_steps"])
-    assert not run_all.finished(str(tmp_path), "rag.pt", 600)
+def test_a_stage_is_finished_at_its_steps_or_once_a_later_generator_stage_has_begun(tmp_path):
+    save_step(tmp_path, "read_acronyms", 300)
+    for name in ("pretrain", "qa", "read", "deepen"):
+        assert run_all.finished(str(tmp_path), STAGES[name]), f"{name} comes before read_acronyms"
+    assert not run_all.finished(str(tmp_path), STAGES["read_acronyms"]), "resumed up to its steps"
+    assert not run_all.finished(str(tmp_path), STAGES["drill"])
+    save_step(tmp_path, "read_acronyms", STAGES["read_acronyms"].steps)
+    assert run_all.finished(str(tmp_path), STAGES["read_acronyms"])
+    assert not run_all.finished(str(tmp_path), STAGES["dpr"]), "DPR counts its own steps only"
 
 
-def test_the_framed_dpr_phase_follows_the_mined_one_and_counts_its_steps(tmp_path):
-    d = run_all.DEFAULTS
-    mined_end = d["dpr_steps"] + d["dpr_mined_steps"]
-    torch.save({"step": mined_end}, tmp_path / "dpr.pt")
-    assert run_all.finished(str(tmp_path), "dpr.pt", mined_end)
-    assert not run_all.finished(str(tmp_path), "dpr.pt", mined_end + d["dpr_framed_steps"])
-    torch.save({"step": 4000}, tmp_path / "dpr.pt")  # what warm_start writes for the bundle
-    assert run_all.finished(str(tmp_path), "dpr.pt", mined_end + d["dpr_framed_steps"])
+def test_the_mined_dpr_stage_goes_on_from_the_first_ones_step(tmp_path):
+    save_step(tmp_path, "dpr", STAGES["dpr"].steps)
+    assert run_all.finished(str(tmp_path), STAGES["dpr"])
+    assert not run_all.finished(str(tmp_path), STAGES["dpr_mined"])
+    save_step(tmp_path, "dpr_mined", 4000)  # what warm_start writes for the committed bundle
+    assert end_step(STAGES["dpr_mined"]) == 4000 and run_all.finished(str(tmp_path), STAGES["dpr_mined"])
 
 
-def test_the_relations_stage_follows_drill_and_ends_it(tmp_path):
-    torch.save({"step": 1500}, tmp_path / "generator_drill.pt")  # drill's first schedule only
-    assert not run_all.finished(str(tmp_path), "generator_relations.pt", 1200)
-    torch.save({"step": 1200}, tmp_path / "generator_relations.pt")
-    assert run_all.finished(str(tmp_path), "generator_relations.pt", 1200)
-    assert run_all.finished(str(tmp_path), "generator_drill.pt", run_all.DEFAULTS["drill_more_steps"]), \
-        "drill is not resumed once relations has started from it"
-    assert sum(run_all.SHARES.values()) < 1, "the budget keeps a share for export and evaluation"
+def test_the_parallel_pairs_run_together():
+    pairs = [[row.name for row in rows] for rows in run_all.groups(RECIPE) if len(rows) > 1]
+    assert pairs == [["pretrain", "dpr"], ["read", "dpr_mined"]]
 
 
-def test_the_terms_stage_follows_relations_and_stops_where_told(tmp_path):
-    torch.save({"step": 1200}, tmp_path / "generator_relations.pt")
-    assert not run_all.finished(str(tmp_path), "generator_terms.pt", 700)
-    torch.save({"step": 700}, tmp_path / "generator_terms.pt")
-    assert run_all.finished(str(tmp_path), "generator_terms.pt", 700)
-    assert not run_all.finished(str(tmp_path), "generator_terms.pt", 1000), "a stop short of the schedule is its own"
-    assert run_all.finished(str(tmp_path), "generator_relations.pt", 1200 + 1), \
-        "relations is not resumed once terms has started from it"
+class FakeRun:
+    """Records the commands run_all starts and writes the checkpoint each stage would end with."""
+
+    def __init__(self, run_dir, stop_after=None):
+        self.run_dir, self.stop_after, self.calls = run_dir, stop_after, []
+
+    def __call__(self, module, threads=0, minutes=0.0, **args):
+        self.calls.append((module, threads, args))
+        if module == "ragkit.train.train_generator":
+            steps = args["steps"] if args["stage"] != self.stop_after else 1
+            torch.save({"step": steps}, self.run_dir / f"generator_{args['stage']}.pt")
+        elif module == "ragkit.train.train_dpr":
+            torch.save({"step": args["steps"] + args["mined_steps"]}, self.run_dir / "dpr.pt")
+        return self
+
+    def wait(self):
+        return 0
+
+    def stages(self):
+        return [args.get("stage", module.rsplit(".", 1)[1]) for module, _, args in self.calls]
 
 
-@pytest.mark.parametrize("stage, steps", [("kinds", 800), ("spaced", 400), ("aligned", 400)])
-def test_a_stage_after_terms_follows_it(tmp_path, stage, steps):
-    torch.save({"step": 700}, tmp_path / "generator_terms.pt")
-    assert not run_all.finished(str(tmp_path), f"generator_{stage}.pt", steps)
-    torch.save({"step": steps}, tmp_path / f"generator_{stage}.pt")
-    assert run_all.finished(str(tmp_path), f"generator_{stage}.pt", steps)
-    assert run_all.finished(str(tmp_path), "generator_terms.pt", 1000), f"terms is not resumed once {stage} has begun"
+@pytest.fixture
+def run_dir(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.jsonl").write_text("")
+    (tmp_path / "tokenizers" / "encoder").mkdir(parents=True)
+    (tmp_path / "tokenizers" / "encoder" / "tokenizer.json").write_text("{}")
+    return tmp_path
 
 
-def test_aligned_runs_after_terms_by_default_and_kinds_and_spaced_do_not():
-    d = run_all.DEFAULTS
-    assert d["terms_steps"] and d["aligned_steps"] and not d["spaced_steps"] and not d["kinds_steps"]
-    assert sum(run_all.SHARES.values()) < 1, "the budget keeps a share for export and evaluation"
+def test_the_loop_runs_what_is_left_after_a_warm_start_then_exports_and_evaluates(run_dir, monkeypatch):
+    save_step(run_dir, "dpr_mined", 4000)  # the committed bundle, as warm_start leaves it
+    save_step(run_dir, "aligned", 400)
+    fake = FakeRun(run_dir)
+    monkeypatch.setattr(run_all, "run", fake)
+    assert run_all.main(dict(run_all.DEFAULTS, run_dir=str(run_dir), seed=1))
+    assert fake.stages() == ["styles", "export_demo", "evaluate"]
+    module, threads, args = fake.calls[0]
+    styles = STAGES["styles"]
+    assert (threads, args["steps"], args["lr"], args["warmup"], args["seed"]) == (
+        0, styles.steps, styles.lr, styles.warmup, 1 + styles.seed_offset)
+
+
+def test_the_loop_runs_the_pairs_on_one_core_each_and_stops_at_an_unfinished_stage(run_dir, monkeypatch):
+    fake = FakeRun(run_dir, stop_after="read")  # read stops early, as at the end of a budget
+    monkeypatch.setattr(run_all, "run", fake)
+    assert not run_all.main(dict(run_all.DEFAULTS, run_dir=str(run_dir)))
+    assert fake.stages() == ["pretrain", "train_dpr", "qa", "read", "train_dpr"], "nothing starts from read"
+    threads = [threads for _, threads, _ in fake.calls]
+    assert threads == [1, 1, 0, 1, 1]
+    mined = fake.calls[-1][2]
+    assert (mined["steps"], mined["mined_steps"], mined["framed_share"]) == (1000, 3000, 0.3)

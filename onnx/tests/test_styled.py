@@ -7,10 +7,10 @@ import pytest
 
 from ragkit.synth.definitions import defining_phrase, definition_example
 from ragkit.synth.entities import KINDS, make_entity
+from ragkit.synth.examples import ExampleMaker
 from ragkit.synth.styled import styled_example
 from ragkit.synth.styles import STYLES
 from ragkit.tokenizers import load_tokenizer
-from ragkit.train.examples import ExampleMaker
 
 
 def draws(n=600, seed=0):

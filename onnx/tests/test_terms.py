@@ -2,8 +2,8 @@
 import random
 
 from ragkit.data.templates import ACRONYM, ACRONYM_IN, ACRONYM_MEANING, fill
-from ragkit.train.relations import relations_example
-from ragkit.train.terms import TERM_WORDS, invent_term, term_sentence, terms_example
+from ragkit.synth.relations import relations_example
+from ragkit.synth.terms import TERM_WORDS, invent_term, term_sentence, terms_example
 
 PASSAGE = {"title": "Quillbrook", "text": "A package manager that installs programs with their libraries. "
                                           "Quillbrook refuses to proceed when two packages need different versions."}

@@ -106,32 +106,29 @@ def test_generator_stages_train_checkpoint_and_resume(run, tmp_path):
     assert stage == "deepen" and deep["step"] == 2
     depth = lambda config: (config["encoder_layers"], config["decoder_layers"])  # noqa: E731
     assert depth(deep["config"]) == tuple(2 * n for n in depth(read["config"])), "deepen doubles read's layers"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="read_acronyms", from_stage="deepen", steps=1))
+    assert train_generator.main(dict(base, run_dir=deep_dir, stage="read_acronyms", steps=1))
     stage, acronyms = train_generator.newest_generator(deep_dir)
-    assert stage == "read_acronyms" and acronyms["config"] == deep["config"], "--from_stage picks the stage it grows on"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="drill", steps=1))
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="relations", steps=1))
-    assert train_generator.newest_generator(deep_dir)[0] == "relations", "relations goes on from drill"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="terms", steps=1))
-    assert train_generator.newest_generator(deep_dir)[0] == "terms", "terms goes on from relations"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="kinds", steps=1))
-    assert train_generator.newest_generator(deep_dir)[0] == "kinds", "kinds goes on from terms"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="spaced", steps=1))
-    assert train_generator.newest_generator(deep_dir)[0] == "spaced", "spaced goes on from terms"
-    assert train_generator.main(dict(base, run_dir=deep_dir, stage="aligned", steps=1))
-    assert train_generator.newest_generator(deep_dir)[0] == "aligned", "aligned goes on from terms"
+    assert stage == "read_acronyms" and acronyms["config"] == deep["config"], "read_acronyms goes on from deepen"
+    for stage in ("drill", "relations", "terms", "aligned", "styles"):  # each from the one before it in the recipe
+        assert train_generator.main(dict(base, run_dir=deep_dir, stage=stage, steps=1))
+        assert train_generator.newest_generator(deep_dir)[0] == stage
+    other_dir = str(tmp_path / "other")
+    shutil.copytree(run["run_dir"], other_dir)
+    assert train_generator.main(dict(base, run_dir=other_dir, stage="drill", from_stage="read", steps=1))
+    drill = torch.load(os.path.join(other_dir, "generator_drill.pt"), map_location="cpu")
+    assert drill["config"] == read["config"], "--from_stage overrides the recipe's parent"
 
 
 def test_dpr_then_joint_rag_training(run):
-    # stop_at ends the stage early (the schedule spans 50 steps) and still measures recall there
-    assert train_dpr.main(dict(train_dpr.DEFAULTS, steps=50, stop_at=3, batch_size=3, eval_every=100, save_every=1,
+    # the stage measures recall where it ends
+    assert train_dpr.main(dict(train_dpr.DEFAULTS, steps=3, batch_size=3, eval_every=100, save_every=1,
                                model=TINY_DPR, warmup=1, **run))
     assert checkpoint_step(run, "dpr.pt") == 3
     log = [json.loads(line) for line in open(os.path.join(run["run_dir"], "logs", "dpr.jsonl"))]
     assert any("recall@5" in row and row["step"] == 3 for row in log)
-    # phase 2 resumes there and mines its negatives with the model for 2 more steps
-    assert train_dpr.main(dict(train_dpr.DEFAULTS, steps=3, mined_steps=2, refresh_every=1, batch_size=3,
-                               eval_every=100, save_every=1, model=TINY_DPR, warmup=1, **run))
+    # phase 2 (the recipe's dpr_mined) resumes there and mines its negatives with the model for 2 more steps
+    assert train_dpr.main(dict(train_dpr.DEFAULTS, steps=3, mined_steps=2, framed_share=0.3, refresh_every=1,
+                               batch_size=3, eval_every=100, save_every=1, model=TINY_DPR, warmup=1, **run))
     assert checkpoint_step(run, "dpr.pt") == 5
     assert os.path.exists(os.path.join(run["run_dir"], "generator_qa.pt")), "runs after the generator stages' test"
     assert train_rag.main(dict(train_rag.DEFAULTS, steps=2, batch_size=2, n_docs=2, eval_every=2, eval_examples=2,
@@ -177,7 +174,7 @@ def test_cloze_examples_copy_the_words_after_the_cue(run):
     import random
 
     from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
+    from ragkit.synth.examples import ExampleMaker
 
     tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     maker = ExampleMaker(tok)
@@ -197,7 +194,7 @@ def test_hole_questions_put_a_question_word_where_their_answer_was(run):
     import random
 
     from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
+    from ragkit.synth.examples import ExampleMaker
 
     tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     maker, rng, made = ExampleMaker(tok), random.Random(0), 0
@@ -225,7 +222,7 @@ def test_typed_hole_questions_name_the_kind_of_answer(run):
     import random
 
     from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
+    from ragkit.synth.examples import ExampleMaker
 
     tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     text = ("Quorvel was designed by Tamsin Ockley at Velmarsh University in 1984. "
@@ -258,7 +255,7 @@ def test_acronym_examples_define_the_initials_of_words_of_the_passage_and_ask_fo
     import re
 
     from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
+    from ragkit.synth.examples import ExampleMaker
 
     tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     maker, rng, made = ExampleMaker(tok), random.Random(0), 0
@@ -282,7 +279,7 @@ def test_qa_examples_are_plain_unless_asked_to_disguise_their_answer(run):
     import random
 
     from ragkit.tokenizers import load_tokenizer
-    from ragkit.train.examples import ExampleMaker
+    from ragkit.synth.examples import ExampleMaker
 
     tok = load_tokenizer(os.path.join(run["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     maker, rng = ExampleMaker(tok), random.Random(0)
@@ -298,7 +295,7 @@ def test_qa_examples_are_plain_unless_asked_to_disguise_their_answer(run):
 
 def test_export_demo_writes_a_whole_bundle_from_the_newest_stages(run, tmp_path):
     from ragkit.export.bundle_files import verify_manifest
-    from ragkit.train import export_demo
+    from ragkit.bundle import export_demo
 
     assert os.path.exists(os.path.join(run["run_dir"], "rag.pt")), "runs after the RAG stage's test"
     out = tmp_path / "bundle"
@@ -322,7 +319,7 @@ def test_learning_rate_warms_up_again_after_a_resume_without_optimizer_state():
 
 
 def test_training_greedy_decoding_applies_the_bundles_processors():
-    from ragkit.train.generate import _process
+    from ragkit.eval.generate import _process
 
     scores = torch.zeros(2, 5)
     scores[:, 0] = 9.0  # <s> would win
@@ -335,7 +332,7 @@ def test_training_greedy_decoding_applies_the_bundles_processors():
 def test_disguise_invents_the_answers_words_consistently_and_keeps_initials():
     import random
 
-    from ragkit.train.disguise import disguise, invented_word
+    from ragkit.synth.disguise import disguise, invented_word
 
     rng = random.Random(0)
     texts = ["Python was designed by Guido van Rossum at CWI in 1991.", "Van Rossum later joined Google; Rossum said."]
@@ -366,7 +363,7 @@ def test_rag_training_disguises_flagged_answers_in_every_retrieved_passage():
 
 
 def test_probe_reader_reports_gold_passage_exact_match_by_family_and_on_synthetic_acronyms(run):
-    from ragkit.train import probe_reader
+    from ragkit.eval import probe_reader
 
     checkpoint = os.path.join(run["run_dir"], "generator_read.pt")
     out = probe_reader.main(dict(probe_reader.DEFAULTS, checkpoints=checkpoint, run_dir=run["run_dir"],

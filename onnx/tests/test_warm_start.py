@@ -7,8 +7,9 @@ import os
 import pytest
 import torch
 
+from ragkit.bundle import export_demo, provenance, warm_start
 from ragkit.data.splits import held_out_digest
-from ragkit.train import export_demo, provenance, train_dpr, train_generator, train_rag, train_tokenizers, warm_start
+from ragkit.train import train_dpr, train_generator, train_rag, train_tokenizers
 from test_training import TINY_DPR, TINY_GEN, make_data
 
 

@@ -1,6 +1,6 @@
 /**
  * Answer metrics with SQuAD's normalization (lower case, punctuation and articles removed, single spaces), as
- * the toolchain's `onnx/ragkit/train/metrics.py`, so that the CLI and the training report agree.
+ * the toolchain's `onnx/ragkit/eval/metrics.py`, so that the CLI and the training report agree.
  */
 const PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
 

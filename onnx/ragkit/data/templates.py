@@ -153,35 +153,6 @@ LANGUAGE_IMPLEMENTS = [
     "{x} implements what language?",
     "Which programming language is {x} built for?",
 ]
-# Questions that name the kind of answer they ask for ("At which polytechnic...", "Which engineer..."), by `{kind}`;
-# only kinds.py asks them, so that the draws of the stages before it stay as they were.
-WHERE_KIND = [
-    "At which {kind} was {x} {pp}?",
-    "At what {kind} was {x} {pp}?",
-    "{x} was {pp} at which {kind}?",
-    "Which {kind} {past} {x}?",
-    "Name the {kind} where {x} was {pp}.",
-    "At which {kind} did {x} originate?",
-    "In which {kind} was {x} {pp}?",
-    "{x} comes from which {kind}?",
-    "Which {kind} was {x} {pp} at?",
-]
-CITY_KIND = [
-    "In which {kind} was {x} {pp}?",
-    "{x} was {pp} in which {kind}?",
-    "Which {kind} was {x} {pp} in?",
-    "Name the {kind} where {x} was {pp}.",
-    "In what {kind} did {x} originate?",
-    "In which {kind} did the {act} of {x} take place?",
-]
-WHO_KIND = [
-    "Which {kind} {past} {x}?",
-    "{x} was {pp} by which {kind}?",
-    "Name the {kind} who {past} {x}.",
-    "By which {kind} was {x} {pp}?",
-    "What was the name of the {kind} who {past} {x}?",
-    "Which {kind} was responsible for {x}?",
-]
 COMPANY = [
     "Which company {past} {x}?",
     "What company {past} {x}?",
@@ -196,11 +167,11 @@ COMPANY = [
 ]
 
 
-def fill(template, x, pp, rel="", c="", kind=""):
+def fill(template, x, pp, rel="", c=""):
     """Fills one template for title `x` and past participle `pp` (a key of VERBS, or "" for none); `c` is the
-    entry that gives an acronym its meaning (ACRONYM_IN), `kind` the kind of answer a *_KIND template names."""
+    entry that gives an acronym its meaning (ACRONYM_IN)."""
     base, noun, ing = VERBS.get(pp, ("", "", ""))
     past = SIMPLE_PAST.get(pp, pp)
     act = ACTION_NOUNS.get(pp, ing)
-    text = template.format(x=x, pp=pp, past=past, noun=noun, ing=ing, base=base, rel=rel, act=act, c=c, kind=kind)
+    text = template.format(x=x, pp=pp, past=past, noun=noun, ing=ing, base=base, rel=rel, act=act, c=c)
     return text[0].upper() + text[1:]

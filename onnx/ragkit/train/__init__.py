@@ -1,3 +1,3 @@
-"""Training of the embedded default RAG model: generator pre-training, DPR, and joint RAG fine-tuning.
+"""Training of the embedded default: the recipe (recipe.py), the generator and DPR training loops, their checkpoints.
 
-`python3 -m ragkit.train.run_all` runs every stage in order; each stage resumes from its own checkpoint."""
+`python3 -m ragkit.train.run_all` runs the recipe's stages in order; each stage resumes from its own checkpoint."""

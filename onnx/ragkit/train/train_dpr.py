@@ -1,11 +1,13 @@
 """Trains the DPR question and context encoders with in-batch and hard negatives (Karpukhin et al. 2020).
 
-    /usr/bin/python3 -m ragkit.train.train_dpr --steps=1000 --mined_steps=1800
+    /usr/bin/python3 -m ragkit.train.train_dpr --steps=1000 --mined_steps=0                         # recipe's dpr
+    /usr/bin/python3 -m ragkit.train.train_dpr --steps=1000 --mined_steps=3000 --framed_share=0.3   # dpr_mined
 
 Each batch holds B queries and 2B passages (their positives and one hard negative each); the loss is the negative
 log-likelihood of each query's positive among all 2B passages under inner-product scores. Two phases in one
-checkpoint: `steps` with lexical hard negatives, then `mined_steps` (own warm-up and decay from `mined_lr`) where most
-negatives are mined with the model itself (dpr_mining.py). Recall@k on dev questions (among `eval_passages`
+checkpoint, the recipe's two DPR stages (recipe.py): `steps` with lexical hard negatives, then `mined_steps` (own
+warm-up and decay from `mined_lr`) where most negatives are mined with the model itself (dpr_mining.py) and
+`framed_share` of the examples are titles framed as questions. Recall@k on dev questions (among `eval_passages`
 passages, see recall_pool) is measured every `eval_every` steps. Checkpoints to `{run_dir}/dpr.pt`."""
 import os
 import random
@@ -17,10 +19,11 @@ import torch.nn.functional as F
 from ..models.dpr import DprConfig, DprEncoder
 from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
+from . import recipe
 from .common import (Deadline, Log, load_checkpoint, lr_at, pad_batch, run_data_dir, save_checkpoint, setup_torch,
                      step_rng)
+from ..synth.dpr_examples import DprExampleMaker
 from .data import Dataset
-from .dpr_examples import DprExampleMaker
 from .dpr_mining import NegativeMiner, encode_queries
 
 DEFAULTS = dict(
@@ -30,7 +33,7 @@ DEFAULTS = dict(
     mined_steps=0,  # phase 2: negatives mined with the model (dpr_mining.py), after phase 1
     mined_lr=3e-4,
     mined_share=0.75,  # share of phase 2's negatives that are mined; the rest stay lexical
-    framed_share=0.0,  # share of `framed` examples (dpr_examples), the other kinds scaled down to make room
+    framed_share=0.0,  # phase 2's share of `framed` examples (dpr_examples), the other kinds scaled down for room
     refresh_every=250,  # phase 2 re-embeds the corpus for mining this often
     batch_size=32,
     lr=1e-3,
@@ -44,7 +47,6 @@ DEFAULTS = dict(
     save_every=50,
     shared_encoders=True,  # one encoder for both sides while training DPR (see share_and_flatten_attention)
     max_minutes=0.0,
-    stop_at=0,  # stop (and checkpoint) at this step while the schedules span steps + mined_steps; 0 = their end
     seed=1,
     threads=0,
     # architecture, used when no checkpoint exists yet
@@ -56,15 +58,18 @@ DEFAULTS = dict(
         initializer_range=0.072),
 )
 
-MIX = {"qa": 0.4, "title": 0.15, "ict": 0.25, "term": 0.2}  # kinds of dpr_examples
+MIX = recipe.DPR  # kinds of dpr_examples
 
 
 def mix(framed_share):
-    """Example kinds and their weights: MIX, with `framed` taking `framed_share` of it when above 0 (0 keeps the
-    sampling of runs made before the kind existed)."""
-    if not framed_share:
-        return MIX
-    return {**{kind: w * (1 - framed_share) for kind, w in MIX.items()}, "framed": framed_share}
+    """Example kinds and their weights: MIX, with `framed` taking `framed_share` of it when above 0 (0 keeps MIX's
+    sampling as it is)."""
+    return recipe.with_framed(MIX, framed_share) if framed_share else MIX
+
+
+def phase_mix(cfg, step):
+    """Phase 1 samples MIX, phase 2 makes room for its framed titles."""
+    return mix(cfg["framed_share"]) if step >= cfg["steps"] else MIX
 
 
 class TextEncoder:
@@ -139,7 +144,7 @@ def recall_pool(data, questions, size, seed):
 
 
 def end_step(cfg):
-    return cfg["stop_at"] or cfg["steps"] + cfg["mined_steps"]
+    return cfg["steps"] + cfg["mined_steps"]
 
 
 def lr_for(cfg, step, rewarm_from):
@@ -185,10 +190,9 @@ def main(cfg):
     eval_questions = data.qa["dev"][: cfg["eval_questions"]]
     eval_passages = recall_pool(data, eval_questions, cfg["eval_passages"], cfg["seed"])
     miner = NegativeMiner(data.passages, lambda passages: embed_passages(c_enc, p_text, passages), cfg["refresh_every"])
-    kinds = mix(cfg["framed_share"])
     while step < end_step(cfg) and not deadline.passed():
         rng = step_rng(cfg["seed"], step)
-        triples = []
+        triples, kinds = [], phase_mix(cfg, step)
         while len(triples) < cfg["batch_size"]:
             t = maker.sample(rng.choices(list(kinds), list(kinds.values()))[0], rng)
             if t:

@@ -19,11 +19,11 @@ from ..overrides import parse_overrides
 from ..tokenizers import load_tokenizer
 from .common import (Deadline, Log, last_step, load_checkpoint, lr_at, pad_batch, run_data_dir, save_checkpoint,
                      setup_torch, step_rng)
+from ..eval.generate import rag_token_greedy
+from ..eval.metrics import exact_match
+from ..synth.disguise import disguise
+from ..synth.examples import ExampleMaker
 from .data import Dataset
-from .disguise import disguise
-from .examples import ExampleMaker
-from .generate import rag_token_greedy
-from .metrics import exact_match
 from .train_dpr import TextEncoder, embed_passages
 from .train_generator import newest_generator
 

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from ..data.passages import split_document
-from .common import read_jsonl
+from ..train.common import read_jsonl
 from .eval_models import Retriever
 from .metrics import answer_scores, exact_match
 

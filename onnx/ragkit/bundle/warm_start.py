@@ -1,6 +1,6 @@
 """Rebuilds a run directory's checkpoints from a committed bundle, for a machine whose `~/.cache` is empty:
 
-    cd onnx && /usr/bin/python3 -m ragkit.train.warm_start --bundle=demo --run_dir=~/.cache/ragkit/runs/demo
+    cd onnx && /usr/bin/python3 -m ragkit.bundle.warm_start --bundle=demo --run_dir=~/.cache/ragkit/runs/demo
 
 Reads the ONNX initializers of the bundle's four graphs, maps them back to the PyTorch state-dict names, copies the
 tokenizers to `run_dir/tokenizers/{generator,encoder}/` and writes `dpr.pt` plus the generator checkpoint of the
@@ -29,15 +29,15 @@ from onnx import numpy_helper
 from ..export.bundle_files import TOKENIZER_FILES
 from ..export.float16 import restore_float32
 from ..export.graphs import export_bart_decoders, export_bart_encoder, export_dpr, present_names
-from ..export.ort_node import run_onnx
 from ..export.merge import merge_decoders
+from ..export.ort_node import run_onnx
 from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..models.dpr import DprConfig, DprEncoder
 from ..models.hf_config import read_config_json
 from ..overrides import parse_overrides
+from ..train.common import save_checkpoint
+from ..train.train_generator import NEWEST_FIRST
 from . import provenance
-from .common import save_checkpoint
-from .train_generator import NEWEST_FIRST
 
 DEFAULTS = dict(
     bundle="demo",  # bundle folder (relative to onnx/ or absolute)

@@ -1,9 +1,9 @@
 """Exports the trained embedded default as the service's bundle (`onnx/demo` by default).
 
-    /usr/bin/python3 -m ragkit.train.export_demo
+    /usr/bin/python3 -m ragkit.bundle.export_demo
 
 Takes the newest stage available: the jointly trained generator and question encoder of `rag.pt`, else the
-generator of the furthest generator stage (train_generator.NEWEST_FIRST: `generator_relations.pt`, `_drill`, ...)
+generator of the furthest generator stage of the recipe (train_generator.NEWEST_FIRST: `generator_styles.pt`, ...)
 with the encoders of `dpr.pt`; the context encoder always comes from `dpr.pt` (RAG training keeps it and the index
 fixed)."""
 import os
@@ -14,10 +14,10 @@ from ..export import export_bundle
 from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..models.dpr import DprConfig, DprEncoder
 from ..overrides import parse_overrides
+from ..synth.examples import TASKS
+from ..train.common import load_checkpoint, run_data_dir
+from ..train.train_generator import newest_generator
 from . import provenance
-from .common import load_checkpoint, run_data_dir
-from .examples import TASKS
-from .train_generator import newest_generator
 
 DEFAULTS = dict(
     run_dir=os.path.expanduser("~/.cache/ragkit/runs/demo"),

@@ -4,7 +4,7 @@ during training is what the service would answer: decoder start token, forced `<
 (`bad_words_ids` [[0, 0]]), argmax until `</s>`, which is forced at the last position."""
 import torch
 
-from .common import pad_batch
+from ..train.common import pad_batch
 
 
 def _process(scores, previous, step, max_new_tokens, bos_id, eos_id):

@@ -25,8 +25,6 @@ Kinds, from easy copying to extraction (copying must be taught on purpose, see E
   one of them (relations.py): telling facts apart by the relation the question names.
 - terms: a relations passage that also defines a term by its acronym, and a question about the term's expansion or
   a fact (terms.py): finding an acronym's brackets among other names.
-- kinds: a relations passage asked about by the kind of answer ("At which polytechnic...", "Which engineer...";
-  kinds.py).
 - styled: an invented entity written as prose, an infobox, a news report, a gazetteer entry, a label, a timeline,
   a dictionary entry or a table, asked about one fact or its definition (synth/styled.py): reading any style.
 - definition: "What is {title}?" over a real passage, answered by its defining phrase (synth/definitions.py).
@@ -39,11 +37,10 @@ import numpy as np
 from ..data.templates import ACRONYM, ACRONYM_IN, fill
 from ..data.text_spans import NOT_NAME_WORDS, is_company, is_person, sentences
 from ..rag_inputs import join_context
-from ..synth.definitions import definition_example
-from ..synth.styled import styled_example
+from .definitions import definition_example
 from .disguise import disguise
-from .kinds import kinds_example
 from .relations import relations_example
+from .styled import styled_example
 from .terms import terms_example
 
 # Spans a `hole` question asks about, with the question words that fit them: years and capitalised runs (names,
@@ -83,10 +80,10 @@ class ExampleMaker:
 
     def __init__(self, tokenizer, max_source=256, max_target=48, jeopardy_prefix=JEOPARDY_PREFIX, answer_space=""):
         self.tok = tokenizer
-        # "always" | "passage" | "": answers tokenized after a space (see `answer`). The byte-level BPE spells a
-        # word differently at the start of a text ("C" "or" "ble" "igh") than after a space, as in the passage
-        # (" Cor" "ble" "igh"), so copying the answer's first word otherwise means spelling it anew.
-        assert answer_space in ("", "always", "passage"), f"answer_space {answer_space!r}"
+        # "passage" | "": answers tokenized after a space where their passage has one (see `answer`). The byte-level
+        # BPE spells a word differently at the start of a text ("C" "or" "ble" "igh") than after a space, as in the
+        # passage (" Cor" "ble" "igh"), so copying the answer's first word otherwise means spelling it anew.
+        assert answer_space in ("", "passage"), f"answer_space {answer_space!r}"
         self.answer_space = answer_space
         self.max_source = max_source
         self.max_target = max_target
@@ -102,15 +99,14 @@ class ExampleMaker:
         return self.tok.encode(text, max_length=self.max_target)
 
     def answer(self, text, passage_text):
-        """The target of an answer copied from `passage_text`: after a space when `answer_space` is "always"; when
-        it is "passage", only where the passage has a space (or its start) before the answer, not where only a
-        bracket, a quote, a line break or a tab does ("PDC (Primary Domain Controller)", "Founded:\t1887"): the
-        byte-level BPE joins a space to the word after it, and no other character."""
+        """The target of an answer copied from `passage_text`: when `answer_space` is "passage", after a space where
+        the passage has a space (or its start) before the answer, not where only a bracket, a quote, a line break or
+        a tab does ("PDC (Primary Domain Controller)", "Founded:\t1887"): the byte-level BPE joins a space to the
+        word after it, and no other character."""
+        spaced = False
         if self.answer_space == "passage":
             starts = [m.start() for m in re.finditer(re.escape(text), passage_text)]
             spaced = not starts or any(i == 0 or passage_text[i - 1] == " " for i in starts)
-        else:
-            spaced = self.answer_space == "always"
         return self.target(" " + text if spaced else text)
 
     def infill(self, passage, rng):
@@ -221,10 +217,6 @@ class ExampleMaker:
         """A question about a defined term's expansion, or about a fact, beside both (terms.py)."""
         return self._invented(terms_example(passage, rng))
 
-    def kinds(self, passage, rng):
-        """A question that names the kind of its answer, about one fact of an invented sentence (kinds.py)."""
-        return self._invented(kinds_example(passage, rng))
-
     def styled(self, rng):
         """A question about an invented entity written in one of many styles (synth/styled.py)."""
         return self._invented(styled_example(rng))
@@ -234,7 +226,7 @@ class ExampleMaker:
         return self._invented(definition_example(passage, rng))
 
     def _invented(self, made):
-        """The pair of a made example: relations, terms, kinds, styled, definition (None stays None)."""
+        """The pair of a made example: relations, terms, styled, definition (None stays None)."""
         if made is None:
             return None
         src = self.source(made["title"], made["text"], made["question"])

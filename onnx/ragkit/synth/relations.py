@@ -68,16 +68,16 @@ def relation_question(entry, kind, kinds, making, selling, rng):
     return fill(rng.choice(families[kind]), entry, selling if kind == "company" else making)
 
 
-def relations_example(passage, rng, invent=invent_facts, making_verbs=MAKING):
+def relations_example(passage, rng):
     """{title, text, question, answer, kind, kinds, facts, making, selling, inserted}: the passage with an invented
-    sentence of `kinds` facts (drawn by `invent`, made by a verb of `making_verbs`) after its first sentence (at
+    sentence of `kinds` facts (invent_facts, made by a verb of MAKING) after its first sentence (at
     `inserted`, a span of text), the entry renamed, and a question about its `kind` fact; None for a passage without
     sentences."""
     spans = sentences(passage["text"])
     if not spans:
         return None
     # Verbs the passage does not use already: its own "written by" someone would answer the question too.
-    making = rng.choice([v for v in making_verbs if f"{v} " not in passage["text"]] or making_verbs)
+    making = rng.choice([v for v in MAKING if f"{v} " not in passage["text"]] or MAKING)
     selling = rng.choice([v for v in SELLING if f"{v} " not in passage["text"]] or SELLING)
     available = ["person", "year", "institution", "city", "company"] + (["language"] if making in WRITING else [])
     kinds = rng.sample(available, rng.randint(2, min(4, len(available))))
@@ -87,7 +87,7 @@ def relations_example(passage, rng, invent=invent_facts, making_verbs=MAKING):
     if renamed:
         (title, text), _ = renamed
         spans = sentences(text)
-    facts = invent(rng)
+    facts = invent_facts(rng)
     cut, sentence = spans[0][1], fact_sentence(title, facts, kinds, making, selling, rng)
     text = f"{text[:cut]} {sentence}{text[cut:]}"
     return dict(title=title, text=text, question=relation_question(title, kind, kinds, making, selling, rng),

@@ -51,6 +51,8 @@ def is_acronym(term):
 
 
 class DprExampleMaker:
+    KINDS = ("qa", "title", "framed", "term", "ict")  # what `sample` makes
+
     def __init__(self, data):
         self.data = data
         self.first_passage = {}
@@ -91,6 +93,7 @@ class DprExampleMaker:
         return rng.choice(rare) if rare else None
 
     def sample(self, kind, rng):
+        assert kind in self.KINDS, f"a DPR example kind is one of {self.KINDS}, got {kind!r}"
         reveals = None
         if kind == "qa":
             q = rng.choice(self.data.qa["train"])

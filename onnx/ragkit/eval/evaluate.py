@@ -1,7 +1,7 @@
 """The evaluation report of the embedded default on the held-out test split (issue 3), from the newest trained models
 of a run directory (as export_demo.load_models picks them):
 
-    cd onnx && /usr/bin/python3 -m ragkit.train.evaluate --run_dir=~/.cache/ragkit/runs/demo --out=demo/REPORT.md
+    cd onnx && /usr/bin/python3 -m ragkit.eval.evaluate --run_dir=~/.cache/ragkit/runs/demo --out=demo/REPORT.md
 
 Writes the Markdown report and the same numbers as `report.json` beside it: retrieval recall@k over the whole
 corpus, exact match and F1 of RAG-Token (greedy, beam), RAG-Sequence (thorough, beam) and the generator alone
@@ -15,16 +15,16 @@ import time
 
 import numpy as np
 
+from ..bundle import provenance
+from ..bundle.export_demo import load_models
 from ..overrides import parse_overrides
+from ..synth.examples import JEOPARDY_PREFIX, TASKS
 from ..tokenizers import load_tokenizer
-from . import provenance
-from .common import run_data_dir, setup_torch
-from .data import Dataset
-from .examples import JEOPARDY_PREFIX, TASKS
-from .export_demo import load_models
-from .metrics import answer_scores, bleu1, normalize_answer
+from ..train.common import run_data_dir, setup_torch
+from ..train.data import Dataset
 from .eval_models import Reader, Retriever
 from .index_experiments import hot_swap, unseen_corpus
+from .metrics import answer_scores, bleu1, normalize_answer
 
 ONNX_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INDEX_DATA = os.path.join(os.path.dirname(ONNX_DIR), "index-data")
@@ -146,7 +146,7 @@ def evaluate(cfg):
         targets=targets(report, f"rag_token_beam{b}", f"closed_book_beam{b}"), stages=stages, run_dir=run_dir,
         data_dir=data_dir, split=cfg["split"], n_docs=k, num_beams=b,
         counts=dict(questions=len(items), jeopardy=len(jeopardy), passages=len(data.passages)),
-        command=" ".join(["cd onnx && /usr/bin/python3 -m ragkit.train.evaluate"]
+        command=" ".join(["cd onnx && /usr/bin/python3 -m ragkit.eval.evaluate"]
                          + [f"--{key}={v}" for key, v in cfg.items() if v != DEFAULTS[key] and key != "threads"]),
         created_at=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         seconds=dict(timings, total=round(time.time() - started, 1)))

@@ -5,7 +5,7 @@ import torch
 from .. import rag_reference as rr
 from ..cached_scorer import CachedScorer
 from ..span_constraint import PieceVocabulary, SpanConstraint
-from .train_dpr import TextEncoder, embed_passages
+from ..train.train_dpr import TextEncoder, embed_passages
 
 
 class Retriever:

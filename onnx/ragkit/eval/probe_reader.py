@@ -1,6 +1,6 @@
 """Reading skill of generator checkpoints, given the gold passage (no retrieval), by question family:
 
-    /usr/bin/python3 -m ragkit.train.probe_reader --checkpoints=~/.cache/ragkit/runs/demo/generator_read.pt,...
+    /usr/bin/python3 -m ragkit.eval.probe_reader --checkpoints=~/.cache/ragkit/runs/demo/generator_read.pt,...
 
 Prints, per checkpoint, greedy exact match on `index-data/unseen-dev` (invented documents; the measure the generator
 stages log as unseen_dev_em) split by family, and on synthetic acronym definitions made in held-out FOLDOC passages
@@ -12,13 +12,13 @@ import random
 
 from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..overrides import parse_overrides
+from ..synth.examples import ExampleMaker
 from ..tokenizers import load_tokenizer
-from .common import load_checkpoint, read_jsonl, run_data_dir, setup_torch
-from .data import Dataset
-from .examples import ExampleMaker
+from ..train.common import load_checkpoint, read_jsonl, run_data_dir, setup_torch
+from ..train.data import Dataset
+from ..train.train_generator import DEFAULTS as GENERATOR_DEFAULTS, unseen_dev_items
 from .generate import greedy_answers
 from .metrics import exact_match
-from .train_generator import DEFAULTS as GENERATOR_DEFAULTS, unseen_dev_items
 
 DEFAULTS = dict(
     checkpoints="",  # comma-separated generator_*.pt or rag.pt paths
