@@ -66,16 +66,25 @@ def run_dir(tmp_path):
 
 
 def test_the_loop_runs_what_is_left_after_a_warm_start_then_exports_and_evaluates(run_dir, monkeypatch):
+    save_step(run_dir, "dpr_mined", 4000)  # a bundle exported after terms, as warm_start leaves it
+    save_step(run_dir, "terms", 700)
+    fake = FakeRun(run_dir)
+    monkeypatch.setattr(run_all, "run", fake)
+    assert run_all.main(dict(run_all.DEFAULTS, run_dir=str(run_dir), seed=1))
+    assert fake.stages() == ["aligned", "export_demo", "evaluate"]
+    module, threads, args = fake.calls[0]
+    aligned = STAGES["aligned"]
+    assert (threads, args["steps"], args["lr"], args["warmup"], args["seed"]) == (
+        0, aligned.steps, aligned.lr, aligned.warmup, 1 + aligned.seed_offset)
+
+
+def test_candidate_stages_are_left_to_their_own_command(run_dir, monkeypatch):
     save_step(run_dir, "dpr_mined", 4000)  # the committed bundle, as warm_start leaves it
     save_step(run_dir, "aligned", 400)
     fake = FakeRun(run_dir)
     monkeypatch.setattr(run_all, "run", fake)
     assert run_all.main(dict(run_all.DEFAULTS, run_dir=str(run_dir), seed=1))
-    assert fake.stages() == ["styles", "export_demo", "evaluate"]
-    module, threads, args = fake.calls[0]
-    styles = STAGES["styles"]
-    assert (threads, args["steps"], args["lr"], args["warmup"], args["seed"]) == (
-        0, styles.steps, styles.lr, styles.warmup, 1 + styles.seed_offset)
+    assert fake.stages() == ["export_demo", "evaluate"], "styles is measured, not adopted: run_all leaves it out"
 
 
 def test_the_loop_runs_the_pairs_on_one_core_each_and_stops_at_an_unfinished_stage(run_dir, monkeypatch):

@@ -76,17 +76,22 @@ RECIPE = (
     Stage("terms", "generator", "relations", TERMS, steps=700, lr=5e-5, warmup=50, seed_offset=6),
     Stage("aligned", "generator", "terms", TERMS, steps=400, lr=5e-5, warmup=50, seed_offset=8,
           answer_space="passage"),
+)
+# Stages under measurement, not adopted: train_generator runs them by name (`--stage=styles`), run_all does not.
+# `styles` as measured (1000 steps) did not pass rule 11 (EXPERIMENTS.md): +14 of the 51 style-set exact matches it
+# asked; its examples are since the passages the index serves (no line breaks), measured again from there.
+CANDIDATES = (
     Stage("styles", "generator", "aligned", STYLES, steps=1000, lr=1e-4, warmup=50, seed_offset=9,
           answer_space="passage"),
 )
-STAGES = {stage.name: stage for stage in RECIPE}
-GENERATOR_STAGES = tuple(stage.name for stage in RECIPE if stage.model == "generator")
+STAGES = {stage.name: stage for stage in RECIPE + CANDIDATES}
+GENERATOR_STAGES = tuple(stage.name for stage in RECIPE + CANDIDATES if stage.model == "generator")
 
 
 def stage(name, model="generator"):
     """The row called `name`, which must train `model`."""
     row = STAGES.get(name)
-    names = [s.name for s in RECIPE if s.model == model]
+    names = [s.name for s in RECIPE + CANDIDATES if s.model == model]
     assert row and row.model == model, f"the {model} stage must be one of {names}, got {name!r}"
     return row
 
