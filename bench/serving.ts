@@ -1,0 +1,97 @@
+/**
+ * Table 5: the HTTP service as a client sees it, with the models on the main thread (`RAG_WORKERS=0`) and in a
+ * pool of worker threads: `GET /healthz` latency while 4 clients generate, and requests/s of default `/answer`
+ * requests (the bundle's n_docs, beams and extractive setting) with 1 and 8 concurrent clients. Each setting is
+ * the server's own configuration for that worker count (RAG_MAX_CONCURRENT and threads per session follow it).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { IndexManager } from '../src/index/index-manager.js';
+import { createRagEngine } from '../src/rag/rag-engine.js';
+import { quantile } from './stats.js';
+
+/** One row of table 5: one worker count. */
+export interface ServingRow {
+  workers: number;
+  /** Intra-op threads per session ('auto': onnxruntime's choice) and generations allowed at once. */
+  threads: string;
+  maxConcurrent: number;
+  /** /healthz while 4 clients generate: probes sent and their latency in ms. */
+  probes: number;
+  healthP50: number;
+  healthP99: number;
+  /** Requests per second with 1 and with 8 concurrent clients. */
+  perSecond1: number;
+  perSecond8: number;
+}
+
+/** Probes /healthz back to back (10 ms apart) until `done` is set; returns each probe's latency. */
+async function probeHealth(url: string, state: { done: boolean }): Promise<number[]> {
+  const latencies: number[] = [];
+  while (!state.done) {
+    const started = performance.now();
+    const res = await fetch(`${url}/healthz`);
+    await res.arrayBuffer();
+    latencies.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return latencies;
+}
+
+/** `clients` clients send `total` default /answer requests in all, back to back; returns requests per second. */
+async function answerLoad(url: string, questions: readonly string[], clients: number, total: number): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (next < total) {
+      const question = questions[next++ % questions.length];
+      const res = await fetch(`${url}/answer`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question }),
+      });
+      if (res.status !== 200) throw new Error(`/answer answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+    }
+  }));
+  return total / ((performance.now() - started) / 1000);
+}
+
+/** Table 5 for one bundle over its bench index; `requests` per load level (at least 8). */
+export async function benchServing(opts: {
+  modelDir: string; index: IndexManager; questions: readonly string[]; workerCounts: readonly number[]; requests: number;
+}): Promise<ServingRow[]> {
+  const requests = Math.max(8, opts.requests);
+  const scratch = await mkdtemp(join(tmpdir(), 'rag-bench-serving-'));
+  const rows: ServingRow[] = [];
+  try {
+    for (const workers of opts.workerCounts) {
+      const config = loadConfig({ RAG_MODEL_DIR: opts.modelDir, RAG_INDEX_DIR: scratch, RAG_WORKERS: String(workers), LOG_LEVEL: 'silent' });
+      const engine = await createRagEngine({ config, indexManager: opts.index, logger: { warn: console.error } });
+      const app = await buildApp({ config, engine, indexManager: opts.index });
+      try {
+        await app.listen({ host: '127.0.0.1', port: 0 });
+        const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+        await answerLoad(url, opts.questions, 1, 1); // warm-up
+        const state = { done: false };
+        const probes = probeHealth(url, state);
+        await answerLoad(url, opts.questions, 4, requests);
+        state.done = true;
+        const health = (await probes).sort((a, b) => a - b);
+        rows.push({
+          workers, threads: String(config.onnxThreads ?? 'auto'), maxConcurrent: config.maxConcurrent,
+          probes: health.length, healthP50: quantile(health, 0.5), healthP99: quantile(health, 0.99),
+          perSecond1: await answerLoad(url, opts.questions, 1, requests),
+          perSecond8: await answerLoad(url, opts.questions, 8, requests),
+        });
+      } finally {
+        await app.close(); // closes the engine, and with it the worker pool
+      }
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  return rows;
+}
