@@ -101,11 +101,6 @@ export class WorkerPool<Info = unknown> {
     return pool;
   }
 
-  /** Calls in flight over all workers. */
-  get inFlight(): number {
-    return this.workers.reduce((n, w) => n + w.busy, 0);
-  }
-
   /** The least busy live worker: fewest calls in flight, then fewest pinned states. */
   pick(): PoolWorker {
     if (this.closed) throw new Error('the worker pool is closed');

@@ -74,7 +74,7 @@ t.test('npm run bench --quick prints the machine and the five tables for the tin
 
   const serving = tableRows(stdout, '5. HTTP service');
   t.same(serving.map((r) => r[1].replace(/^[1-9]\d*$/, 'N')), ['0 (main thread)', 'N'], 'models on the main thread, then in N workers');
-  for (const row of serving) t.ok(row.slice(3, 9).every(isMeasured) && /^\d+(\.\d)?x$/.test(row[9]), `measured: ${row.join(' | ')}`);
+  for (const row of serving) t.ok(row.slice(3, 10).every(isMeasured) && /^\d+(\.\d)?x$/.test(row[10]), `measured: ${row.join(' | ')}`);
 });
 
 t.test('an unknown option is refused with the list of known ones', async (t) => {
