@@ -89,9 +89,14 @@ export async function benchServing(opts: {
   const rows: ServingRow[] = [];
   try {
     for (const workers of opts.workerCounts) {
-      const config = loadConfig({ RAG_MODEL_DIR: opts.modelDir, RAG_INDEX_DIR: scratch, RAG_WORKERS: String(workers), LOG_LEVEL: 'silent' });
+      // Queueing without deadlines: this measures throughput, not how the server sheds load it cannot take.
+      const config = loadConfig({
+        RAG_MODEL_DIR: opts.modelDir, RAG_INDEX_DIR: scratch, RAG_WORKERS: String(workers), LOG_LEVEL: 'silent',
+        RAG_QUEUE_TIMEOUT_MS: '3600000', RAG_REQUEST_TIMEOUT_MS: '3600000',
+      });
       const engine = await createRagEngine({ config, indexManager: opts.index, logger: { warn: console.error } });
-      const app = await buildApp({ config, engine, indexManager: opts.index });
+      // No plugin timeout: on a machine shared with training, loading the plugins alone can take over 10 s.
+      const app = await buildApp({ config, engine, indexManager: opts.index, pluginTimeoutMs: 0 });
       try {
         await app.listen({ host: '127.0.0.1', port: 0 });
         const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;

@@ -1,9 +1,8 @@
-import { availableParallelism } from 'node:os';
-
 /**
  * The service's configuration, read from the environment once and validated here. This module is the only reader
  * of `process.env`: everything else receives a `Config` (TGI's `Args`, Fastify's env plugin).
  */
+import { availableParallelism } from 'node:os';
 
 /** Execution device for the ONNX sessions. */
 export type Device = 'cpu' | 'cuda';
