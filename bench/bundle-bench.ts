@@ -4,8 +4,9 @@
  *
  * Order matters for memory: the index and the engine are loaded and read first; the engine's own requests of tables
  * 3 and 2 (topped up with greedy answers to `leakRequests`) run between the leak check's two readings; only then is
- * a second engine with cross-request batching (table 3's batched rows), then the bench pipeline (another copy of the
- * sessions) for the RAG-Sequence fast row and table 1.
+ * a second engine with cross-request batching (table 3's batched rows), then the HTTP service with and without
+ * model workers (table 5), then the bench pipeline (another copy of the sessions) for the RAG-Sequence fast row and
+ * table 1.
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -14,6 +15,7 @@ import { BENCH_QUESTIONS, openBenchIndex } from './bench-index.js';
 import { benchDecoderSteps, type StepsResult } from './decoder-steps.js';
 import { benchConcurrency, benchModes, benchModesLatency, engineRequest, type Answerer, type ConcurrencyRow, type ModeRow, type ModeSpec } from './end-to-end.js';
 import { BenchPipeline } from './pipeline.js';
+import { benchServing, type ServingRow } from './serving.js';
 import { memoryMb } from './stats.js';
 
 /** What run.ts asks of one bundle. */
@@ -30,6 +32,9 @@ export interface BundleBenchOptions {
   stepLengths: number[];
   concurrency: number[];
   leakRequests: number;
+  /** Table 5: worker counts to serve with (0: models on the main thread), and requests per load level. */
+  servingWorkers: number[];
+  servingRequests: number;
 }
 
 /** Memory in MB at each point of the run (RSS; JS heap where it says so). */
@@ -56,6 +61,7 @@ export interface BundleResult {
   indexBuildSeconds: number | null;
   memory: MemoryReadings;
   concurrency: ConcurrencyRow[];
+  serving: ServingRow[];
   modes: ModeRow[];
   steps: StepsResult;
   /** The bench pipeline's answers equal the engine's (greedy and thorough) for the first question. */
@@ -126,6 +132,11 @@ export async function benchBundle(opts: BundleBenchOptions): Promise<BundleResul
         await batchedEngine.close();
       }
 
+      progress(opts.name, `serving over HTTP with ${opts.servingWorkers.join(' and ')} model workers`);
+      const serving = await benchServing({
+        modelDir: opts.dir, index: bench.index, questions: BENCH_QUESTIONS, workerCounts: opts.servingWorkers, requests: opts.servingRequests,
+      });
+
       progress(opts.name, 'loading the bench pipeline');
       pipeline = await BenchPipeline.load(opts.dir, bench.index);
       const check = await comparePipeline(pipeline, modes.filter(isChecked), warm, base);
@@ -135,7 +146,7 @@ export async function benchBundle(opts: BundleBenchOptions): Promise<BundleResul
       progress(opts.name, 'decoder steps with and without the cache');
       const steps = await benchDecoderSteps(pipeline, BENCH_QUESTIONS[0], opts.nDocs, opts.stepLengths, opts.repeats);
       return {
-        name: opts.name, passages: bench.passages, indexBuildSeconds: bench.buildSeconds, memory, concurrency,
+        name: opts.name, passages: bench.passages, indexBuildSeconds: bench.buildSeconds, memory, concurrency, serving,
         modes: [...engineModes, ...fastModes], steps, pipelineAgrees: check.agrees, pipelineDetail: check.detail,
         loadAverage: { start: loadStart, end: loadavg()[0] },
       };

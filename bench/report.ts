@@ -87,6 +87,18 @@ export function memoryTable(results: readonly BundleResult[]): string {
       'greedy tail growth', 'JS heap growth'], rows);
 }
 
+/** Table 5: the HTTP service with the models on the main thread and in worker threads. */
+export function servingTable(results: readonly Pick<BundleResult, 'name' | 'serving'>[]): string {
+  const rows = results.flatMap((r) => r.serving.map((s) => [
+    r.name, s.workers === 0 ? '0 (main thread)' : String(s.workers), s.threads, String(s.maxConcurrent), String(s.probes),
+    String(s.failedProbes),
+    ms(s.healthP50), ms(s.healthP99), s.perSecond1.toFixed(2), s.perSecond8.toFixed(2), ratio(s.perSecond8, s.perSecond1),
+  ]));
+  return formatTable('5. HTTP service: GET /healthz while 4 clients generate, and default /answer requests/s at 1 and 8 clients',
+    ['bundle', 'workers', 'threads/session', 'max concurrent', 'probes', 'failed probes', 'healthz p50', 'healthz p99',
+      'req/s 1 client', 'req/s 8 clients', '8 vs 1'], rows, 2);
+}
+
 /** Per bundle: the index used and the machine's load while it was measured. */
 export function runNotes(results: readonly BundleResult[]): string {
   return results.map((r) => `${r.name}: ${r.passages} passages` +

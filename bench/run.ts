@@ -3,16 +3,17 @@
  * every column). Each bundle is measured in a forked process of its own; missing bundles are skipped with a note.
  *
  *     npm run bench -- [--quick] [--bundles=tiny,demo,random-base] [--repeats=N] [--new-tokens=N]
- *                      [--leak-requests=N] [--passages=N]
+ *                      [--leak-requests=N] [--passages=N] [--workers=N] [--serving-requests=N]
  *
  * `--quick` measures the tiny bundle only with few repeats (seconds; the smoke test runs it).
  */
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../src/config.js';
 import { bundleDir } from './bench-index.js';
 import type { BundleBenchOptions, BundleResult } from './bundle-bench.js';
-import { concurrencyTable, describeMachine, memoryTable, modesTable, runNotes, stepsTable } from './report.js';
+import { concurrencyTable, describeMachine, memoryTable, modesTable, runNotes, servingTable, stepsTable } from './report.js';
 
 /** Documented defaults; each can be overridden by `--key=value`. */
 const defaults = {
@@ -23,7 +24,9 @@ const defaults = {
   passages: 300, // passages in each bundle's bench index
   'n-docs': 5,
   beams: 4,
-  quick: false, // tiny only, 2 repeats, 10 leak requests
+  workers: 0, // model worker threads of table 5's pooled row (0: the server's default, RAG_WORKERS unset)
+  'serving-requests': 16, // table 5: /answer requests per load level
+  quick: false, // tiny only, 2 repeats, 10 leak requests, 8 serving requests
 };
 
 function parseArgs(argv: string[]): typeof defaults {
@@ -46,6 +49,7 @@ function parseArgs(argv: string[]): typeof defaults {
     if (!given.has('bundles')) args.bundles = 'tiny';
     if (!given.has('repeats')) args.repeats = 2;
     if (!given.has('leak-requests')) args['leak-requests'] = 10;
+    if (!given.has('serving-requests')) args['serving-requests'] = 8;
   }
   return args as typeof defaults;
 }
@@ -84,6 +88,7 @@ async function main(): Promise<number> {
         nDocs: args['n-docs'], beams: args.beams, maxNewTokens: args['new-tokens'],
         repeats: args.repeats || (bundle.name === 'tiny' ? 5 : 3),
         stepLengths: [8, 16, 32], concurrency: [1, 2, 4], leakRequests: args['leak-requests'],
+        servingWorkers: [0, args.workers || loadConfig({}).workers], servingRequests: args['serving-requests'],
       }));
     } catch (err) {
       failures++;
@@ -92,7 +97,7 @@ async function main(): Promise<number> {
   }
   console.log(`repeats ${args.repeats || '5 (tiny), 3 (others)'} (median and p90 over them), n_docs ${args['n-docs']}, beams ${args.beams}`);
   console.log(runNotes(results));
-  for (const table of [stepsTable(results), modesTable(results, args['new-tokens']), concurrencyTable(results), memoryTable(results)]) {
+  for (const table of [stepsTable(results), modesTable(results, args['new-tokens']), concurrencyTable(results), memoryTable(results), servingTable(results)]) {
     console.log('\n' + table);
   }
   return failures === 0 && results.length > 0 ? 0 : 1;

@@ -32,6 +32,8 @@ export interface AppDeps {
   indexManager: IndexAdmin;
   /** A pino logger; without one the app does not log. */
   logger?: FastifyBaseLogger;
+  /** Fastify's `pluginTimeout` (default 10 s; 0: none): a benchmark on a starved, shared machine needs longer. */
+  pluginTimeoutMs?: number;
 }
 
 function openApiInfo() {
@@ -106,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: false,
+    ...(deps.pluginTimeoutMs !== undefined ? { pluginTimeout: deps.pluginTimeoutMs } : {}),
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   await app.register(swagger, openApiInfo());

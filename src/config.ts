@@ -2,6 +2,7 @@
  * The service's configuration, read from the environment once and validated here. This module is the only reader
  * of `process.env`: everything else receives a `Config` (TGI's `Args`, Fastify's env plugin).
  */
+import { availableParallelism } from 'node:os';
 
 /** Execution device for the ONNX sessions. */
 export type Device = 'cpu' | 'cuda';
@@ -32,6 +33,10 @@ export interface Config {
   shutdownGraceMs: number;
   /** Cross-request batching: how long a new decoder batch waits for more requests (0: off), and its size limit. */
   batching: { windowMs: number; maxMembers: number };
+  /** Worker threads running the ONNX models; 0 runs them on the main thread (which then blocks during each run). */
+  workers: number;
+  /** Intra-op threads per ONNX session; undefined leaves onnxruntime's choice (every physical core). */
+  onnxThreads?: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -69,9 +74,16 @@ function choiceVar<T extends string>(env: Env, name: string, fallback: T, choice
   return raw as T;
 }
 
-/** Reads and validates the configuration from `env` (defaults to `process.env`); throws ConfigError on bad values. */
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Reads and validates the configuration from `env` (defaults to `process.env`); throws ConfigError on bad values.
+ * `cores` (the machine's, by default) sizes the worker pool: workers x threads per session fills the cores without
+ * oversubscribing them, and two generations per worker run at once.
+ */
+export function loadConfig(env: Env = process.env, cores = availableParallelism()): Config {
   const adminToken = env.RAG_ADMIN_TOKEN;
+  const workers = intVar(env, 'RAG_WORKERS', Math.min(4, cores), 0, 64);
+  const threads = workers > 0 ? Math.max(1, Math.floor(cores / workers)) : undefined;
+  const onnxThreads = env.RAG_ONNX_THREADS?.trim() ? intVar(env, 'RAG_ONNX_THREADS', 1, 1, 256) : threads;
   return {
     host: stringVar(env, 'HOST', '127.0.0.1'),
     port: intVar(env, 'PORT', 8080, 0, 65535),
@@ -81,7 +93,8 @@ export function loadConfig(env: Env = process.env): Config {
     // An empty token would let an empty bearer through, so empty counts as unset.
     adminToken: adminToken && adminToken.length > 0 ? adminToken : undefined,
     logLevel: choiceVar(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
-    maxConcurrent: intVar(env, 'RAG_MAX_CONCURRENT', 1, 1, 64),
+    // Two generations per worker: one's JavaScript (beam search, constraints) runs while the other's step computes.
+    maxConcurrent: intVar(env, 'RAG_MAX_CONCURRENT', Math.max(1, 2 * workers), 1, 64),
     maxQueue: intVar(env, 'RAG_MAX_QUEUE', 32, 0, 10_000),
     queueTimeoutMs: intVar(env, 'RAG_QUEUE_TIMEOUT_MS', 30_000, 1, 3_600_000),
     requestTimeoutMs: intVar(env, 'RAG_REQUEST_TIMEOUT_MS', 120_000, 1, 3_600_000),
@@ -92,5 +105,7 @@ export function loadConfig(env: Env = process.env): Config {
       windowMs: intVar(env, 'RAG_BATCH_WINDOW_MS', 0, 0, 1_000),
       maxMembers: intVar(env, 'RAG_BATCH_MAX_REQUESTS', 16, 1, 64),
     },
+    workers,
+    ...(onnxThreads !== undefined ? { onnxThreads } : {}),
   };
 }

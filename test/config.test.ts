@@ -36,3 +36,14 @@ t.test('loadConfig rejects bad values, naming the variable and what it must be',
   t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), { message: /LOG_LEVEL must be one of/ });
   t.throws(() => loadConfig({ RAG_MAX_CONCURRENT: '0' }), { message: /RAG_MAX_CONCURRENT/ });
 });
+
+t.test('loadConfig sizes the model workers by the cores: workers x threads within them, two generations per worker', async (t) => {
+  t.match(loadConfig({}, 2), { workers: 2, onnxThreads: 1, maxConcurrent: 4 });
+  t.match(loadConfig({}, 16), { workers: 4, onnxThreads: 4, maxConcurrent: 8 }, 'at most 4 workers by default');
+  t.match(loadConfig({ RAG_WORKERS: '3', RAG_ONNX_THREADS: '2', RAG_MAX_CONCURRENT: '5' }, 2), { workers: 3, onnxThreads: 2, maxConcurrent: 5 });
+  const inThread = loadConfig({ RAG_WORKERS: '0' }, 8);
+  t.match(inThread, { workers: 0, maxConcurrent: 1 });
+  t.equal(inThread.onnxThreads, undefined, 'on the main thread, onnxruntime chooses its threads');
+  t.throws(() => loadConfig({ RAG_WORKERS: '-1' }), { message: /RAG_WORKERS must be an integer between 0 and 64/ });
+  t.throws(() => loadConfig({ RAG_ONNX_THREADS: '0' }), { message: /RAG_ONNX_THREADS must be an integer between 1 and 256/ });
+});

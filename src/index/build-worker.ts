@@ -5,7 +5,8 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { startWorker } from '../workers/start-worker.js';
 import type { BuildProgress } from './build-jobs.js';
 import { buildIndexVersion, type BuildOptions } from './index-builder.js';
 import { newVersionName, stagingDir } from './index-store.js';
@@ -38,7 +39,7 @@ export function runBuildInWorker(
   if (signal.aborted) return Promise.reject(new Error('cancelled'));
   // The name is chosen here so that this side can remove the staging folder if the worker has to be terminated.
   const version = opts.version ?? newVersionName();
-  const worker = startWorker({ mark: MARK, opts: { ...opts, version } });
+  const worker = startWorker(import.meta.url, { mark: MARK, opts: { ...opts, version } });
   return new Promise<WorkerBuildResult>((resolve, reject) => {
     let settled = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -71,21 +72,6 @@ export function runBuildInWorker(
       void rm(join(stagingDir(opts.indexDir), version), { recursive: true, force: true }).finally(() => finish(why));
     });
   });
-}
-
-/**
- * Starts a worker on this module. Compiled (.js), it loads directly. Run from TypeScript source (tsx, tap), it
- * goes through tsx's API: on Node 20, tsx registers its loader on the main thread only, so a worker given the
- * .ts file fails with "Unknown file extension". The parent's loader flags are dropped so that nothing registers
- * twice (and no test harness starts inside the worker).
- */
-function startWorker(data: unknown): Worker {
-  const self = new URL(import.meta.url);
-  if (!self.pathname.endsWith('.ts')) return new Worker(self, { workerData: data });
-  // Resolved here, so that the worker finds tsx wherever the process was started from.
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(self.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data, execArgv: [] });
 }
 
 /** Worker side: run the build, forward progress, stop on "cancel". */

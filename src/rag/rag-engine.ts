@@ -14,7 +14,7 @@ import { parseGenerationConfig, withRequest, type GenerationConfig } from '../ge
 import { docLogWeights } from '../generator/decoding/math.js';
 import { PieceVocabulary, SpanConstraint } from '../generator/decoding/span-constraint.js';
 import { DecodingAbortedError } from '../generator/decoding/types.js';
-import { BartGenerator } from '../onnx/bart-generator.js';
+import { loadModels, type Generator, type Models } from '../onnx/models.js';
 import { Retriever, type IndexSource } from '../retriever/retriever.js';
 import { TextTokenizer } from '../tokenizer/tokenizer.js';
 import type { RagEngine } from './engine.js';
@@ -30,6 +30,8 @@ export interface RagEngineOptions {
   device?: Device;
   /** Intra-op threads per ONNX session (default: onnxruntime's choice). */
   threads?: number;
+  /** Worker threads running the models (src/onnx/pooled-models.ts); 0 or absent runs them on the calling thread. */
+  workers?: number;
   /** Cross-request batching of decoder runs (generator/batching); off when absent or `windowMs` is 0. */
   batching?: BatchingOptions;
   warn?: (message: string) => void;
@@ -43,35 +45,34 @@ export class OnnxRagEngine implements RagEngine {
   /** Shares decoder runs between concurrent requests; null runs each decoding alone. */
   readonly batcher: StepBatcher | null;
 
+  private readonly retriever: Retriever;
+  private readonly generator: Generator;
+
   private constructor(
-    private readonly retriever: Retriever,
-    private readonly generator: BartGenerator,
+    private readonly models: Models,
     private readonly tokenizer: TextTokenizer,
     private readonly rag: RagConfig,
     private readonly generation: GenerationConfig,
     private readonly index: IndexSource & { ready(): boolean },
     batching: BatchingOptions | undefined,
   ) {
-    this.batcher = batching && batching.windowMs > 0 ? new StepBatcher(generator, batching) : null;
+    this.retriever = new Retriever(models.questionEncoder, index);
+    this.generator = models.generator;
+    this.batcher = batching && batching.windowMs > 0 ? new StepBatcher(this.generator, batching) : null;
   }
 
   /** Loads the question encoder, the generator and their configs from a model bundle. */
   static async load(opts: RagEngineOptions): Promise<OnnxRagEngine> {
-    const session = { device: opts.device, intraOpThreads: opts.threads, warn: opts.warn };
     const rag = await loadRagConfig(opts.modelDir);
     const generatorDir = join(opts.modelDir, 'generator');
     const generation = parseGenerationConfig(
       JSON.parse(await readFile(join(generatorDir, 'generation_config.json'), 'utf8')) as Record<string, unknown>,
     );
     const tokenizer = await TextTokenizer.load(generatorDir);
-    const retriever = await Retriever.load(opts.modelDir, opts.index, session);
-    try {
-      const generator = await BartGenerator.load(generatorDir, session);
-      return new OnnxRagEngine(retriever, generator, tokenizer, rag, generation, opts.index, opts.batching);
-    } catch (err) {
-      await retriever.close();
-      throw err;
-    }
+    const models = await loadModels({
+      modelDir: opts.modelDir, workers: opts.workers ?? 0, device: opts.device, intraOpThreads: opts.threads, warn: opts.warn,
+    });
+    return new OnnxRagEngine(models, tokenizer, rag, generation, opts.index, opts.batching);
   }
 
   /** Execution provider actually in use: 'cuda' only when every session runs on it. */
@@ -85,7 +86,7 @@ export class OnnxRagEngine implements RagEngine {
   }
 
   ready(): boolean {
-    return !this.closed && this.index.ready();
+    return !this.closed && this.models.alive() && this.index.ready();
   }
 
   async answer(req: AnswerRequest): Promise<GenerationResult> {
@@ -101,7 +102,7 @@ export class OnnxRagEngine implements RagEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.retriever.close(), this.generator.close()]);
+    await this.models.close();
   }
 
   /**
@@ -188,7 +189,7 @@ export class OnnxRagEngine implements RagEngine {
 
 /** The server's factory: the engine over the configured bundle and the started index manager. */
 export async function createRagEngine(opts: {
-  config: { modelDir: string; device: Device; batching: BatchingOptions };
+  config: { modelDir: string; device: Device; batching: BatchingOptions; workers: number; onnxThreads?: number };
   indexManager: IndexSource & { ready(): boolean };
   logger: { warn(msg: string): void };
 }): Promise<OnnxRagEngine> {
@@ -197,6 +198,8 @@ export async function createRagEngine(opts: {
     index: opts.indexManager,
     device: opts.config.device,
     batching: opts.config.batching,
+    workers: opts.config.workers,
+    threads: opts.config.onnxThreads,
     warn: (m) => opts.logger.warn(m),
   });
 }

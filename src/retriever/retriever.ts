@@ -5,6 +5,7 @@
 import type { Device } from '../config.js';
 import type { IndexHandle } from '../index/index-manager.js';
 import { DprEncoder } from '../onnx/dpr-encoder.js';
+import type { QuestionEncoder } from '../onnx/models.js';
 import type { RetrievedPassage } from '../rag/types.js';
 import { join } from 'node:path';
 
@@ -21,7 +22,7 @@ export interface Retrieval {
 
 /** Question encoder + index: see the module comment. */
 export class Retriever {
-  constructor(private readonly encoder: DprEncoder, private readonly index: IndexSource) {}
+  constructor(private readonly encoder: QuestionEncoder, private readonly index: IndexSource) {}
 
   /** Loads `question_encoder/` from a model bundle. */
   static async load(

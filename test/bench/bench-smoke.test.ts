@@ -40,7 +40,7 @@ t.test('median and p90 interpolate between samples; ratios and tables print', as
   t.equal(table, ['T', '| name      | value |', '|-----------|-------|', '| a         |   1.5 |', '| long name |    10 |'].join('\n'));
 });
 
-t.test('npm run bench --quick prints the machine and the four tables for the tiny bundle', async (t) => {
+t.test('npm run bench --quick prints the machine and the five tables for the tiny bundle', async (t) => {
   const { stdout } = await bench('--quick', '--repeats=1', '--leak-requests=3', '--bundles=tiny,/nonexistent/no-bundle');
   t.match(stdout, /^machine: \d+ cores, .+\nnode \d+\.\d+\.\d+, onnxruntime-node \d+\.\d+\.\d+/, 'the machine comes first');
   t.match(stdout, /no-bundle: skipped, no bundle at \/nonexistent\/no-bundle/, 'a missing bundle is skipped with a note');
@@ -71,6 +71,10 @@ t.test('npm run bench --quick prints the machine and the four tables for the tin
   t.ok(Number(memory[0][5]) >= 3, 'at least the requests asked for ran between the readings');
   t.ok(Number(memory[0][3]) > 0 && /^[+-]\d+\.\d$/.test(memory[0][8]), `RSS after load and its growth: ${memory[0].join(' | ')}`);
   t.match(memory[0][9], /^[+-]\d+\.\d \(10\)$/, 'the leak check ends with 10 greedy requests at least');
+
+  const serving = tableRows(stdout, '5. HTTP service');
+  t.same(serving.map((r) => r[1].replace(/^[1-9]\d*$/, 'N')), ['0 (main thread)', 'N'], 'models on the main thread, then in N workers');
+  for (const row of serving) t.ok(row.slice(3, 10).every(isMeasured) && /^\d+(\.\d)?x$/.test(row[10]), `measured: ${row.join(' | ')}`);
 });
 
 t.test('an unknown option is refused with the list of known ones', async (t) => {

@@ -19,21 +19,26 @@ const K: number = fixtures.config.n_docs;
 interface Case { query: string; top_k: number[]; outputs: Record<string, { tokens: number[]; text: string }> }
 
 /** An engine over an index built from `docs` in a temporary folder, removed (with the engine) on teardown. */
-async function engineOver(t: Test, docs: { id?: string; title: string; text: string }[], batching?: BatchingOptions) {
+async function engineOver(t: Test, docs: { id?: string; title: string; text: string }[], batching?: BatchingOptions, workers = 0) {
   const dir = await mkdtemp(join(tmpdir(), 'rag-engine-'));
   const corpus = join(dir, 'corpus.jsonl');
   await writeFile(corpus, docs.map((d) => JSON.stringify(d)).join('\n') + '\n');
   const index = await IndexManager.open({ indexDir: join(dir, 'index'), modelDir: BUNDLE, demoCorpus: corpus });
-  const engine = await OnnxRagEngine.load({ modelDir: BUNDLE, index, batching });
+  const engine = await OnnxRagEngine.load({ modelDir: BUNDLE, index, batching, workers });
   t.teardown(async () => { await engine.close(); await index.close(); await rm(dir, { recursive: true, force: true }); });
   return engine;
 }
 
 type FixturePassage = { id: string; title: string; text: string };
 
-t.test('the engine reproduces the reference decodings over an index of the fixture passages', async (t) => {
+// In-thread and in a pool of worker threads (src/onnx/pooled-models.ts), the engine must answer the same.
+for (const workers of [0, 2]) {
+const where = workers === 0 ? 'in-thread' : `in ${workers} worker threads`;
+
+t.test(`the engine reproduces the reference decodings over an index of the fixture passages (${where})`, async (t) => {
   // Each fixture passage becomes a document of its own (under 100 words, so it stays one passage, in order).
-  const engine = await engineOver(t, fixtures.passages.map((p: FixturePassage) => ({ id: p.id, title: p.title, text: p.text })));
+  const docs = fixtures.passages.map((p: FixturePassage) => ({ id: p.id, title: p.title, text: p.text }));
+  const engine = await engineOver(t, docs, undefined, workers);
   t.ok(engine.ready(), 'ready once the index serves');
 
   const base: GenerationRequest = { nDocs: K, mode: 'token', numBeams: 1, maxNewTokens: fixtures.config.generation.max_length - 1 };
@@ -68,9 +73,9 @@ t.test('the engine reproduces the reference decodings over an index of the fixtu
   }
 });
 
-t.test('with cross-request batching, concurrent requests share decoder runs and still decode as the reference', async (t) => {
+t.test(`with cross-request batching, concurrent requests share decoder runs and still decode as the reference (${where})`, async (t) => {
   const docs = fixtures.passages.map((p: FixturePassage) => ({ id: p.id, title: p.title, text: p.text }));
-  const engine = await engineOver(t, docs, { windowMs: 50, maxMembers: 64 });
+  const engine = await engineOver(t, docs, { windowMs: 50, maxMembers: 64 }, workers);
   const beams = fixtures.config.generation.num_beams;
   const base: GenerationRequest = { nDocs: K, mode: 'token', numBeams: 1, maxNewTokens: fixtures.config.generation.max_length - 1 };
   const asked = (fixtures.questions as Case[]).flatMap((c) => [
@@ -84,6 +89,7 @@ t.test('with cross-request batching, concurrent requests share decoder runs and 
   const stats = engine.batcher!.stats;
   t.ok(stats.members / stats.cohorts > 1, `requests shared runs: ${stats.members} decodings in ${stats.cohorts} batches`);
 });
+}
 
 t.test('the engine streams greedy tokens that add up to the answer, and stops when aborted', async (t) => {
   const engine = await engineOver(t, fixtures.passages.map((p: FixturePassage) => ({ title: p.title, text: p.text })));
