@@ -62,9 +62,15 @@ export class LoadedVersion {
     };
   }
 
-  /** Hits with a non-finite score or a row outside the store come from damaged vectors. */
+  /**
+   * Hits with a non-finite score or a row outside the store come from damaged vectors; so does a search of a
+   * non-empty index that finds nothing (FAISS drops rows whose score is NaN).
+   */
   private checked(results: SearchHit[][]): SearchHit[][] {
     for (const hits of results) {
+      if (hits.length === 0 && this.index.size > 0) {
+        throw this.damaged(`index.faiss of version ${this.manifest.version} gave no result for a query`);
+      }
       for (const { row, score } of hits) {
         if (!Number.isFinite(score) || row >= this.store.size) {
           throw this.damaged(`index.faiss of version ${this.manifest.version} gave row ${row} with score ${score}`);
