@@ -26,8 +26,8 @@ const healthRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) =
     const why = whyNotReady(ctx);
     const state = why?.message ?? '';
     if (state !== last) {
-      if (why) app.log.warn(`not ready: ${why.message}`);
-      else if (last !== null) app.log.info('ready');
+      if (why) app.log.warn(`readyz 503: ${why.message}`);
+      else if (last !== null) app.log.info('readyz 200: ready');
       last = state;
     }
     if (!why) return { status: 'ready' };
