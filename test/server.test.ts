@@ -63,12 +63,12 @@ t.test('at debug level the question text is logged with its request id', async (
   t.ok(lines.some((l) => l.reqId === 'req-42' && l.question === 'debug lisp question'));
 });
 
-t.test('npm start passes SIGTERM on to the server; readiness is logged once per change, not per probe', async (t) => {
+t.test('npm start passes SIGTERM on to the server; not ready with the reason, logged once; PUT /index makes it ready without a restart', async (t) => {
   // A store whose pointer is broken and that has no version: not ready, and nothing to build (a quick start).
   const indexDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
   t.teardown(() => rmSync(indexDir, { recursive: true, force: true }));
   writeFileSync(join(indexDir, 'current'), 'gone\n');
-  const npm = startChildServer({ RAG_MODEL_DIR: tinyBundle, RAG_INDEX_DIR: indexDir, LOG_LEVEL: 'info' },
+  const npm = startChildServer({ RAG_MODEL_DIR: tinyBundle, RAG_INDEX_DIR: indexDir, LOG_LEVEL: 'info', RAG_ADMIN_TOKEN: 'tok' },
     ['npm', 'start', '--ignore-scripts', '--silent']);
   t.teardown(() => npm.child.kill('SIGKILL'));
   const url = await npm.url;
@@ -83,10 +83,24 @@ t.test('npm start passes SIGTERM on to the server; readiness is logged once per 
     t.equal(status, 503);
     t.match(body.error, { code: 'not_ready', message: unavailable });
   }
+  const put = await fetch(`${url}/index?wait=true`, {
+    method: 'PUT', headers: { authorization: 'Bearer tok', 'content-type': 'application/x-ndjson' },
+    body: '{"id": "r1", "title": "Repair", "text": "the store was repaired by an upload"}\n',
+  });
+  t.equal(put.status, 200);
+  const { version } = await put.json();
+  t.equal((await fetch(`${url}/readyz`)).status, 200, 'ready without a restart');
+  const answer = await fetch(`${url}/answer`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ question: 'what repaired the store?', n_docs: 1, num_beams: 1, max_new_tokens: 2 }),
+  });
+  t.equal(answer.status, 200);
+  t.equal((await answer.json()).index_version, version);
   npm.child.kill('SIGTERM');
   t.equal(await npm.exited, 0, 'npm exits once the server has closed');
   await t.rejects(fetch(`${url}/healthz`), 'the server is gone, its port closed');
   const notReady = npm.output().split('\n').filter((l) => l.includes('"msg":"readyz 503: the service is not ready: no intact'));
   t.equal(notReady.length, 1, 'one line for this state, however many probes');
+  t.match(npm.output(), /"msg":"readyz 200: ready"/, 'and one line when it became ready');
   t.match(npm.output(), /SIGTERM: closing/);
 });
