@@ -44,7 +44,7 @@ const uploadSchema = {
   response: {
     200: IndexDescriptionSchema,
     202: JobAccepted,
-    ...errorResponses(400, 401, 403, 409, 413, 415, 500),
+    ...errorResponses(400, 401, 403, 409, 413, 415, 500, 507),
   },
 };
 

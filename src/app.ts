@@ -3,7 +3,6 @@
  * the app's own services and hooks, then `routes/`. `server.ts` only listens; tests build the same app.
  */
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
@@ -16,6 +15,7 @@ import { GenerationService } from './http/generation-service.js';
 import type { IndexAdmin } from './http/index-admin.js';
 import { IndexService } from './http/index-service.js';
 import { InFlight } from './http/in-flight.js';
+import { uploadsDir } from './index/index-store.js';
 import { Metrics } from './http/metrics.js';
 import { Permits } from './http/permits.js';
 import answerRoute from '../routes/answer.js';
@@ -119,9 +119,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onQueueDepth: (depth) => metrics.queueSize.set(depth),
     onWait: (seconds) => metrics.queueWait.observe(seconds),
   });
-  const generation = new GenerationService(deps.engine, permits, metrics);
+  const generation = new GenerationService(deps.engine, permits, metrics, () => deps.indexManager.unavailable());
   const index = new IndexService({
-    admin: deps.indexManager, metrics, uploadDir: join(config.indexDir, 'uploads'),
+    admin: deps.indexManager, metrics, uploadDir: uploadsDir(config.indexDir),
     maxUploadBytes: config.maxUploadBytes, device: () => deps.engine.device?.(),
   });
   installErrorHandler(app);

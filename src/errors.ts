@@ -85,6 +85,31 @@ export class NotReadyError extends AppError {
   }
 }
 
+/**
+ * 503: the serving index version turned out to be damaged while answering (a NaN score, a passage row that is not
+ * a passage). The version is taken out of service; the log names the file.
+ */
+export class IndexDamagedError extends AppError {
+  constructor(version: string) {
+    super(503, 'index_damaged', `index version ${version} is damaged and has been taken out of service; ` +
+      'retry shortly (an intact older version serves if there is one)', { 'Retry-After': '5' });
+  }
+}
+
+/** 507: the disk holding `dir` is full; what was being written was discarded. */
+export class InsufficientStorageError extends AppError {
+  constructor(dir: string, what: string) {
+    super(507, 'insufficient_storage', `the disk holding ${dir} is full: ${what} was discarded; free space there ` +
+      'and retry', { 'Retry-After': '60' });
+  }
+}
+
+/** True for the errors a full disk (or an exhausted quota) gives on write. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** 503: the request's deadline passed before the generation finished. */
 export class DeadlineExceededError extends AppError {
   constructor(deadlineMs: number) {

@@ -1,7 +1,8 @@
 /**
  * The process entry point: reads the configuration, starts listening at once (so /healthz answers and /readyz says
- * 503 while models and the index load), loads the index and the engine, and closes with grace on SIGTERM/SIGINT:
- * stop accepting, finish in-flight work, release sessions and the index.
+ * 503 while models and the index load), loads the index and the engine side by side, and closes with grace on
+ * SIGTERM/SIGINT: stop accepting, finish in-flight work, release sessions and the index. The engine does not wait
+ * for an index: with none intact it is loaded anyway, and a `PUT /index` makes the service ready without a restart.
  */
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
@@ -22,7 +23,7 @@ export interface ManagedIndex extends IndexAdmin {
   close(): Promise<void>;
 }
 
-/** Builds the engine over a started index manager. */
+/** Builds the engine over an index manager (started or not: the engine asks it for the index per request). */
 export type EngineFactory<M> = (opts: { config: Config; indexManager: M; logger: Logger }) => Promise<RagEngine>;
 
 /** What the server runs: by default the real IndexManager and the ONNX engine (`createRagEngine`). */
@@ -112,13 +113,16 @@ async function serve<M extends ManagedIndex>(config: Config, runtime: Runtime<M>
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ host: config.host, port: config.port });
+  // Keep serving /healthz and /metrics whatever fails here, so the failure is visible; /readyz says why.
+  const index = indexManager.start().catch((err) => logger.error({ err }, 'index: start-up failed'));
   try {
-    await indexManager.start();
     engine.resolve(await makeEngine({ config, indexManager, logger }));
-    logger.info({ device: engine.device() }, `ready: models and index loaded, running on ${engine.device() ?? config.device}`);
   } catch (err) {
-    // Keep serving /healthz and /metrics so the failure is visible; /readyz stays 503.
-    logger.error({ err }, 'loading models or index failed; the service is not ready');
+    logger.error({ err }, 'loading the models failed; the service is not ready');
+  }
+  await index;
+  if (engine.ready()) {
+    logger.info({ device: engine.device() }, `ready: models and index loaded, running on ${engine.device() ?? config.device}`);
   }
 }
 

@@ -1,26 +1,17 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './helpers/build-test-app.js';
+import { startChildServer } from './helpers/child-server.js';
+import { tinyBundle } from './helpers/toolchain-bundle.js';
 
 const SCRIPT = fileURLToPath(new URL('./helpers/run-test-server.ts', import.meta.url));
 
-/** Starts the server in a child process; resolves with its URL once it listens. */
+/** Starts the server with the test doubles in a child process. */
 function startChild(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.stderr.on('data', (chunk) => (output += chunk));
-    exited.then((code) => reject(new Error(`server exited (${code}) before listening:\n${output}`)));
-  });
-  return { child, url, exited, output: () => output };
+  return startChildServer(env, [process.execPath, '--import', 'tsx', SCRIPT]);
 }
 
 async function waitReady(url: string): Promise<void> {
@@ -70,4 +61,46 @@ t.test('at debug level the question text is logged with its request id', async (
   t.equal(await server.exited, 0);
   const lines = server.output().split('\n').filter(Boolean).map((l) => JSON.parse(l));
   t.ok(lines.some((l) => l.reqId === 'req-42' && l.question === 'debug lisp question'));
+});
+
+t.test('npm start passes SIGTERM on to the server; not ready with the reason, logged once; PUT /index makes it ready without a restart', async (t) => {
+  // A store whose pointer is broken and that has no version: not ready, and nothing to build (a quick start).
+  const indexDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
+  t.teardown(() => rmSync(indexDir, { recursive: true, force: true }));
+  writeFileSync(join(indexDir, 'current'), 'gone\n');
+  const npm = startChildServer({ RAG_MODEL_DIR: tinyBundle, RAG_INDEX_DIR: indexDir, LOG_LEVEL: 'info', RAG_ADMIN_TOKEN: 'tok' },
+    ['npm', 'start', '--ignore-scripts', '--silent']);
+  t.teardown(() => npm.child.kill('SIGKILL'));
+  const url = await npm.url;
+  const probe = async () => {
+    const res = await fetch(`${url}/readyz`);
+    return { status: res.status, body: await res.json() as { error: { code: string; message: string } } };
+  };
+  const unavailable = /^the service is not ready: no intact index version in .*current names version gone, whose folder .* is missing; PUT \/index to build one$/;
+  await waitFor(async () => unavailable.test((await probe()).body.error.message), 60_000); // models load first
+  for (let i = 0; i < 8; i++) {
+    const { status, body } = await probe();
+    t.equal(status, 503);
+    t.match(body.error, { code: 'not_ready', message: unavailable });
+  }
+  const put = await fetch(`${url}/index?wait=true`, {
+    method: 'PUT', headers: { authorization: 'Bearer tok', 'content-type': 'application/x-ndjson' },
+    body: '{"id": "r1", "title": "Repair", "text": "the store was repaired by an upload"}\n',
+  });
+  t.equal(put.status, 200);
+  const { version } = await put.json();
+  t.equal((await fetch(`${url}/readyz`)).status, 200, 'ready without a restart');
+  const answer = await fetch(`${url}/answer`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ question: 'what repaired the store?', n_docs: 1, num_beams: 1, max_new_tokens: 2 }),
+  });
+  t.equal(answer.status, 200);
+  t.equal((await answer.json()).index_version, version);
+  npm.child.kill('SIGTERM');
+  t.equal(await npm.exited, 0, 'npm exits once the server has closed');
+  await t.rejects(fetch(`${url}/healthz`), 'the server is gone, its port closed');
+  const notReady = npm.output().split('\n').filter((l) => l.includes('"msg":"readyz 503: the service is not ready: no intact'));
+  t.equal(notReady.length, 1, 'one line for this state, however many probes');
+  t.match(npm.output(), /"msg":"readyz 200: ready"/, 'and one line when it became ready');
+  t.match(npm.output(), /SIGTERM: closing/);
 });

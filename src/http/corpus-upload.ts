@@ -1,15 +1,17 @@
 /**
  * Receives the body of PUT /index: streams it to a temporary NDJSON file while checking every document, so the
  * corpus is never buffered whole. The file holds one normalized `{"id"?, "title", "text"}` per line, ready for the
- * index builder. A bad line, a duplicate id or an oversize body stop the upload and remove the file.
+ * index builder. A bad line, a duplicate id or an oversize body stop the upload and remove the file; so does a full
+ * disk, which is a 507 naming the folder instead of a 500.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ClientGoneError, PayloadTooLargeError, ValidationError } from '../errors.js';
+import { ClientGoneError, InsufficientStorageError, isDiskFull, PayloadTooLargeError, ValidationError } from '../errors.js';
 import { checkDocument } from './document-check.js';
 import { JsonDocumentsSplitter } from './json-documents-splitter.js';
 
@@ -65,6 +67,11 @@ export async function receiveCorpus(opts: CorpusUploadOptions): Promise<Received
   await mkdir(opts.dir, { recursive: true });
   const path = join(opts.dir, `upload-${randomUUID()}.ndjson`);
   const out = createWriteStream(path);
+  // Held from the start: a write error (ENOSPC) can come while nothing awaits the stream, and unheard it would crash.
+  let writeError: Error | undefined;
+  out.on('error', (err) => {
+    writeError ??= err;
+  });
   const firstLineOfId = new Map<string, number>();
   let documents = 0;
   let pendingOutput: string[] = [];
@@ -93,21 +100,26 @@ export async function receiveCorpus(opts: CorpusUploadOptions): Promise<Received
     : new JsonDocumentsSplitter((raw, index, line) => accept(raw, `line ${line} (document ${index})`, line));
 
   try {
-    const bytes = await pump(opts.body, opts.maxBytes, async (chunk) => {
-      parser.push(chunk);
+    const flush = async () => {
+      if (writeError) throw writeError;
       await write(out, pendingOutput);
       pendingOutput = [];
+    };
+    const bytes = await pump(opts.body, opts.maxBytes, async (chunk) => {
+      parser.push(chunk);
+      await flush();
     });
     parser.end();
-    await write(out, pendingOutput);
+    await flush();
     if (documents === 0) throw new ValidationError('the corpus has no documents');
     out.end();
-    await once(out, 'close');
+    await finished(out); // rejects with the write error, even one that came before this line
     return { path, documents, bytes };
   } catch (err) {
     out.destroy();
     await rm(path, { force: true });
-    throw err;
+    const failure = writeError ?? err;
+    throw isDiskFull(failure) ? new InsufficientStorageError(opts.dir, 'the upload') : err;
   }
 }
 

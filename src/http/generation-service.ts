@@ -20,11 +20,20 @@ export class GenerationService {
     private readonly engine: RagEngine,
     private readonly permits: Permits,
     private readonly metrics: Metrics,
+    /** Why the index cannot serve, when it cannot (said in the 503 instead of "still loading"). */
+    private readonly indexUnavailable: () => string | undefined = () => undefined,
   ) {}
 
   /** True when the engine can serve and the service is not shutting down. */
   ready(): boolean {
     return !this.closing && this.engine.ready();
+  }
+
+  /** The 503 for a request that comes while the engine cannot serve, with the index's reason when it has one. */
+  notReady(): NotReadyError {
+    if (this.closing) return new NotReadyError('the server is shutting down', 1);
+    const why = this.indexUnavailable();
+    return why ? new NotReadyError(`the service is not ready: ${why}`) : new NotReadyError();
   }
 
   /** Refuses new work from now on (graceful shutdown); in-flight generations continue. */
@@ -38,8 +47,7 @@ export class GenerationService {
    */
   async run(route: GenerationRoute, signal: AbortSignal,
     call: (engine: RagEngine) => Promise<GenerationResult>): Promise<GenerationResult> {
-    if (this.closing) throw new NotReadyError('the server is shutting down', 1);
-    if (!this.engine.ready()) throw new NotReadyError();
+    if (!this.ready()) throw this.notReady();
     const release = await this.permits.acquire(signal);
     this.metrics.running.inc();
     try {

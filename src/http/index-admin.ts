@@ -21,6 +21,8 @@ export interface BuildJobView {
 export interface IndexAdmin {
   /** The index serving now, or undefined before one is loaded. */
   describe(): IndexDescription | undefined;
+  /** Why no index serves (damage, a failed build), or undefined while one serves or is still loading. */
+  unavailable(): string | undefined;
   /** True while a build is queued or running (PUT /index answers 409 before reading the body). */
   isBuilding(): boolean;
   /**

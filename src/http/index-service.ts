@@ -36,10 +36,10 @@ function conflict(): ConflictError {
 export class IndexService {
   constructor(private readonly opts: IndexServiceOptions) {}
 
-  /** The index serving now; 503 before one is loaded. */
+  /** The index serving now; 503 before one is loaded, saying why when none can load. */
   describe(): IndexDescription {
     const d = this.opts.admin.describe();
-    if (!d) throw new NotReadyError('no index is loaded yet');
+    if (!d) throw new NotReadyError(this.opts.admin.unavailable() ?? 'no index is loaded yet');
     const device = this.opts.device?.();
     return device ? { ...d, device } : d;
   }

@@ -31,6 +31,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   429: 'Queue full; retry after the Retry-After header',
   500: 'Internal error (details are logged, not returned)',
   503: 'Not ready, shutting down, saturated or past the deadline; see Retry-After',
+  507: 'The disk holding the index is full; the upload was discarded',
 };
 
 /** Error responses for a route's schema: `errorResponses(400, 503)` -> {400: ErrorBody, 503: ErrorBody}. */
@@ -130,6 +131,9 @@ export const IndexDescriptionSchema = Type.Object({
   model: Type.String({ description: 'identity of the model bundle that embedded the passages' }),
   device: Type.Optional(Type.Union([Type.Literal('cpu'), Type.Literal('cuda')],
     { description: 'execution provider the models actually run on (CUDA falls back to CPU)' })),
+  degraded: Type.Optional(Type.String({
+    description: 'present when the version `current` names is damaged or missing: why, and which version serves instead',
+  })),
 }, { description: 'The index version serving' });
 export type IndexDescriptionWire = Static<typeof IndexDescriptionSchema>;
 

@@ -59,6 +59,7 @@ export function indexWire(d: IndexDescription): IndexDescriptionWire {
     version: d.version, documents: d.documents, passages: d.passages, dimension: d.dimension,
     index_type: d.indexType, built_at: d.builtAt, model: d.model,
     ...(d.device === 'cpu' || d.device === 'cuda' ? { device: d.device } : {}),
+    ...(d.degraded !== undefined ? { degraded: d.degraded } : {}),
   };
 }
 

@@ -47,7 +47,8 @@ export class BuildJobs {
   private readonly jobs = new Map<string, Job>();
   private activeId: string | undefined;
 
-  constructor(private readonly keepFinished = 20) {}
+  /** `onChange` sees a snapshot at each state change (queued, running, succeeded, failed), to persist it. */
+  constructor(private readonly keepFinished = 20, private readonly onChange: (view: BuildJobView) => void = () => {}) {}
 
   /** True while a job is queued or running. */
   isBuilding(): boolean {
@@ -62,6 +63,7 @@ export class BuildJobs {
     const job: Job = { view, controller, finished: Promise.resolve() };
     this.jobs.set(view.id, job);
     this.activeId = view.id;
+    this.onChange(snapshot(view));
     // The runner starts on the next turn so that the caller sees (and can answer with) the queued state first.
     job.finished = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.run(job, runner));
     this.prune();
@@ -102,6 +104,7 @@ export class BuildJobs {
     try {
       if (controller.signal.aborted) throw new Error('cancelled');
       view.state = 'running';
+      this.onChange(snapshot(view));
       const version = await runner((p) => {
         view.progress = { done: p.done, total: p.total };
       }, controller.signal);
@@ -113,6 +116,7 @@ export class BuildJobs {
       view.error = controller.signal.aborted ? 'cancelled' : errorMessage(err);
     } finally {
       this.activeId = undefined;
+      this.onChange(snapshot(view));
     }
   }
 

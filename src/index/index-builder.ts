@@ -1,11 +1,11 @@
 /**
  * Builds one index version from an NDJSON corpus: documents -> passages -> context encoder in batches -> FAISS,
- * written into a staging folder (index.faiss, passage store, manifest.json). Runs inside the build worker; the
+ * written into a staging folder (index.faiss, passage store, manifest.json with every file's checksum), once the
+ * disk has room for it. Runs inside the build worker; the
  * manager moves the finished folder into versions/. Any failure or cancellation removes the staging folder.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Device } from '../config.js';
 import { DprEncoder } from '../onnx/dpr-encoder.js';
@@ -14,6 +14,8 @@ import { DEFAULT_HNSW_THRESHOLD, FaissIndex, indexTypeFor } from '../retriever/f
 import type { BuildProgress } from './build-jobs.js';
 import { createStaging, newVersionName } from './index-store.js';
 import { writeManifest, type IndexManifest } from './manifest.js';
+import { checksumFiles, sha256File } from './version-files.js';
+import { ensureFreeSpace, estimateVersionBytes, vectorDimension } from './disk-space.js';
 import { PassageStoreWriter } from './passage-store.js';
 import { countPassages, DocumentIds, readCorpus, splitDocument } from './passages.js';
 
@@ -31,6 +33,8 @@ export interface BuildOptions {
   hnswThreshold?: number;
   /** Version name (default: a new timestamped one). */
   version?: string;
+  /** Free bytes the build must leave on the index's disk, on top of its own expected size (default 0). */
+  reserveBytes?: number;
 }
 
 /** A complete staging folder, ready to be moved into versions/. */
@@ -57,6 +61,13 @@ export async function buildIndexVersion(
   }
   if (total === 0) throw new Error('the corpus has no words to index');
   onProgress({ done: 0, total });
+  const indexType = indexTypeFor(total, opts.hnswThreshold ?? DEFAULT_HNSW_THRESHOLD);
+  // Checked before any work: a disk that fills mid-build fails late and costs the whole embedding time.
+  const expected = estimateVersionBytes({
+    corpusBytes: (await stat(opts.corpus)).size, passages: total,
+    dimension: await vectorDimension(join(opts.modelDir, 'ctx_encoder')), indexType,
+  });
+  await ensureFreeSpace(opts.indexDir, expected + (opts.reserveBytes ?? 0), `a build of ${total} passages`);
 
   const version = opts.version ?? newVersionName();
   const staging = await createStaging(opts.indexDir, version);
@@ -65,7 +76,6 @@ export async function buildIndexVersion(
     const ctxDir = join(opts.modelDir, 'ctx_encoder');
     encoder = await DprEncoder.load(ctxDir, { device: opts.device, intraOpThreads: opts.threads });
     const checksum = await ctxEncoderChecksum(opts.modelDir);
-    const indexType = indexTypeFor(total, opts.hnswThreshold ?? DEFAULT_HNSW_THRESHOLD);
     const store = new PassageStoreWriter(staging);
     let index: FaissIndex | undefined;
     let window: Passage[] = [];
@@ -101,6 +111,7 @@ export async function buildIndexVersion(
     const manifest: IndexManifest = {
       version, documents, passages: total, dimension: index.dimension, index_type: indexType,
       built_at: new Date().toISOString(), model: await bundleIdentity(opts.modelDir), ctx_encoder_sha256: checksum,
+      files: await checksumFiles(staging),
     };
     index.dispose();
     await writeManifest(staging, manifest);
@@ -116,13 +127,6 @@ export async function buildIndexVersion(
 /** sha256 of the bundle's `ctx_encoder/model.onnx` (hashed, not read from a manifest that could be stale). */
 export function ctxEncoderChecksum(modelDir: string): Promise<string> {
   return sha256File(join(modelDir, 'ctx_encoder', 'model.onnx'));
-}
-
-/** Hex sha256 of a file, streamed. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**

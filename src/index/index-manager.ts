@@ -1,8 +1,10 @@
 /**
  * Owns the index that serves: opens the `current` version at start (building one from the bundled demo corpus
- * when the index directory is empty, embedding its stored passages again when another context encoder made it),
- * hands out ref-counted handles to requests, runs builds as jobs and hot-swaps to a new version: load, check and
- * warm it, switch one reference, free the old one when its last request ends.
+ * only when the index directory holds no version and no pointer, embedding its stored passages again when another
+ * context encoder made it), hands out ref-counted handles to requests, runs builds as jobs and hot-swaps to a new
+ * version: load, verify and warm it, switch one reference, free the old one when its last request ends.
+ * A damaged pointer or version is never a reason to rebuild or delete anything: the newest intact version serves,
+ * `degraded` says why, and with none intact the manager is not ready, says why, and a build makes it ready.
  */
 import { rmSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -15,12 +17,16 @@ import { FaissIndex } from '../retriever/faiss-index.js';
 import { BuildJobs, type BuildJobView } from './build-jobs.js';
 import { ctxEncoderChecksum } from './index-builder.js';
 import { runBuildInWorker } from './build-worker.js';
+import { IndexDamageError } from './damage.js';
 import {
-  clearStaging, commitStaging, listVersions, readCurrent, removeVersion, stagingDir, versionDir, writeCurrent,
+  clearOldUploads, clearStaging, commitStaging, listVersions, readCurrent, removeVersion, stagingDir, versionDir,
+  writeCurrent,
 } from './index-store.js';
-import { readManifest, type IndexManifest } from './manifest.js';
-import { LoadedVersion, type IndexHandle } from './loaded-version.js';
-import { PassageStore } from './passage-store.js';
+import { IntactVersions } from './intact-versions.js';
+import { JobRecords } from './job-records.js';
+import type { IndexManifest } from './manifest.js';
+import type { LoadedVersion, IndexHandle } from './loaded-version.js';
+import { openVersion } from './open-version.js';
 import { writeStoredCorpus } from './stored-corpus.js';
 
 export type { SearchHit } from '../retriever/faiss-index.js';
@@ -50,32 +56,50 @@ export interface IndexManagerOptions {
   hnswThreshold?: number;
   /** Versions kept on disk (the serving one included); older ones are deleted once nothing reads them. */
   keepVersions?: number;
+  /** Free bytes a build must leave on the index's disk besides the new version (default 0). */
+  reserveBytes?: number;
   log?: IndexLogger;
 }
 
 /** The index manager; see the module comment. Satisfies the HTTP layer's `IndexAdmin`. */
 export class IndexManager {
   private current: LoadedVersion | undefined;
-  private readonly jobs = new BuildJobs();
+  private readonly records: JobRecords;
+  private readonly jobs: BuildJobs;
   private readonly log: IndexLogger;
+  private readonly startedAt = new Date();
   private startPromise: Promise<void> | undefined;
+  private preparePromise: Promise<void> | undefined;
   private reembedJobId: string | undefined;
+  /** Why the serving version is not the one `current` names; undefined when it is. */
+  private degraded: string | undefined;
+  /** Why no version serves, once start-up (or a fallback) found none; undefined while one serves or loads. */
+  private unavailableReason: string | undefined;
+  private readonly versions: IntactVersions;
   private closed = false;
 
   constructor(private readonly opts: IndexManagerOptions) {
     this.log = opts.log ?? { info: () => {}, warn: () => {} };
+    this.records = new JobRecords(join(opts.indexDir, 'jobs'));
+    this.jobs = new BuildJobs(20, (view) => this.records.save(view));
+    this.versions = new IntactVersions(opts.indexDir, (v) => this.load(v), this.log);
   }
 
-  /** Creates a manager and waits until an index serves (opening `current` or building the demo corpus). */
+  /** Creates a manager and waits until an index serves; throws, saying why, when none can. */
   static async open(opts: IndexManagerOptions): Promise<IndexManager> {
     const manager = new IndexManager(opts);
     await manager.start();
+    if (!manager.ready()) {
+      await manager.close();
+      throw new Error(manager.unavailableReason ?? 'no index serves');
+    }
     return manager;
   }
 
   /**
-   * Opens the current version, or builds one from the demo corpus when there is none (as a build job, so its
-   * progress is visible). Resolves once an index serves. Calling it again returns the same promise.
+   * Opens the current version (or the newest intact one), or builds one from the demo corpus when the directory is
+   * empty (as a build job, so its progress is visible). Resolves once an index serves or none can; never rejects
+   * for damage. Calling it again returns the same promise.
    */
   start(): Promise<void> {
     this.startPromise ??= this.startOnce();
@@ -87,20 +111,26 @@ export class IndexManager {
     return this.current !== undefined;
   }
 
+  /** Why no index serves (damage, a failed demo build), or undefined while one serves or is still loading. */
+  unavailable(): string | undefined {
+    return this.current ? undefined : this.unavailableReason;
+  }
+
   /** A handle on the serving version; throws NotReadyError (503) before one is loaded. Release it when done. */
   acquire(): IndexHandle {
     const loaded = this.current;
-    if (!loaded || this.closed) throw new NotReadyError('the index is not loaded yet');
+    if (!loaded || this.closed) throw new NotReadyError(this.unavailable() ?? 'the index is not loaded yet');
     return loaded.handle();
   }
 
-  /** The index serving now (GET /index), or undefined before one is loaded. */
+  /** The index serving now (GET /index), with `degraded` when it is not the one `current` names. */
   describe(): IndexDescription | undefined {
     const m = this.current?.manifest;
     if (!m) return undefined;
     return {
       version: m.version, documents: m.documents, passages: m.passages, dimension: m.dimension,
       indexType: m.index_type, builtAt: m.built_at, model: m.model,
+      ...(this.degraded ? { degraded: this.degraded } : {}),
     };
   }
 
@@ -133,9 +163,9 @@ export class IndexManager {
     return this.reembedJobId === undefined ? undefined : this.jobs.get(this.reembedJobId);
   }
 
-  /** The job with this id, or undefined. */
+  /** The job with this id (of this process, or recorded by an earlier one), or undefined. */
   getJob(id: string): BuildJobView | undefined {
-    return this.jobs.get(id);
+    return this.jobs.get(id) ?? this.records.get(id);
   }
 
   /** Resolves with the job once it succeeded (and the new version serves) or failed. */
@@ -152,26 +182,87 @@ export class IndexManager {
   async close(): Promise<void> {
     this.closed = true;
     await this.jobs.close();
+    await this.records.flush();
     const loaded = this.current;
     this.current = undefined;
     loaded?.unref();
   }
 
+  /** Start-up cleaning, once, before anything reads or builds: crash leftovers and unfinished job records. */
+  private prepare(): Promise<void> {
+    this.preparePromise ??= (async () => {
+      const { indexDir } = this.opts;
+      await clearStaging(indexDir);
+      const removed = await clearOldUploads(indexDir, this.startedAt);
+      if (removed.length > 0) this.log.info(`index: removed ${removed.length} upload(s) left by an earlier process`);
+      await this.records.recover();
+    })();
+    return this.preparePromise;
+  }
+
   private async startOnce(): Promise<void> {
     const { indexDir } = this.opts;
-    await clearStaging(indexDir);
-    const version = await readCurrent(indexDir);
-    if (version !== undefined) {
-      const loaded = await this.load(version);
-      this.swap(loaded);
-      this.log.info(`index: serving version ${version}`);
-      await this.reembedIfStale(loaded.manifest);
-      return;
+    await this.prepare();
+    const problems: string[] = [];
+    let pointed: string | undefined;
+    let pointerFile = true;
+    try {
+      pointed = await readCurrent(indexDir);
+      pointerFile = pointed !== undefined;
+    } catch (err) {
+      if (!(err instanceof IndexDamageError)) throw err;
+      this.log.warn(`index: ${err.message}`);
+      problems.push(err.message);
     }
-    this.log.info(`index: no version in ${indexDir}; building one from ${this.opts.demoCorpus}`);
+    const versions = await listVersions(indexDir);
+    if (!pointerFile && problems.length === 0) {
+      if (versions.length === 0) return this.buildDemo();
+      problems.push(`${join(indexDir, 'current')} is missing`);
+    }
+    await this.serveIntact(pointed, problems);
+    if (this.current && this.degraded === undefined) await this.reembedIfStale(this.current.manifest);
+  }
+
+  /** Builds the demo corpus into the empty index directory; a failure leaves the manager not ready, saying why. */
+  private async buildDemo(): Promise<void> {
+    this.log.info(`index: no version in ${this.opts.indexDir}; building one from ${this.opts.demoCorpus}`);
     const job = this.jobs.start((report, signal) => this.buildAndSwap(this.opts.demoCorpus, report, signal));
     const done = await this.jobs.wait(job.id);
-    if (done.state !== 'succeeded') throw new Error(`building the demo index failed: ${done.error}`);
+    if (done.state === 'succeeded' || this.current) return;
+    this.unavailableReason = `building the demo index failed (${done.error}); PUT /index to build one`;
+    this.log.warn(`index: ${this.unavailableReason}`);
+  }
+
+  /** Serves what `IntactVersions.openBest` picks, or records why nothing can serve. */
+  private async serveIntact(preferred: string | undefined, problems: string[]): Promise<void> {
+    const pick = await this.versions.openBest(preferred, problems);
+    if ('unavailable' in pick) {
+      if (this.current) return;
+      this.unavailableReason = pick.unavailable;
+      this.log.warn(`index: not ready: ${pick.unavailable}`);
+      return;
+    }
+    if (this.current || this.closed) { // a build swapped in meanwhile: it is newer than anything found here
+      pick.loaded.unref();
+      return;
+    }
+    this.degraded = pick.degraded;
+    this.unavailableReason = undefined;
+    this.swap(pick.loaded);
+    if (pick.degraded) this.log.warn(`index: degraded: ${pick.degraded}`);
+    else this.log.info(`index: serving version ${pick.version}`);
+  }
+
+  /** A request met damage in `version`: it stops serving, and the newest intact version takes over if any. */
+  private async versionDamaged(version: string, reason: string): Promise<void> {
+    if (!(await this.versions.markDamaged(version, reason))) return;
+    const loaded = this.current;
+    if (loaded?.manifest.version !== version) return;
+    this.current = undefined;
+    this.unavailableReason = `version ${version} is damaged (${reason}); looking for an intact one`;
+    loaded.unref();
+    const pointed = await readCurrent(this.opts.indexDir).catch(() => undefined);
+    await this.serveIntact(pointed, [`version ${version}: ${reason}`]);
   }
 
   /** Builds in a worker, moves the version into place, loads and warms it, then points `current` at it. */
@@ -181,10 +272,12 @@ export class IndexManager {
     signal: AbortSignal,
   ): Promise<string> {
     const { indexDir } = this.opts;
+    await this.prepare(); // never build into a staging/ that start-up is about to clear
     const { version, staging } = await runBuildInWorker({
       indexDir, corpus, modelDir: this.opts.modelDir, device: this.opts.device ?? 'cpu',
       // One core stays with the requests served meanwhile.
-      threads: this.opts.threads ?? Math.max(1, availableParallelism() - 1), batchSize: this.opts.batchSize, hnswThreshold: this.opts.hnswThreshold,
+      threads: this.opts.threads ?? Math.max(1, availableParallelism() - 1), batchSize: this.opts.batchSize,
+      hnswThreshold: this.opts.hnswThreshold, reserveBytes: this.opts.reserveBytes,
     }, report, signal);
     let loaded: LoadedVersion | undefined;
     try {
@@ -199,38 +292,20 @@ export class IndexManager {
       await removeVersion(indexDir, version);
       throw err;
     }
+    this.degraded = undefined;
+    this.unavailableReason = undefined;
     this.swap(loaded);
     this.log.info(`index: now serving version ${version} (${loaded.manifest.passages} passages)`);
     return version;
   }
 
-  /** Opens a version folder and checks that its parts agree with its manifest, then runs one warm-up search. */
-  private async load(version: string): Promise<LoadedVersion> {
-    const dir = versionDir(this.opts.indexDir, version);
-    const manifest = await readManifest(dir);
-    if (manifest.version !== version) {
-      throw new Error(`index version folder ${version} holds a manifest for version ${manifest.version}`);
-    }
-    const index = FaissIndex.read(dir);
-    const store = await PassageStore.open(dir).catch((err) => {
-      index.dispose();
-      throw err;
+  /** Opens, verifies and warms a version (open-version.ts), wired to this manager's pruning and damage handling. */
+  private load(version: string): Promise<LoadedVersion> {
+    return openVersion(this.opts.indexDir, version, {
+      onFree: () => void this.prune(),
+      onDamaged: (reason) => void this.versionDamaged(version, reason),
+      note: (m) => this.log.info(m),
     });
-    try {
-      if (index.size !== manifest.passages || store.size !== manifest.passages || index.dimension !== manifest.dimension) {
-        throw new Error(`index version ${version} is inconsistent: manifest says ${manifest.passages} passages of ` +
-          `dimension ${manifest.dimension}, index has ${index.size} of ${index.dimension}, store ${store.size}`);
-      }
-      if (index.size > 0) {
-        index.search(new Float32Array(index.dimension), 1); // warm-up: pages the index in before requests do
-        await store.getMany([0]);
-      }
-    } catch (err) {
-      index.dispose();
-      await store.close();
-      throw err;
-    }
-    return new LoadedVersion(manifest, index, store, () => void this.prune());
   }
 
   /**
@@ -275,18 +350,14 @@ export class IndexManager {
     previous?.unref();
   }
 
-  /** Deletes the oldest version folders beyond `keepVersions`, never the serving one nor the one `current` names. */
+  /** Deletes versions beyond `keepVersions` (IntactVersions.prune); nothing while `current` cannot be read. */
   private async prune(): Promise<void> {
-    const keep = Math.max(1, this.opts.keepVersions ?? 2);
-    const kept = new Set<string>();
-    const serving = this.current?.manifest.version;
-    const pointed = await readCurrent(this.opts.indexDir).catch(() => undefined);
-    if (serving !== undefined) kept.add(serving);
-    if (pointed !== undefined) kept.add(pointed);
-    const others = (await listVersions(this.opts.indexDir)).filter((v) => !kept.has(v)); // oldest first
-    const room = Math.max(0, keep - kept.size);
-    for (const v of others.slice(0, Math.max(0, others.length - room))) {
-      await removeVersion(this.opts.indexDir, v).catch((err) => this.log.warn(`index: could not remove ${v}: ${err}`));
+    let pointed: string | undefined;
+    try {
+      pointed = await readCurrent(this.opts.indexDir);
+    } catch {
+      return; // what a damaged pointer should have named is unknown: it may be any of them
     }
+    await this.versions.prune(Math.max(1, this.opts.keepVersions ?? 2), [this.current?.manifest.version, pointed]);
   }
 }

@@ -4,11 +4,16 @@
  *     current                  the serving version's name (replaced by write-temp-then-rename)
  *     versions/<version>/      index.faiss, passages.jsonl, passages.offsets, manifest.json
  *     staging/<version>/       a build in progress; renamed into versions/ only when complete
+ *     uploads/                 PUT /index bodies being received (a build removes its file when it ends)
+ *     jobs/<id>.json           build job records (job-records.ts)
  *
- * A crash at any point leaves either the old `current` or the new one, never a half-written version in versions/.
+ * A crash at any point leaves either the old `current` or the new one, never a half-written version in versions/;
+ * what it leaves in staging/ and uploads/ is removed at the next start. `current` is read strictly: a pointer that
+ * holds no version name, or names a folder that is gone, is damage to report, never "no index yet".
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { IndexDamageError } from './damage.js';
 import { join } from 'node:path';
 
 const CURRENT_FILE = 'current';
@@ -36,18 +41,32 @@ export function newVersionName(now = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-/** The version `current` points at, or undefined when there is none (or it names a folder that is gone). */
+/** Folder of uploads being received. */
+export function uploadsDir(indexDir: string): string {
+  return join(indexDir, 'uploads');
+}
+
+/**
+ * The version `current` points at, or undefined when there is no `current` file. Throws IndexDamageError naming
+ * the file when it holds no version name or names a version folder that is gone.
+ */
 export async function readCurrent(indexDir: string): Promise<string | undefined> {
-  let name: string;
+  const path = join(indexDir, CURRENT_FILE);
+  let text: string;
   try {
-    name = (await readFile(join(indexDir, CURRENT_FILE), 'utf8')).trim();
+    text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  if (!VERSION_NAME.test(name)) return undefined;
-  const exists = await stat(versionDir(indexDir, name)).then((s) => s.isDirectory(), () => false);
-  return exists ? name : undefined;
+  const name = text.trim();
+  if (!VERSION_NAME.test(name)) {
+    throw new IndexDamageError(path, `holds ${JSON.stringify(text.slice(0, 40))}, not an index version name`);
+  }
+  const dir = versionDir(indexDir, name);
+  const exists = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!exists) throw new IndexDamageError(path, `names version ${name}, whose folder ${dir} is missing`);
+  return name;
 }
 
 /** Points `current` at a version: writes a temporary file, flushes it, renames it over the old pointer. */
@@ -86,6 +105,30 @@ export async function commitStaging(indexDir: string, staging: string, version: 
 /** Removes every leftover staging folder (builds interrupted by a crash or a restart). */
 export async function clearStaging(indexDir: string): Promise<void> {
   await rm(stagingDir(indexDir), { recursive: true, force: true });
+}
+
+/**
+ * Removes the uploads left by an earlier process (killed while receiving a body, or before its build removed the
+ * file): those last written before `startedAt`. Uploads this process is receiving are newer and stay.
+ */
+export async function clearOldUploads(indexDir: string, startedAt: Date): Promise<string[]> {
+  const dir = uploadsDir(indexDir);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    const s = await stat(path).catch(() => undefined);
+    if (!s || s.mtimeMs >= startedAt.getTime()) continue;
+    await rm(path, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** Names of the complete versions, oldest first. */

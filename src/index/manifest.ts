@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FileChecksum } from './version-files.js';
 
 /** File name of the manifest inside a version folder. */
 export const MANIFEST_FILE = 'manifest.json';
@@ -21,6 +22,11 @@ export interface IndexManifest {
   model: string;
   /** sha256 of the context encoder's model.onnx: vectors from another encoder are not comparable. */
   ctx_encoder_sha256: string;
+  /**
+   * Size and sha256 of every other file of the version, verified when it opens (version-files.ts). Absent in
+   * versions built before checksums were recorded: those open unverified.
+   */
+  files?: Record<string, FileChecksum>;
 }
 
 /** Thrown when a manifest is missing a field or has a value of the wrong kind. */
@@ -48,7 +54,21 @@ export function parseManifest(value: unknown, where: string): IndexManifest {
     }
   }
   if ((record.dimension as number) < 1) throw new ManifestError(`${where}: "dimension" must be at least 1`);
+  if (record.files !== undefined) checkFiles(record.files, where);
   return record as unknown as IndexManifest;
+}
+
+function checkFiles(files: unknown, where: string): void {
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) {
+    throw new ManifestError(`${where}: "files" must be an object of {bytes, sha256} by file name`);
+  }
+  for (const [name, entry] of Object.entries(files)) {
+    const { bytes, sha256 } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 0 || typeof sha256 !== 'string'
+      || !/^[0-9a-f]{64}$/.test(sha256)) {
+      throw new ManifestError(`${where}: "files.${name}" must be {bytes: a non-negative integer, sha256: 64 hex digits}`);
+    }
+  }
 }
 
 /** Reads and checks `manifest.json` in a version folder. */

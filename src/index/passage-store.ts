@@ -9,6 +9,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Passage } from '../rag/types.js';
+import { IndexDamageError } from './damage.js';
 
 /** File name of the passages (JSON lines) inside a version folder. */
 export const PASSAGES_FILE = 'passages.jsonl';
@@ -71,6 +72,21 @@ export class PassageStoreWriter {
   }
 }
 
+/** One stored line back to a passage; anything else is damage. */
+function parseRow(buf: Buffer, path: string, row: number): Passage {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw new IndexDamageError(path, `row ${row} is not valid JSON`);
+  }
+  const { id, doc_id: docId, title, text } = o ?? {};
+  if (typeof id !== 'string' || typeof docId !== 'string' || typeof title !== 'string' || typeof text !== 'string') {
+    throw new IndexDamageError(path, `row ${row} is not a passage {"id", "doc_id", "title", "text"}`);
+  }
+  return { id, docId, title, text };
+}
+
 function writeAll(fd: number, data: Buffer): void {
   for (let done = 0; done < data.length;) done += writeSync(fd, data, done);
 }
@@ -78,6 +94,7 @@ function writeAll(fd: number, data: Buffer): void {
 /** A read-only store opened from a version folder; safe for concurrent `getMany` calls. */
 export class PassageStore {
   private constructor(
+    private readonly path: string,
     private readonly file: FileHandle,
     private readonly offsets: Buffer,
     readonly size: number,
@@ -97,10 +114,10 @@ export class PassageStore {
       await file.close();
       throw new Error(`${PASSAGES_FILE} in ${dir} has ${bytes} bytes but its offsets end at ${last}`);
     }
-    return new PassageStore(file, offsets, size);
+    return new PassageStore(join(dir, PASSAGES_FILE), file, offsets, size);
   }
 
-  /** The passage at one row. */
+  /** The passage at one row; IndexDamageError (naming the file) when the bytes there are not a passage. */
   async get(row: number): Promise<Passage> {
     if (!Number.isInteger(row) || row < 0 || row >= this.size) {
       throw new RangeError(`passage row ${row} is outside 0..${this.size - 1}`);
@@ -110,11 +127,10 @@ export class PassageStore {
     const buf = Buffer.allocUnsafe(end - start);
     for (let got = 0; got < buf.length;) {
       const { bytesRead } = await this.file.read(buf, got, buf.length - got, start + got);
-      if (bytesRead === 0) throw new Error(`${PASSAGES_FILE} ended early at row ${row}`);
+      if (bytesRead === 0) throw new IndexDamageError(this.path, `ended early at row ${row}`);
       got += bytesRead;
     }
-    const o = JSON.parse(buf.toString('utf8')) as { id: string; doc_id: string; title: string; text: string };
-    return { id: o.id, docId: o.doc_id, title: o.title, text: o.text };
+    return parseRow(buf, this.path, row);
   }
 
   /** The passages at these rows, in the same order. */

@@ -82,6 +82,8 @@ export interface IndexDescription {
   model: string;
   /** Execution provider actually in use for the models: 'cpu' or 'cuda'. */
   device?: string;
+  /** Why this version serves instead of the one `current` names (damage); absent when all is well. */
+  degraded?: string;
 }
 
 /** A document as uploaded to PUT /index. */

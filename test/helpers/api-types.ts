@@ -509,6 +509,8 @@ export interface operations {
                         model: string;
                         /** @description execution provider the models actually run on (CUDA falls back to CPU) */
                         device?: "cpu" | "cuda";
+                        /** @description present when the version `current` names is damaged or missing: why, and which version serves instead */
+                        degraded?: string;
                     };
                 };
             };
@@ -572,6 +574,8 @@ export interface operations {
                         model: string;
                         /** @description execution provider the models actually run on (CUDA falls back to CPU) */
                         device?: "cpu" | "cuda";
+                        /** @description present when the version `current` names is damaged or missing: why, and which version serves instead */
+                        degraded?: string;
                     };
                 };
             };
@@ -685,6 +689,22 @@ export interface operations {
             };
             /** @description Internal error (details are logged, not returned) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The disk holding the index is full; the upload was discarded */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -29,8 +29,15 @@ export class FakeIndexManager implements IndexAdmin {
   private active: FakeJob | undefined;
   private nextId = 1;
 
+  /** What `unavailable()` reports while `current` is undefined. */
+  unavailableReason: string | undefined;
+
   describe(): IndexDescription | undefined {
     return this.current;
+  }
+
+  unavailable(): string | undefined {
+    return this.current ? undefined : this.unavailableReason;
   }
 
   isBuilding(): boolean {

@@ -23,7 +23,10 @@ t.test('a staged version is renamed into versions/ and current points at it atom
   t.equal(await readCurrent(dir), v1);
   t.same(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary pointer left');
   await removeVersion(dir, v1);
-  t.equal(await readCurrent(dir), undefined, 'a pointer to a missing folder counts as none');
+  await t.rejects(readCurrent(dir), { name: 'IndexDamageError', message: new RegExp(`current names version ${v1}, whose folder .* is missing`) },
+    'a pointer to a missing folder is damage, not "no index yet"');
+  writeFileSync(join(dir, 'current'), '\u0000garbage/\n');
+  await t.rejects(readCurrent(dir), /current holds .*, not an index version name/);
   mkdirSync(join(dir, 'staging', 'half'), { recursive: true });
   await clearStaging(dir);
   t.notOk(existsSync(join(dir, 'staging')));

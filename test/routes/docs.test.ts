@@ -40,7 +40,7 @@ t.test('the OpenAPI document passes the Redocly linter and states the contract o
   t.same(Object.keys(answer.responses).sort(), ['200', '400', '413', '415', '429', '500', '503']);
   const put = doc.paths['/index'].put;
   t.same(Object.keys(put.requestBody.content).sort(), ['application/json', 'application/x-ndjson']);
-  t.same(Object.keys(put.responses).sort(), ['200', '202', '400', '401', '403', '409', '413', '415', '500']);
+  t.same(Object.keys(put.responses).sort(), ['200', '202', '400', '401', '403', '409', '413', '415', '500', '507']);
   t.same(put.security, [{ bearerAuth: [] }]);
   t.match(doc.paths['/index/jobs/{id}'].get.responses['200'].content['application/json'].schema.properties.state,
     { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] });
