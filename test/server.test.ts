@@ -89,7 +89,9 @@ t.test('npm start passes SIGTERM on to the server; not ready with the reason, lo
   });
   t.equal(put.status, 200);
   const { version } = await put.json();
-  t.equal((await fetch(`${url}/readyz`)).status, 200, 'ready without a restart');
+  // The build can finish before the models have loaded in their workers on a busy machine: ready once both are.
+  await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 60_000);
+  t.pass('ready without a restart');
   const answer = await fetch(`${url}/answer`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ question: 'what repaired the store?', n_docs: 1, num_beams: 1, max_new_tokens: 2 }),

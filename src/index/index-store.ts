@@ -35,9 +35,12 @@ export function stagingDir(indexDir: string): string {
   return join(indexDir, 'staging');
 }
 
-/** A new version name that sorts by build time: `20261124T081500Z-3f9a`. */
+/**
+ * A new version name that sorts by build time to the millisecond: `20261124T081500123Z-3f9a`. "The newest intact
+ * version" is the last in that order, so two builds in one second must not be ordered by their random suffix.
+ */
 export function newVersionName(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now.toISOString().replace(/[-:.]/g, '');
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 

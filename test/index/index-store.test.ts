@@ -12,7 +12,9 @@ t.test('a staged version is renamed into versions/ and current points at it atom
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   t.equal(await readCurrent(dir), undefined, 'empty directory: no current');
   const v1 = newVersionName(new Date('2026-01-02T03:04:05.678Z'));
-  t.match(v1, /^20260102T030405Z-[0-9a-f]{4}$/);
+  t.match(v1, /^20260102T030405678Z-[0-9a-f]{4}$/);
+  const sameSecond = [679, 680, 999].map((ms) => newVersionName(new Date(`2026-01-02T03:04:05.${ms}Z`)));
+  t.same([...sameSecond, v1].sort(), [v1, ...sameSecond], 'names made in one second sort by build time');
   const staging = await createStaging(dir, v1);
   writeFileSync(join(staging, 'x'), 'y');
   await commitStaging(dir, staging, v1);
