@@ -25,8 +25,13 @@ export class IntactVersions {
 
   /** True when this process found `version` damaged, or an earlier one marked it. */
   async isDamaged(version: string): Promise<boolean> {
-    if (this.damaged.has(version)) return true;
-    return damageMark(versionDir(this.indexDir, version)).then((m) => m !== undefined, () => false);
+    return (await this.knownDamage(version)) !== undefined;
+  }
+
+  /** Why `version` is known to be damaged (found by this process, or its mark on disk), or undefined. */
+  private async knownDamage(version: string): Promise<string | undefined> {
+    if (this.damaged.has(version)) return 'found damaged earlier';
+    return damageMark(versionDir(this.indexDir, version)).catch(() => undefined);
   }
 
   /** Remembers and marks damage (on disk when it can), and logs it once. False when it was known already. */
@@ -48,8 +53,7 @@ export class IntactVersions {
     const candidates = [preferred, ...versions.reverse().filter((v) => v !== preferred)];
     for (const version of candidates) {
       if (version === undefined) continue;
-      const mark = this.damaged.has(version) ? 'found damaged earlier'
-        : await damageMark(versionDir(this.indexDir, version)).catch(() => undefined);
+      const mark = await this.knownDamage(version);
       if (mark !== undefined) {
         problems.push(`version ${version} is marked damaged (${mark})`);
         continue;

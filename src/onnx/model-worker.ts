@@ -4,13 +4,12 @@
  * a question's embedding (tokenization included), the generator's encoder over K inputs, and decoder steps whose
  * key/value cache stays here between calls, under an id the main thread chose.
  */
-import { join } from 'node:path';
 import { isMainThread, workerData } from 'node:worker_threads';
 import type { StepInput } from '../generator/decoding/types.js';
 import type { TextInput } from '../tokenizer/tokenizer.js';
 import { serveCalls, sendWarning, transferring, type Served } from '../workers/pool.js';
-import { BartGenerator, type EncodedContexts, type GeneratorStep } from './bart-generator.js';
-import { DprEncoder } from './dpr-encoder.js';
+import type { EncodedContexts, GeneratorStep } from './bart-generator.js';
+import { loadBundleSessions } from './bundle-sessions.js';
 import type { Device } from './session.js';
 
 const MARK = 'rag-model-worker';
@@ -64,11 +63,8 @@ function buffers(...arrays: (Float32Array | BigInt64Array)[]): ArrayBuffer[] {
 }
 
 async function load(data: ModelWorkerData): Promise<Served<ModelWorkerInfo>> {
-  const session = { device: data.device, intraOpThreads: data.intraOpThreads, warn: sendWarning };
-  const question = await DprEncoder.load(join(data.modelDir, 'question_encoder'), session);
-  const generator = await BartGenerator.load(join(data.modelDir, 'generator'), session).catch(async (err: unknown) => {
-    await question.close();
-    throw err;
+  const { questionEncoder: question, generator } = await loadBundleSessions(data.modelDir, {
+    device: data.device, intraOpThreads: data.intraOpThreads, warn: sendWarning,
   });
   const steps = new Map<number, GeneratorStep>();
   const stepOf = (id: number) => {

@@ -3,10 +3,9 @@
  * thread or in a pool of worker threads (pooled-models.ts). Both give the same interfaces and the same outputs;
  * the pool keeps onnxruntime's synchronous runs off the event loop and lets concurrent requests use more cores.
  */
-import { join } from 'node:path';
 import type { TextInput } from '../tokenizer/tokenizer.js';
-import { BartGenerator, type EncodedContexts, type GeneratorStep } from './bart-generator.js';
-import { DprEncoder } from './dpr-encoder.js';
+import type { EncodedContexts, GeneratorStep } from './bart-generator.js';
+import { loadBundleSessions } from './bundle-sessions.js';
 import { startModelPool } from './pooled-models.js';
 import type { Device } from './session.js';
 
@@ -51,16 +50,11 @@ export interface ModelOptions {
 /** Loads `question_encoder/` and `generator/` of a bundle, in-thread or in `workers` worker threads. */
 export async function loadModels(opts: ModelOptions): Promise<Models> {
   if (opts.workers > 0) return startModelPool(opts);
-  const session = { device: opts.device, intraOpThreads: opts.intraOpThreads, warn: opts.warn };
-  const questionEncoder = await DprEncoder.load(join(opts.modelDir, 'question_encoder'), session);
-  try {
-    const generator = await BartGenerator.load(join(opts.modelDir, 'generator'), session);
-    return {
-      questionEncoder, generator, alive: () => true,
-      close: async () => { await Promise.all([questionEncoder.close(), generator.close()]); },
-    };
-  } catch (err) {
-    await questionEncoder.close();
-    throw err;
-  }
+  const { questionEncoder, generator } = await loadBundleSessions(opts.modelDir, {
+    device: opts.device, intraOpThreads: opts.intraOpThreads, warn: opts.warn,
+  });
+  return {
+    questionEncoder, generator, alive: () => true,
+    close: async () => { await Promise.all([questionEncoder.close(), generator.close()]); },
+  };
 }

@@ -26,16 +26,14 @@ def _same_columns(entity, other):
 def _distractors(entity, style, rng):
     if style == "table":
         return [_same_columns(entity, make_entity(entity["kind"], rng)) for _ in range(rng.randint(2, 4))]
-    others = []
-    for _ in range(rng.choice((0, 1, 1, 2))):
-        other = make_entity(rng.choice(list(KINDS)), rng, n_facts=rng.randint(1, 2))
-        others.append(other)
-    return others
+    return [make_entity(rng.choice(list(KINDS)), rng, n_facts=rng.randint(1, 2))
+            for _ in range(rng.choice((0, 1, 1, 2)))]
 
 
 def styled_example(rng):
-    """{title, text, question, answer, style, kind, family} of one invented document, or None when the drawn answer
-    would not be a fair question (it occurs in the question, or the document states it more than once)."""
+    """{title, text, question, answer, style, kind, family, document} of one invented document (`text` its served
+    passage that holds the answer, `document` the whole as written), or None when the drawn answer would not be a
+    fair question (it occurs in the question, or not exactly once in one passage)."""
     style, kind = rng.choice(list(STYLES)), rng.choice(list(KINDS))
     entity = make_entity(kind, rng, n_facts=rng.randint(3, 6))
     distractors = _distractors(entity, style, rng)
