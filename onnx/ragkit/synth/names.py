@@ -1,8 +1,10 @@
 """Invented values for synthetic documents: names of people, places and organisations, dates, numbers, measures.
 
 Names are built from syllables with consonant clusters ("Brenthaw", "Oskarven"), not only alternating letters, so
-that they look like the names of real corpora while no model can know them: the reader has to copy them. Every
-value is drawn from the `random.Random` it is given, so a document is reproducible from its seed.
+that they look like the names of real corpora while no model can know them: the reader has to copy them. Most are of
+one or two syllables and half of the given names are common ones ("Clara Drenthaw"), as in real documents: long
+invented names are many BPE pieces each, which the small reader copied badly. Every value is drawn from the
+`random.Random` it is given, so a document is reproducible from its seed.
 """
 _ONSETS = ("b b bl br c ch cr d d dr f fr g gr h h j k l l m m n n p pr r r s s sh st t t th tr v w w y z "
            "").split(" ")
@@ -10,12 +12,15 @@ _NUCLEI = "a e i o u a e i o a e o ai au ea ee ou".split()
 _CODAS = [""] * 8 + "n r l s t m d nd nt rd rn st th ll ng".split()
 _ENDINGS = ("",) * 12 + ("a", "o", "er", "on", "en", "el", "in", "ard", "ley", "ton", "ham", "by", "wick", "ford",
             "more", "dale", "ov", "ez", "ini", "sen", "berg", "ia", "us")
+GIVEN_NAMES = ("Anna Arthur Beatrice Charles Clara Daniel Edith Edward Eleanor Frederick Grace Harold Helen Henry "
+               "Isabel James Jane John Josephine Laura Lucy Margaret Martin Mary Matthew Nora Oliver Peter Rose "
+               "Samuel Sophia Thomas Victor Walter William").split()
 MONTHS = ("January February March April May June July August September October November December").split()
 
 
 def word(rng, syllables=None):
     """An invented capitalised word of one to three syllables and an ending."""
-    n = syllables or rng.choice((1, 2, 2, 2, 2, 3))
+    n = syllables or rng.choice((1, 1, 1, 2, 2, 3))
     parts = [rng.choice(_ONSETS) + rng.choice(_NUCLEI) + rng.choice(_CODAS) for _ in range(n)]
     text = "".join(parts) + rng.choice(_ENDINGS)
     return text[0].upper() + text[1:]
@@ -24,7 +29,8 @@ def word(rng, syllables=None):
 def person(rng):
     """A given name and a family name, sometimes with an initial ("Edda K. Marrowgate")."""
     middle = f" {rng.choice('ABCDEFGHJKLMNPRSTW')}." if rng.random() < 0.15 else ""
-    return f"{word(rng, rng.choice((1, 2)))}{middle} {word(rng)}"
+    given = rng.choice(GIVEN_NAMES) if rng.random() < 0.5 else word(rng, rng.choice((1, 2)))
+    return f"{given}{middle} {word(rng)}"
 
 
 def place(rng):

@@ -5,10 +5,13 @@ Distractors make the question need its relation: other entities of the document 
 (another date, another person, another place). A table's rows are entities of one kind with the same columns, so a
 cell is found by its row's name and its column's label.
 """
+import re
+
 from ..data.passages import split_document
 from .entities import KINDS, make_entity
 from .styles import STYLES
 
+LABEL_QUESTION_SHARE = 0.3  # in infoboxes and tables: "What is the mayor of X?" naming the field or column
 DEFINITION_SHARE = 0.12  # questions asking what the entity is, answered by its defining phrase
 _DEFINITION_QUESTIONS = ["What is {e}?", "What is {e}?", "What kind of thing is {e}?", "Describe {e} briefly.",
                          "What is meant by {e}?"]
@@ -30,6 +33,13 @@ def _distractors(entity, style, rng):
             for _ in range(rng.choice((0, 1, 1, 2)))]
 
 
+def _label_question(fact, document):
+    """"What is the {label} of {e}?" with a label the document uses for `fact`, where the label is a noun ("Mayor",
+    "Place of birth", not "Founded by" or "Born"); None when there is none."""
+    nouns = [label for label in fact["labels"] if label in document and not re.search(r"(ed|by|in|to|at|for|Born|Died)$", label)]
+    return f"What is the {nouns[0].lower()} of {{e}}?" if nouns else None
+
+
 def styled_example(rng):
     """{title, text, question, answer, style, kind, family, document} of one invented document (`text` its served
     passage that holds the answer, `document` the whole as written), or None when the drawn answer would not be a
@@ -45,6 +55,8 @@ def styled_example(rng):
     else:
         fact = rng.choice(entity["facts"])
         question, answer, family = rng.choice(fact["questions"]), fact["value"], fact["family"]
+        if style in ("infobox", "table") and rng.random() < LABEL_QUESTION_SHARE:
+            question = _label_question(fact, text) or question
     question = question.format(e=entity["name"])
     question = question[0].upper() + question[1:]
     title = rng.choice(_TITLES.get(style, ["{e}"])).format(e=entity["name"], kind=kind.capitalize())

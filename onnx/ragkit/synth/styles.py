@@ -91,19 +91,19 @@ def label(entity, distractors, rng):
 
 
 def _event_lines(entity, rng):
+    """(date as the line shows it, event) of each fact: a dated fact is its line's date as written ("c. 1428"),
+    others get a year."""
     lines = []
     for fact in entity["facts"]:
-        if fact["family"] == "when" and fact["value"][-4:].isdigit():
-            lines.append((fact["value"][-4:], _fill(fact["event"], entity, fact)))
-        else:
-            lines.append((n.year(rng, 1700, 2023), _fill(fact["event"], entity, fact)))
+        dated = fact["family"] == "when" and fact["value"][-4:].isdigit()
+        lines.append((fact["value"] if dated else n.year(rng, 1700, 2023), _fill(fact["event"], entity, fact)))
     return lines
 
 
 def timeline(entity, distractors, rng):
     """Dated lines in order ("1887 - Jaist Hillmoov sets up Bon Ltd"), distractors' events among them."""
     lines = _event_lines(entity, rng) + [line for d in distractors for line in _event_lines(d, rng)]
-    lines.sort(key=lambda line: line[0])
+    lines.sort(key=lambda line: line[0][-4:])
     dash = rng.choice([" - ", ": ", " -- ", "\t"])
     head = rng.choice([f"Timeline of {entity['name']}", f"{entity['name']}: chronology", entity["name"]])
     return "\n".join([head] + [f"{y}{dash}{event}" for y, event in lines])
