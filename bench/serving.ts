@@ -38,9 +38,9 @@ export interface ServingRow {
  * One request on a connection of its own: a reused keep-alive connection can be closed by the server just as a
  * request goes out on it (its idle timer fires late when the event loop was held), which is not what is measured.
  */
-function send(url: string, method: string, body?: string): Promise<{ status: number; text: string }> {
+export function send(url: string, method: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
+    const req = request(url, { method, agent: false, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => { text += chunk; });
@@ -53,7 +53,7 @@ function send(url: string, method: string, body?: string): Promise<{ status: num
 }
 
 /** Probes /healthz back to back (10 ms apart) until `done` is set: each answered probe's latency, and failures. */
-async function probeHealth(url: string, state: { done: boolean }): Promise<{ latencies: number[]; failed: number }> {
+export async function probeHealth(url: string, state: { done: boolean }): Promise<{ latencies: number[]; failed: number }> {
   const latencies: number[] = [];
   let failed = 0;
   while (!state.done) {
@@ -67,7 +67,7 @@ async function probeHealth(url: string, state: { done: boolean }): Promise<{ lat
 }
 
 /** `clients` clients send `total` default /answer requests in all, back to back; returns requests per second. */
-async function answerLoad(url: string, questions: readonly string[], clients: number, total: number): Promise<number> {
+export async function answerLoad(url: string, questions: readonly string[], clients: number, total: number): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(Array.from({ length: clients }, async () => {
