@@ -5,7 +5,7 @@
  * (generator/batching), requests that start together share them.
  */
 import { performance } from 'node:perf_hooks';
-import type { StepBatcher } from '../src/generator/batching/step-batcher.js';
+import type { BatchingStats } from '../src/generator/batching/step-batcher.js';
 import type { RagEngine } from '../src/rag/engine.js';
 import type { AnswerRequest, GenerationRequest, RagMode } from '../src/rag/types.js';
 import type { BenchPipeline } from './pipeline.js';
@@ -112,7 +112,7 @@ export async function benchModesLatency(
  * latency as each client saw it.
  */
 export async function benchConcurrency(
-  engine: Answerer & { batcher?: StepBatcher | null }, questions: readonly string[],
+  engine: Answerer & { batchingStats?(): Promise<BatchingStats | null> }, questions: readonly string[],
   opts: { nDocs: number; maxNewTokens: number; levels: readonly number[]; requests: number },
 ): Promise<ConcurrencyRow[]> {
   const req: GenerationRequest = { nDocs: opts.nDocs, mode: 'token', numBeams: 1, maxNewTokens: opts.maxNewTokens };
@@ -127,16 +127,16 @@ export async function benchConcurrency(
         latencies.push(performance.now() - started);
       }
     };
-    const before = engine.batcher ? { ...engine.batcher.stats } : null;
+    const before = (await engine.batchingStats?.()) ?? null;
     const started = performance.now();
     await Promise.all(Array.from({ length: n }, (_, c) => client(c)));
     const wallSeconds = (performance.now() - started) / 1000;
     const row: ConcurrencyRow = {
-      batched: Boolean(engine.batcher), concurrency: n, requests: latencies.length, wallSeconds,
+      batched: before !== null, concurrency: n, requests: latencies.length, wallSeconds,
       perSecond: latencies.length / wallSeconds, latency: summarize(latencies),
     };
-    if (engine.batcher && before) {
-      const now = engine.batcher.stats;
+    const now = (await engine.batchingStats?.()) ?? null;
+    if (before && now) {
       row.meanRows = (now.rows - before.rows) / Math.max(1, now.runs - before.runs);
       row.meanMembers = (now.members - before.members) / Math.max(1, now.cohorts - before.cohorts);
     }

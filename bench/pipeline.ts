@@ -2,7 +2,7 @@
  * The engine's generation path rebuilt from its public parts (retriever, tokenizer, generator, `decode`), for the
  * two measurements `OnnxRagEngine.answer` cannot give: decoder steps with and without the key/value cache, and
  * RAG-Sequence fast decoding (the engine always decodes RAG-Sequence thoroughly). It mirrors `generate` in
- * src/rag/rag-engine.ts line for line; `run.ts` checks that both give the same answers.
+ * src/generator/answer-generator.ts line for line; `run.ts` checks that both give the same answers.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

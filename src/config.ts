@@ -93,7 +93,8 @@ export function loadConfig(env: Env = process.env, cores = availableParallelism(
     // An empty token would let an empty bearer through, so empty counts as unset.
     adminToken: adminToken && adminToken.length > 0 ? adminToken : undefined,
     logLevel: choiceVar(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
-    // Two generations per worker: one's JavaScript (beam search, constraints) runs while the other's step computes.
+    // Two generations per worker: a worker takes the next request while one decodes (they interleave at decoder
+    // steps, and share runs when batching is on), so the queue drains without a round trip to the main thread.
     maxConcurrent: intVar(env, 'RAG_MAX_CONCURRENT', Math.max(1, 2 * workers), 1, 64),
     maxQueue: intVar(env, 'RAG_MAX_QUEUE', 32, 0, 10_000),
     queueTimeoutMs: intVar(env, 'RAG_QUEUE_TIMEOUT_MS', 30_000, 1, 3_600_000),

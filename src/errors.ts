@@ -85,6 +85,13 @@ export class NotReadyError extends AppError {
   }
 }
 
+/** 503: the model worker serving a request stopped (a crash), or none is running while they restart. */
+export class WorkerUnavailableError extends AppError {
+  constructor(message: string) {
+    super(503, 'worker_unavailable', message, { 'Retry-After': '1' });
+  }
+}
+
 /**
  * 503: the serving index version turned out to be damaged while answering (a NaN score, a passage row that is not
  * a passage). The version is taken out of service; the log names the file.

@@ -1,10 +1,12 @@
 /**
  * A bundle's serving models (question encoder and generator) as the engine uses them, loaded either on the calling
  * thread or in a pool of worker threads (pooled-models.ts). Both give the same interfaces and the same outputs;
- * the pool keeps onnxruntime's synchronous runs off the event loop and lets concurrent requests use more cores.
+ * the pool keeps onnxruntime's synchronous runs and the decoding's JavaScript off the event loop, and lets
+ * concurrent requests use more cores.
  */
+import type { BatchingOptions, BatchingStats } from '../generator/batching/step-batcher.js';
+import { AnswerGenerator, loadBundleTexts, type AnswerSource, type BundleTexts } from '../generator/answer-generator.js';
 import type { TextInput } from '../tokenizer/tokenizer.js';
-import type { EncodedContexts, GeneratorStep } from './bart-generator.js';
 import { loadBundleSessions } from './bundle-sessions.js';
 import { startModelPool } from './pooled-models.js';
 import type { Device } from './session.js';
@@ -18,20 +20,16 @@ export interface QuestionEncoder {
   close(): Promise<void>;
 }
 
-/** What the engine asks of a generator (BartGenerator's serving half). */
-export interface Generator {
-  readonly provider: Device;
-  readonly dModel: number;
-  encode(inputIds: readonly (readonly number[])[], padTokenId: number): Promise<EncodedContexts>;
-  createStep(contexts: EncodedContexts): GeneratorStep;
-  close(): Promise<void>;
-}
-
 /** The loaded models, and how to release them all. */
 export interface Models {
   questionEncoder: QuestionEncoder;
-  generator: Generator;
-  /** False once nothing can run them any more (every model worker has exited). */
+  /** Whole generations, from retrieved passages to text. */
+  answers: AnswerSource;
+  /** Execution provider of the generator: 'cpu' or 'cuda'. */
+  generatorProvider: Device;
+  /** Cross-request batching's counts, summed over the model workers; null when batching is off. */
+  batchingStats(): Promise<BatchingStats | null>;
+  /** False once nothing can run them any more (every model worker has exited and none has come back yet). */
   alive(): boolean;
   close(): Promise<void>;
 }
@@ -44,17 +42,24 @@ export interface ModelOptions {
   device?: Device;
   /** Intra-op threads per session (default: onnxruntime's choice, all physical cores). */
   intraOpThreads?: number;
+  /** Cross-request batching of decoder steps, within each worker (or on the calling thread); off when absent. */
+  batching?: BatchingOptions;
+  /** The bundle's tokenizer and configs when the caller has them already (used on the calling thread only). */
+  texts?: BundleTexts;
   warn?: (message: string) => void;
 }
 
 /** Loads `question_encoder/` and `generator/` of a bundle, in-thread or in `workers` worker threads. */
 export async function loadModels(opts: ModelOptions): Promise<Models> {
   if (opts.workers > 0) return startModelPool(opts);
+  const texts = opts.texts ?? await loadBundleTexts(opts.modelDir);
   const { questionEncoder, generator } = await loadBundleSessions(opts.modelDir, {
     device: opts.device, intraOpThreads: opts.intraOpThreads, warn: opts.warn,
   });
+  const answers = new AnswerGenerator(generator, texts, opts.batching);
   return {
-    questionEncoder, generator, alive: () => true,
+    questionEncoder, answers, generatorProvider: generator.provider, alive: () => true,
+    batchingStats: async () => answers.batcher && { ...answers.batcher.stats },
     close: async () => { await Promise.all([questionEncoder.close(), generator.close()]); },
   };
 }

@@ -1,27 +1,18 @@
 /**
- * The RAG engine over ONNX: question -> DPR retrieval on the serving index -> the generator's encoder once over
- * the K joined inputs -> decoding (RAG-Token or RAG-Sequence) through a cached step -> a plain result.
- * It holds the sessions of one model bundle; the index comes from the index manager, per request.
+ * The RAG engine over ONNX: question -> DPR retrieval on the serving index -> generation from the K passages
+ * (src/generator/answer-generator.ts: the generator's encoder once, then RAG-Token or RAG-Sequence decoding through
+ * a cached step) -> a plain result. It holds the models of one bundle, on this thread or in model workers, where
+ * a whole generation runs as one call; the index comes from the index manager, per request.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Device } from '../config.js';
 import { ValidationError } from '../errors.js';
-import { StepBatcher, type BatchingOptions } from '../generator/batching/step-batcher.js';
-import { joinContext } from '../generator/context-input.js';
-import { decode, type Decoding } from '../generator/decoding/decode.js';
-import { parseGenerationConfig, withRequest, type GenerationConfig } from '../generator/decoding/generation-config.js';
-import { docLogWeights } from '../generator/decoding/math.js';
-import { PieceVocabulary, SpanConstraint } from '../generator/decoding/span-constraint.js';
+import { loadBundleTexts, type BundleTexts, type GeneratedAnswer } from '../generator/answer-generator.js';
+import type { BatchingOptions, BatchingStats } from '../generator/batching/step-batcher.js';
 import { DecodingAbortedError } from '../generator/decoding/types.js';
-import { loadModels, type Generator, type Models } from '../onnx/models.js';
+import { loadModels, type Models } from '../onnx/models.js';
 import { Retriever, type IndexSource } from '../retriever/retriever.js';
-import { TextTokenizer } from '../tokenizer/tokenizer.js';
 import type { RagEngine } from './engine.js';
-import { loadRagConfig, type RagConfig } from './rag-config.js';
-import type {
-  AnswerRequest, GenerationRequest, GenerationResult, JeopardyRequest, RetrievedPassage, TokenExplanation,
-} from './types.js';
+import type { AnswerRequest, GenerationRequest, GenerationResult, JeopardyRequest } from './types.js';
 
 /** How to load the engine. */
 export interface RagEngineOptions {
@@ -32,7 +23,7 @@ export interface RagEngineOptions {
   threads?: number;
   /** Worker threads running the models (src/onnx/pooled-models.ts); 0 or absent runs them on the calling thread. */
   workers?: number;
-  /** Cross-request batching of decoder runs (generator/batching); off when absent or `windowMs` is 0. */
+  /** Cross-request batching of decoder runs (generator/batching), within each model worker; off when absent or `windowMs` is 0. */
   batching?: BatchingOptions;
   warn?: (message: string) => void;
 }
@@ -40,49 +31,39 @@ export interface RagEngineOptions {
 /** The engine; see the module comment. */
 export class OnnxRagEngine implements RagEngine {
   private closed = false;
-  /** Token texts for extractive answers, built on first use. */
-  private pieceVocabulary: PieceVocabulary | null = null;
-  /** Shares decoder runs between concurrent requests; null runs each decoding alone. */
-  readonly batcher: StepBatcher | null;
-
   private readonly retriever: Retriever;
-  private readonly generator: Generator;
 
   private constructor(
     private readonly models: Models,
-    private readonly tokenizer: TextTokenizer,
-    private readonly rag: RagConfig,
-    private readonly generation: GenerationConfig,
+    private readonly texts: BundleTexts,
     private readonly index: IndexSource & { ready(): boolean },
-    batching: BatchingOptions | undefined,
   ) {
     this.retriever = new Retriever(models.questionEncoder, index);
-    this.generator = models.generator;
-    this.batcher = batching && batching.windowMs > 0 ? new StepBatcher(this.generator, batching) : null;
   }
 
   /** Loads the question encoder, the generator and their configs from a model bundle. */
   static async load(opts: RagEngineOptions): Promise<OnnxRagEngine> {
-    const rag = await loadRagConfig(opts.modelDir);
-    const generatorDir = join(opts.modelDir, 'generator');
-    const generation = parseGenerationConfig(
-      JSON.parse(await readFile(join(generatorDir, 'generation_config.json'), 'utf8')) as Record<string, unknown>,
-    );
-    const tokenizer = await TextTokenizer.load(generatorDir);
+    const texts = await loadBundleTexts(opts.modelDir);
     const models = await loadModels({
-      modelDir: opts.modelDir, workers: opts.workers ?? 0, device: opts.device, intraOpThreads: opts.threads, warn: opts.warn,
+      modelDir: opts.modelDir, workers: opts.workers ?? 0, device: opts.device, intraOpThreads: opts.threads,
+      batching: opts.batching, texts, warn: opts.warn,
     });
-    return new OnnxRagEngine(models, tokenizer, rag, generation, opts.index, opts.batching);
+    return new OnnxRagEngine(models, texts, opts.index);
+  }
+
+  /** Cross-request batching's counts so far (summed over the model workers); null when batching is off. */
+  batchingStats(): Promise<BatchingStats | null> {
+    return this.models.batchingStats();
   }
 
   /** Execution provider actually in use: 'cuda' only when every session runs on it. */
   device(): Device {
-    return this.retriever.provider === 'cuda' && this.generator.provider === 'cuda' ? 'cuda' : 'cpu';
+    return this.retriever.provider === 'cuda' && this.models.generatorProvider === 'cuda' ? 'cuda' : 'cpu';
   }
 
   /** The bundle's default number of documents. */
   get defaultDocs(): number {
-    return this.rag.nDocs;
+    return this.texts.rag.nDocs;
   }
 
   ready(): boolean {
@@ -90,13 +71,15 @@ export class OnnxRagEngine implements RagEngine {
   }
 
   async answer(req: AnswerRequest): Promise<GenerationResult> {
+    const { rag } = this.texts;
     this.checkTokens('question', req.question);
-    return this.generate(req.question, this.rag.prefixes.answer + req.question, req, req.extractive ?? this.rag.extractive.answer);
+    return this.generate(req.question, rag.prefixes.answer + req.question, req, req.extractive ?? rag.extractive.answer);
   }
 
   async jeopardy(req: JeopardyRequest): Promise<GenerationResult> {
+    const { rag } = this.texts;
     this.checkTokens('answer', req.answer);
-    return this.generate(req.answer, this.rag.prefixes.jeopardy + req.answer, req, this.rag.extractive.jeopardy);
+    return this.generate(req.answer, rag.prefixes.jeopardy + req.answer, req, rag.extractive.jeopardy);
   }
 
   async close(): Promise<void> {
@@ -110,8 +93,8 @@ export class OnnxRagEngine implements RagEngine {
    * tokens from the end, as in Hugging Face's RAG): at most half of it.
    */
   private checkTokens(field: string, text: string): void {
-    const limit = Math.floor(this.rag.maxCombinedLength / 2);
-    const count = this.tokenizer.encode(text, { addSpecialTokens: false, maxLength: Number.MAX_SAFE_INTEGER }).ids.length;
+    const limit = Math.floor(this.texts.rag.maxCombinedLength / 2);
+    const count = this.texts.tokenizer.encode(text, { addSpecialTokens: false, maxLength: Number.MAX_SAFE_INTEGER }).ids.length;
     if (count > limit) {
       throw new ValidationError(`\`${field}\` is ${count} tokens long; this model accepts at most ${limit} tokens`);
     }
@@ -126,64 +109,26 @@ export class OnnxRagEngine implements RagEngine {
     const { passages, indexVersion } = await this.retriever.retrieve(query, req.nDocs);
     const retrieved = performance.now();
     req.signal?.throwIfAborted();
-    const inputs = passages.map((p) => this.tokenizer.encode(
-      joinContext(p.title, p.text, slot, this.rag.titleSep, this.rag.docSep),
-      { maxLength: this.rag.maxCombinedLength },
-    ).ids);
-    const contexts = await this.generator.encode(inputs, this.generation.padTokenId ?? this.tokenizer.padId);
-    const cached = (this.batcher ?? this.generator).createStep(contexts);
-    // Streaming is greedy decoding (API.md): one token event per decoded token.
-    const streaming = req.onToken !== undefined && req.mode === 'token';
-    const cfg = withRequest(this.generation, { numBeams: streaming ? 1 : req.numBeams, maxNewTokens: req.maxNewTokens });
-    let decoding: Decoding;
+    let answer: GeneratedAnswer;
     try {
-      decoding = await decode(cached.step, docLogWeights(passages.map((p) => p.score)), cfg, {
-        mode: req.mode,
-        signal: req.signal,
-        onToken: streaming ? (id) => this.emit(id, req.onToken) : undefined,
-        constraint: extractive ? this.spanConstraint(passages, cfg) : null,
-      });
+      answer = await this.models.answers.generate({
+        passages: passages.map(({ title, text, score }) => ({ title, text, score })),
+        slot, mode: req.mode, numBeams: req.numBeams, maxNewTokens: req.maxNewTokens, extractive, explain: req.explain ?? false,
+      }, { signal: req.signal, onToken: req.onToken });
     } catch (err) {
       // The abort's reason (client gone, deadline passed) is what the HTTP layer maps to a response.
       throw err instanceof DecodingAbortedError && err.reason instanceof Error ? err.reason : err;
-    } finally {
-      cached.release();
     }
-    if (req.onToken && !streaming) decoding.tokens.forEach((id) => this.emit(id, req.onToken));
     const finished = performance.now();
-    const result: GenerationResult = {
-      text: this.tokenizer.decode(decoding.tokens).trim(),
+    return {
+      text: answer.text,
       mode: req.mode,
       documents: passages,
       indexVersion,
       timingsMs: { retrieve: retrieved - started, generate: finished - retrieved, total: finished - started },
-      generatedTokens: decoding.tokens.length,
+      generatedTokens: answer.generatedTokens,
+      ...(answer.tokens ? { tokens: answer.tokens } : {}),
     };
-    if (req.explain) result.tokens = this.explain(decoding);
-    return result;
-  }
-
-  private spanConstraint(passages: readonly RetrievedPassage[], cfg: GenerationConfig): SpanConstraint {
-    this.pieceVocabulary ??= new PieceVocabulary(this.tokenizer);
-    return SpanConstraint.over(this.pieceVocabulary, passages.map((p) => [p.title, p.text]), cfg.eosTokenId, cfg.bosTokenId);
-  }
-
-  private emit(id: number, onToken: ((text: string) => void) | undefined): void {
-    if (onToken && !this.tokenizer.isSpecial(id)) onToken(this.tokenizer.decode([id]));
-  }
-
-  /**
-   * Per generated (non-special) token, the posterior over the returned documents: for RAG-Token the one of the
-   * step that chose it; for RAG-Sequence the winner's sequence-level posterior, the same for every token.
-   */
-  private explain(decoding: Decoding): TokenExplanation[] {
-    const out: TokenExplanation[] = [];
-    decoding.tokens.forEach((id, i) => {
-      if (this.tokenizer.isSpecial(id)) return;
-      const docWeights = decoding.mode === 'token' ? decoding.docPosteriors[i] : decoding.docPosteriors;
-      out.push({ text: this.tokenizer.decode([id]), docWeights });
-    });
-    return out;
   }
 }
 

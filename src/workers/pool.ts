@@ -1,18 +1,15 @@
 /**
- * A fixed set of worker threads that answer calls (an operation name and one argument, a promise of the result),
- * so that CPU-heavy native work runs off the event loop. The pool knows nothing of what the workers load: the
- * module they run calls `serveCalls` with its handlers. Each worker serves its calls in order, one at a time;
- * state a worker keeps between calls (a decoder cache) is "pinned" to it, and `pick` balances on both.
+ * A fixed number of worker threads that answer calls (an operation name and one argument, a promise of the
+ * result), so that CPU-heavy native work runs off the event loop. The pool knows nothing of what the workers load:
+ * the module they run calls `serveCalls` (serve-calls.ts) with its handlers. A call can stream events back before
+ * its reply and be cancelled through an AbortSignal. A worker that dies fails its calls in flight with a 503-class
+ * error and is restarted after a backoff that doubles while restarts keep failing; the others serve on.
  */
-import { parentPort, type TransferListItem, type Worker } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import type { TransferListItem, Worker } from 'node:worker_threads';
+import { WorkerUnavailableError } from '../errors.js';
+import { CLOSE, type FromWorker, type ToWorker } from './protocol.js';
 import { startWorker } from './start-worker.js';
-
-type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
-type FromWorker = Reply | { ready: true; info: unknown } | { ready: false; message: string } | { warn: string };
-type ToWorker = { id: number; op: string; arg: unknown };
-
-/** The operation every worker answers last: release what it holds; the pool then terminates it. */
-const CLOSE = '__close';
 
 /** How to start a pool. */
 export interface PoolOptions {
@@ -22,17 +19,38 @@ export interface PoolOptions {
   size: number;
   /** The workers' `workerData`. */
   workerData: unknown;
-  /** Receives the warnings workers send (`sendWarning`). */
+  /** Receives the warnings workers send (`sendWarning`) and the pool's own (a worker died, restarts). */
   warn?: (message: string) => void;
   /** How long `close` lets a worker release its resources before terminating it (default 5 s). */
   closeGraceMs?: number;
+  /** First restart delay after a crash (default 100 ms); doubles per crash of a worker that ran under a minute. */
+  restartDelayMs?: number;
+  /** Longest restart delay (default 10 s). */
+  maxRestartDelayMs?: number;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Buffers to move to the worker instead of copying them. */
+  transfer?: readonly TransferListItem[];
+  /** Aborts the handler's signal in the worker; the call still settles with the worker's reply. */
+  signal?: AbortSignal;
+  /** Receives the events the handler emits, before the reply. */
+  onEvent?: (event: unknown) => void;
+}
+
+/** A worker ran stably this long: its next crash restarts it after the first delay again. */
+const STABLE_MS = 60_000;
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  onEvent?: (event: unknown) => void;
 }
 
 /** One worker of the pool and its calls in flight. */
 export class PoolWorker {
-  /** States kept in this worker between calls (maintained by the caller; `pick` prefers fewer). */
-  pinned = 0;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private exited: Error | null = null;
 
@@ -40,6 +58,10 @@ export class PoolWorker {
     worker.on('message', (msg: FromWorker) => {
       if (!('id' in msg)) return;
       const call = this.pending.get(msg.id);
+      if ('event' in msg) {
+        call?.onEvent?.(msg.event);
+        return;
+      }
       this.pending.delete(msg.id);
       if (msg.ok) call?.resolve(msg.value);
       else call?.reject(new Error(msg.message));
@@ -56,13 +78,21 @@ export class PoolWorker {
     return this.pending.size;
   }
 
-  /** Sends one call; `transfer` moves buffers to the worker instead of copying them. */
-  call<T>(op: string, arg?: unknown, transfer: readonly TransferListItem[] = []): Promise<T> {
+  /** Sends one call; see `CallOptions`. */
+  call<T>(op: string, arg?: unknown, opts: CallOptions = {}): Promise<T> {
     if (this.exited) return Promise.reject(this.exited);
     const id = this.nextId++;
+    const { signal } = opts;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, op, arg } satisfies ToWorker, transfer);
+      const cancel = () => this.worker.postMessage({ cancel: id } satisfies ToWorker);
+      const settle = <V>(then: (v: V) => void) => (v: V) => {
+        signal?.removeEventListener('abort', cancel);
+        then(v);
+      };
+      this.pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), onEvent: opts.onEvent });
+      this.worker.postMessage({ id, op, arg } satisfies ToWorker, opts.transfer ?? []);
+      if (signal?.aborted) cancel();
+      else signal?.addEventListener('abort', cancel, { once: true });
     });
   }
 
@@ -77,8 +107,17 @@ export class PoolWorker {
 /** See the module comment. `Info` is what each worker reports once ready (the first worker's is kept). */
 export class WorkerPool<Info = unknown> {
   private closed = false;
+  private readonly slots: PoolWorker[];
+  /** Per slot: when its worker started, and how many of its workers in a row died within STABLE_MS. */
+  private readonly history: { startedAt: number; crashes: number }[];
+  private readonly restarting = new Set<NodeJS.Timeout>();
+  private readonly starting = new Set<PoolWorker>();
 
-  private constructor(readonly workers: readonly PoolWorker[], readonly info: Info, private readonly opts: PoolOptions) {}
+  private constructor(workers: PoolWorker[], readonly info: Info, private readonly opts: PoolOptions) {
+    this.slots = workers;
+    this.history = workers.map(() => ({ startedAt: performance.now(), crashes: 0 }));
+    workers.forEach((w, slot) => this.watch(slot, w));
+  }
 
   /** Starts `size` workers and waits until each has loaded; if one fails, all are terminated and the error thrown. */
   static async start<Info>(opts: PoolOptions): Promise<WorkerPool<Info>> {
@@ -90,26 +129,20 @@ export class WorkerPool<Info = unknown> {
       await Promise.all(workers.map((w) => w.worker.terminate()));
       throw (failed as PromiseRejectedResult).reason;
     }
-    const pool = new WorkerPool<Info>(workers, (started[0] as PromiseFulfilledResult<Info>).value, opts);
-    for (const w of workers) {
-      w.worker.once('exit', (code) => {
-        if (pool.closed) return;
-        const left = workers.filter((x) => x.alive).length;
-        (opts.warn ?? console.warn)(`a worker exited unexpectedly (code ${code}); ${left} of ${workers.length} remain`);
-      });
-    }
-    return pool;
+    return new WorkerPool<Info>(workers, (started[0] as PromiseFulfilledResult<Info>).value, opts);
   }
 
-  /** The least busy live worker: fewest calls in flight, then fewest pinned states. */
+  /** The current workers, one per slot (a dead one until its restart is ready). */
+  get workers(): readonly PoolWorker[] {
+    return this.slots;
+  }
+
+  /** The live worker with the fewest calls in flight; a 503-class error while none is alive. */
   pick(): PoolWorker {
     if (this.closed) throw new Error('the worker pool is closed');
     let best: PoolWorker | undefined;
-    for (const w of this.workers) {
-      if (!w.alive) continue;
-      if (!best || w.busy < best.busy || (w.busy === best.busy && w.pinned < best.pinned)) best = w;
-    }
-    if (!best) throw new Error('every worker of the pool has exited');
+    for (const w of this.slots) if (w.alive && (!best || w.busy < best.busy)) best = w;
+    if (!best) throw new WorkerUnavailableError('every model worker has stopped; they are restarting');
     return best;
   }
 
@@ -117,8 +150,10 @@ export class WorkerPool<Info = unknown> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const timer of this.restarting) clearTimeout(timer);
+    await Promise.all([...this.starting].map((w) => w.worker.terminate()));
     const grace = this.opts.closeGraceMs ?? 5000;
-    await Promise.all(this.workers.map(async (w) => {
+    await Promise.all(this.slots.map(async (w) => {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise((resolve) => { timer = setTimeout(resolve, grace); });
       await Promise.race([w.call(CLOSE).catch(() => {}), late]);
@@ -126,6 +161,58 @@ export class WorkerPool<Info = unknown> {
       w.fail(new Error('the worker pool is closed'));
       await w.worker.terminate();
     }));
+  }
+
+  /** Restarts the slot's worker when it exits while the pool is open. */
+  private watch(slot: number, w: PoolWorker): void {
+    w.worker.once('exit', (code) => {
+      if (this.closed) return;
+      const left = this.slots.filter((x) => x.alive).length;
+      const delay = this.nextDelay(slot);
+      this.warn(`a worker exited unexpectedly (code ${code}); ${left} of ${this.slots.length} remain; restarting it in ${delay} ms`);
+      this.restartIn(slot, delay);
+    });
+  }
+
+  private nextDelay(slot: number): number {
+    const h = this.history[slot];
+    h.crashes = performance.now() - h.startedAt < STABLE_MS ? h.crashes + 1 : 1;
+    return Math.min(this.opts.maxRestartDelayMs ?? 10_000, (this.opts.restartDelayMs ?? 100) * 2 ** (h.crashes - 1));
+  }
+
+  private restartIn(slot: number, delay: number): void {
+    const timer = setTimeout(() => {
+      this.restarting.delete(timer);
+      void this.restart(slot);
+    }, delay);
+    this.restarting.add(timer);
+  }
+
+  private async restart(slot: number): Promise<void> {
+    if (this.closed) return;
+    const w = new PoolWorker(startWorker(this.opts.entry, this.opts.workerData));
+    this.starting.add(w);
+    this.history[slot].startedAt = performance.now();
+    try {
+      await ready(w, this.opts.warn);
+    } catch (err) {
+      this.starting.delete(w);
+      await w.worker.terminate();
+      if (this.closed) return;
+      const delay = this.nextDelay(slot);
+      this.warn(`a restarted worker failed to load (${err instanceof Error ? err.message : String(err)}); retrying in ${delay} ms`);
+      this.restartIn(slot, delay);
+      return;
+    }
+    this.starting.delete(w);
+    if (this.closed) return void (await w.worker.terminate());
+    this.slots[slot] = w;
+    this.watch(slot, w);
+    this.warn(`a worker was restarted; ${this.slots.filter((x) => x.alive).length} of ${this.slots.length} serve`);
+  }
+
+  private warn(message: string): void {
+    (this.opts.warn ?? console.warn)(message);
   }
 }
 
@@ -142,68 +229,10 @@ function ready<Info>(w: PoolWorker, warn: ((m: string) => void) | undefined): Pr
     });
     w.worker.on('error', (err) => { crash = err; });
     w.worker.on('exit', (code) => {
-      const why = crash ?? new Error(`a worker exited with code ${code}`);
-      w.fail(why);
-      reject(why); // no effect once ready
+      if (crash) (warn ?? console.warn)(`a worker failed: ${crash.stack ?? crash.message}`);
+      // Internals stay in the log; a caller learns that its worker stopped, and may retry.
+      w.fail(new WorkerUnavailableError(`the model worker running this request stopped (exit code ${code}); retry`));
+      reject(crash ?? new Error(`a worker exited with code ${code}`)); // no effect once ready
     });
   });
-}
-
-const TRANSFER = Symbol('transfer');
-type WithTransfer = { [TRANSFER]: true; value: unknown; transfer: TransferListItem[] };
-
-/** Marks a handler's result so that `transfer` (buffers inside `value`) moves instead of being copied. */
-export function transferring(value: unknown, transfer: TransferListItem[]): unknown {
-  return { [TRANSFER]: true, value, transfer } satisfies WithTransfer;
-}
-
-/** The handlers of a worker, by operation name, and what it reports once ready. */
-export interface Served<Info> {
-  info: Info;
-  /** By operation name; a handler returns its result, or `transferring(result, buffers)`. */
-  handlers: Record<string, (arg: never) => unknown>;
-  /** Releases what the worker holds; run on the pool's close. */
-  close(): Promise<void>;
-}
-
-/** Worker side: runs `setup`, reports ready (or why not), then answers calls in arrival order, one at a time. */
-export async function serveCalls<Info>(setup: () => Promise<Served<Info>>): Promise<void> {
-  const port = parentPort!;
-  let served: Served<Info>;
-  try {
-    served = await setup();
-  } catch (err) {
-    port.postMessage({ ready: false, message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
-    return;
-  }
-  let queue = Promise.resolve();
-  port.on('message', (msg: ToWorker) => {
-    queue = queue.then(() => answer(served, msg));
-  });
-  port.postMessage({ ready: true, info: served.info } satisfies FromWorker);
-}
-
-async function answer<Info>(served: Served<Info>, { id, op, arg }: ToWorker): Promise<void> {
-  const port = parentPort!;
-  try {
-    if (op === CLOSE) {
-      await served.close();
-      port.postMessage({ id, ok: true, value: undefined } satisfies Reply);
-      return;
-    }
-    const handler = served.handlers[op];
-    if (!handler) throw new Error(`unknown operation ${op}`);
-    const out = await handler(arg as never);
-    if (out && typeof out === 'object' && TRANSFER in out) {
-      const { value, transfer } = out as WithTransfer;
-      port.postMessage({ id, ok: true, value } satisfies Reply, transfer);
-    } else port.postMessage({ id, ok: true, value: out } satisfies Reply);
-  } catch (err) {
-    port.postMessage({ id, ok: false, message: err instanceof Error ? err.message : String(err) } satisfies Reply);
-  }
-}
-
-/** Worker side: a warning line for the pool's `warn` (a CUDA fallback, say). */
-export function sendWarning(message: string): void {
-  parentPort?.postMessage({ warn: message } satisfies FromWorker);
 }

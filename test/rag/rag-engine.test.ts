@@ -86,7 +86,7 @@ t.test(`with cross-request batching, concurrent requests share decoder runs and 
   ]);
   const answers = await Promise.all(asked.map(({ req }) => engine.answer(req)));
   answers.forEach((a, i) => t.equal(a.text, asked[i].c.outputs[asked[i].name].text.trim(), `${asked[i].name} for "${asked[i].c.query}"`));
-  const stats = engine.batcher!.stats;
+  const stats = (await engine.batchingStats())!;
   t.ok(stats.members / stats.cohorts > 1, `requests shared runs: ${stats.members} decodings in ${stats.cohorts} batches`);
 });
 }
