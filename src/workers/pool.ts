@@ -46,6 +46,8 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
   onEvent?: (event: unknown) => void;
+  /** Set when `onEvent` threw: the call is cancelled and fails with this. */
+  failed?: Error;
 }
 
 /** One worker of the pool and its calls in flight. */
@@ -59,11 +61,12 @@ export class PoolWorker {
       if (!('id' in msg)) return;
       const call = this.pending.get(msg.id);
       if ('event' in msg) {
-        call?.onEvent?.(msg.event);
+        if (call) this.deliver(msg.id, call, msg.event);
         return;
       }
       this.pending.delete(msg.id);
-      if (msg.ok) call?.resolve(msg.value);
+      if (call?.failed) call.reject(call.failed);
+      else if (msg.ok) call?.resolve(msg.value);
       else call?.reject(new Error(msg.message));
     });
   }
@@ -94,6 +97,17 @@ export class PoolWorker {
       if (signal?.aborted) cancel();
       else signal?.addEventListener('abort', cancel, { once: true });
     });
+  }
+
+  /** Hands an event to its call; one that throws cancels the call, which then fails with that error. */
+  private deliver(id: number, call: Pending, event: unknown): void {
+    if (call.failed) return;
+    try {
+      call.onEvent?.(event);
+    } catch (err) {
+      call.failed = err instanceof Error ? err : new Error(String(err));
+      this.worker.postMessage({ cancel: id } satisfies ToWorker);
+    }
   }
 
   /** Fails every call in flight and every later one with `why` (the worker is gone). */

@@ -64,6 +64,8 @@ t.test('a call streams its events before its reply, and a cancelled call stops i
   await t.rejects(cancelled, { message: /^stopped after \d+$/ }, 'the handler saw its signal abort');
   t.ok(seen.length < 1000, `it stopped after ${seen.length} events`);
   t.equal(pool.workers[0].busy, 0, 'nothing left in flight');
+  const listenerFailed = pool.pick().call('count', 1_000_000, { onEvent: () => { throw new Error('the client is gone'); } });
+  await t.rejects(listenerFailed, { message: 'the client is gone' }, 'an event listener that throws cancels its call, which fails with that error');
 });
 
 t.test('a worker that cannot load fails the start with its reason', async (t) => {
