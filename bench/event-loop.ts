@@ -64,9 +64,9 @@ async function buildIndex(url: string, corpus: string): Promise<void> {
   const statusUrl = (JSON.parse(res.text) as { status_url: string }).status_url;
   for (;;) {
     await new Promise((r) => setTimeout(r, 200));
-    const job = JSON.parse((await send(`${url}${statusUrl}`, 'GET')).text) as { status: string; error?: string };
-    if (job.status === 'succeeded') return;
-    if (job.status === 'failed') throw new Error(`the index build failed: ${job.error}`);
+    const job = JSON.parse((await send(`${url}${statusUrl}`, 'GET')).text) as { state: string; error?: string };
+    if (job.state === 'succeeded') return;
+    if (job.state === 'failed') throw new Error(`the index build failed: ${job.error}`);
   }
 }
 
