@@ -24,6 +24,7 @@ import healthRoutes from '../routes/health.js';
 import indexRoutes from '../routes/index.js';
 import jeopardyRoute from '../routes/jeopardy.js';
 import metricsRoute from '../routes/metrics.js';
+import playgroundRoutes from '../routes/playground.js';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -136,5 +137,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, ctx);
   await app.register(metricsRoute, ctx);
   await app.register(docsRoutes);
+  await app.register(playgroundRoutes);
   return app;
 }
