@@ -68,6 +68,14 @@ t.test('a question asked in a browser shows the answer, its documents and where 
   const favoured = tokens.map((tok) => tok.doc_weights.indexOf(Math.max(...tok.doc_weights)));
   t.same(await background(page, '.token'), favoured.map((doc) => swatches[doc]), 'each token wears its document\'s colour');
   t.match(await page.locator('.token').first().getAttribute('title'), /^doc 1: [\d.]+%/, 'its numbers on hover');
+  t.match(await page.textContent('#confidence'), /^Confidence [\d.]+%$/, 'the answer\'s confidence');
+
+  await page.selectOption('#extractive', 'true');
+  await page.press('#query', 'Enter');
+  const held = await postJson(`${url}/answer`, { question, ...options, explain: true, extractive: true });
+  await page.waitForFunction((text) => document.getElementById('answer')?.dataset.text === text, held.json.answer);
+  const marked = held.json.answer_spans.filter((s: { field: string }) => s.field === 'text').length;
+  t.equal(await page.locator('.doc-text mark').count(), marked, 'an extractive answer is marked where it stands in the passages');
 
   await page.getByLabel('Write a Jeopardy clue for an answer').check();
   await page.fill('#query', 'Paris');

@@ -40,6 +40,8 @@ function readOptions(form) {
     task: data.get('task'),
     query: String(data.get('query')).trim(),
     options: { mode: data.get('mode'), n_docs: number('n_docs'), num_beams: number('num_beams'), max_new_tokens: number('max_new_tokens') },
+    // Unset leaves the choice to the model bundle (the embedded default copies its answers).
+    extractive: data.get('extractive') ? { extractive: data.get('extractive') === 'true' } : {},
   };
 }
 
@@ -56,7 +58,20 @@ function tokenSpans(tokens) {
   });
 }
 
-function documentItem(doc, i) {
+/** The passage text with the answer's spans in it marked. */
+function markedText(text, spans) {
+  const parts = [];
+  let at = 0;
+  for (const span of [...spans].sort((a, b) => a.start - b.start)) {
+    if (span.start < at) continue;
+    parts.push(text.slice(at, span.start), element('mark', { textContent: text.slice(span.start, span.end) }));
+    at = span.end;
+  }
+  parts.push(text.slice(at));
+  return parts;
+}
+
+function documentItem(doc, i, spans) {
   const bar = element('span', { className: 'bar', style: { width: percent(doc.weight), background: colourOf(i) } });
   return element('li', { className: 'document' },
     element('div', { className: 'doc-head' },
@@ -64,29 +79,30 @@ function documentItem(doc, i) {
       element('strong', { textContent: doc.title || doc.doc_id }),
       element('span', { className: 'weight', textContent: ` ${percent(doc.weight)}` })),
     element('div', { className: 'weight-bar', role: 'img', ariaLabel: `weight ${percent(doc.weight)}` }, bar),
-    element('p', { className: 'doc-text', textContent: doc.text }));
+    element('p', { className: 'doc-text' }, ...markedText(doc.text, spans.filter((s) => s.document === i && s.field === 'text'))));
 }
 
 function showResult(task, body) {
   const text = task === 'answer' ? body.answer : body.question;
-  $('answer').replaceChildren(...(body.tokens?.length ? tokenSpans(body.tokens) : [text || '(empty)']));
-  $('answer').dataset.text = text;
+  const shown = body.abstained ? ['No answer: the model is not sure enough.'] : body.tokens?.length ? tokenSpans(body.tokens) : [text || '(empty)'];
+  $('answer').replaceChildren(...shown);
+  $('answer').dataset.text = text ?? '';
   const confidence = $('confidence');
   confidence.hidden = typeof body.confidence !== 'number';
   if (!confidence.hidden) confidence.textContent = `Confidence ${percent(body.confidence)}${body.abstained ? ' (abstained)' : ''}`;
   const t = body.timings_ms;
   $('timings').textContent = `${body.mode === 'sequence' ? 'RAG-Sequence' : 'RAG-Token'} · retrieval ${t.retrieve.toFixed(0)} ms · `
     + `generation ${t.generate.toFixed(0)} ms · index ${body.index_version}`;
-  $('documents').replaceChildren(...body.documents.map(documentItem));
+  $('documents').replaceChildren(...body.documents.map((doc, i) => documentItem(doc, i, body.answer_spans ?? [])));
   $('result').hidden = false;
 }
 
 async function ask(event) {
   event.preventDefault();
   const form = event.target;
-  const { task, query, options } = readOptions(form);
+  const { task, query, options, extractive } = readOptions(form);
   if (!query) return;
-  const body = task === 'answer' ? { question: query, ...options, explain: true } : { answer: query, ...options };
+  const body = task === 'answer' ? { question: query, ...options, ...extractive, explain: true } : { answer: query, ...options };
   $('status').textContent = 'Thinking…';
   $('ask-button').disabled = true;
   try {
