@@ -51,7 +51,7 @@ export class IndexService {
     return job;
   }
 
-  /** Receives `body` and starts a build from it; throws 409, 400 or 413 as API.md says. */
+  /** Receives `body` and starts a build from it; throws 409, 400 or 413 as docs/API.md says. */
   async replace(body: Readable, format: CorpusFormat): Promise<BuildJobView> {
     if (this.opts.admin.isBuilding()) {
       this.opts.metrics.buildJobs.inc({ outcome: 'rejected' });

@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 
-/** Bounds of the generation parameters (API.md). */
+/** Bounds of the generation parameters (docs/API.md). */
 export const LIMITS = {
   textChars: { min: 1, max: 2000 },
   nDocs: { min: 1, max: 50, default: 5 },

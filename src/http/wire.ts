@@ -1,5 +1,5 @@
 /**
- * Mapping between the engine's camelCase objects and the snake_case wire format of API.md, in one place.
+ * Mapping between the engine's camelCase objects and the snake_case wire format of docs/API.md, in one place.
  */
 import type { GenerationRequest, GenerationResult, IndexDescription, RetrievedPassage } from '../rag/types.js';
 import type { BuildJobView } from './index-admin.js';

@@ -136,7 +136,7 @@ export class OnnxRagEngine implements RagEngine {
     ).ids);
     const contexts = await this.generator.encode(inputs, this.generation.padTokenId ?? this.tokenizer.padId);
     const cached = (this.batcher ?? this.generator).createStep(contexts);
-    // Streaming is greedy decoding (API.md): one token event per decoded token.
+    // Streaming is greedy decoding (docs/API.md): one token event per decoded token.
     const streaming = req.onToken !== undefined && req.mode === 'token';
     const cfg = withRequest(this.generation, { numBeams: streaming ? 1 : req.numBeams, maxNewTokens: req.maxNewTokens });
     const w = docLogWeights(passages.map((p) => p.score));

@@ -3,7 +3,7 @@ import type { AnswerSpan } from './answer-spans.js';
 
 /**
  * The engine's public types: what the HTTP layer and the CLI ask of it and get back.
- * Field names are camelCase here; routes map them to the snake_case wire format of API.md.
+ * Field names are camelCase here; routes map them to the snake_case wire format of docs/API.md.
  */
 
 /** RAG-Token marginalizes over documents at every token; RAG-Sequence once per output sequence. */
