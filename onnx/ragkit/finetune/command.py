@@ -271,10 +271,12 @@ def _worker(rank, cfg, sums, port, world):
 
 
 def main(cfg):
-    """Runs the command; returns its report (report.json: dev before/after, step, finished)."""
+    """Runs the command; returns its report (report.json: dev before/after, step, finished), None in the processes
+    torchrun started besides rank 0."""
     cfg = settle(cfg)
-    if "RANK" in os.environ and "WORLD_SIZE" in os.environ:  # started by torchrun
-        assert cfg["nproc"] == 1, "under torchrun the processes are torchrun's: leave --nproc at 1"
+    if "RANK" in os.environ and "WORLD_SIZE" in os.environ:  # started by torchrun (or its environment by hand)
+        if cfg["nproc"] != 1:
+            raise SystemExit("under torchrun the processes are torchrun's: leave --nproc at 1")
         _init_group(init_method="env://")
         rank, world = dist.get_rank(), dist.get_world_size()
         holder = [None]
@@ -291,6 +293,8 @@ def main(cfg):
             train(cfg, holder[0], rank, world)
         finally:
             dist.destroy_process_group()
+        if rank != 0:
+            return None
     else:
         sums = prepare(cfg)
         if cfg["nproc"] > 1:
