@@ -6,9 +6,12 @@
  *   rag eval qa.jsonl [--mode ...] [--n-docs ...] [--beams ...] [--extractive on|off] [--limit N] [--misses]
  *     [--records OUT.jsonl]
  *   rag calibrate records.jsonl... [--dev FILE,FILE] [--precision 0.5]
+ *   rag finetune --bundle=DIR --corpus=docs.jsonl --train=qa.jsonl [--dev=qa.jsonl] --out=DIR [--key=value ...]
+ *     (the Python toolchain's `ragkit.finetune`, given its arguments as they are; see onnx/README.md)
  * `--extractive` overrides the bundle's `tasks.answer.extractive` (answers copied from a passage). Common options: --model DIR (default onnx/demo), --index DIR (default index-data), --device cpu|cuda.
  * `npm run rag -- ask "who wrote Emacs?"`.
  */
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Device } from '../config.js';
@@ -24,9 +27,26 @@ const USAGE = `usage:
   rag eval qa.jsonl [--mode token|sequence] [--n-docs N] [--beams N] [--extractive on|off] [--limit N] [--misses]
     [--records OUT.jsonl]
   rag calibrate records.jsonl... [--dev FILE,FILE] [--precision P]
+  rag finetune --bundle=DIR --corpus=docs.jsonl --train=qa.jsonl [--dev=qa.jsonl] --out=DIR [--key=value ...]
 options: --model DIR (onnx/demo)  --index DIR (index-data)  --device cpu|cuda`;
 
 const DEMO_CORPUS = fileURLToPath(new URL('../../index-data/demo/foldoc.jsonl', import.meta.url));
+const TOOLCHAIN = fileURLToPath(new URL('../../onnx', import.meta.url));
+
+/**
+ * `rag finetune ...`: runs `python3 -m ragkit.finetune` with the arguments as given (its own `--key=value` options,
+ * paths relative to the current directory) and exits with its status.
+ */
+function finetune(args: string[]): void {
+  const python = process.env.PYTHON ?? '/usr/bin/python3'; // as scripts/test.sh: Debian's Python has torch
+  const pythonPath = [TOOLCHAIN, process.env.PYTHONPATH].filter(Boolean).join(':');
+  const child = spawn(python, ['-m', 'ragkit.finetune', ...args], { stdio: 'inherit', env: { ...process.env, PYTHONPATH: pythonPath } });
+  child.on('error', (err) => {
+    console.error(`rag: cannot start ${python}: ${err.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
 
 function intOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -36,6 +56,10 @@ function intOption(value: string | undefined, name: string, fallback: number, mi
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'finetune') {
+    finetune(argv.slice(1));
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
