@@ -1,8 +1,9 @@
 /**
  * A segment's ids: which rows of its passage store belong to which document, read from the store itself
  * (passages.jsonl carries each passage's `doc_id`), so there is one format and one reader. The builder stores a
- * document's passages one after another, so a document is a run of rows. Read once when a segment opens; a line
- * that is not a passage, or a document whose rows are not one run, is damage naming the file.
+ * document's passages one after another, so a document is a run of rows. Read once when a segment opens. A line
+ * that is not a passage counts with the run it interrupts (in a version without checksums it is met, and reported
+ * as damage, when a request reads it, as before segments); a document whose rows are not one run is damage.
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -25,14 +26,14 @@ export async function readDocumentRows(dir: string): Promise<Map<string, Documen
   let last: string | undefined;
   for await (const line of lines) {
     if (!line) continue;
-    const docId = docIdOf(line);
-    if (docId === undefined) throw new IndexDamageError(path, `row ${row} is not a passage with a "doc_id"`);
-    const rows = docs.get(docId);
-    if (rows && last !== docId) throw new IndexDamageError(path, `document "${docId}" is stored twice (row ${row})`);
-    if (rows) rows.count++;
-    else docs.set(docId, { first: row, count: 1 });
-    last = docId;
+    const docId = docIdOf(line) ?? last;
     row++;
+    if (docId === undefined) continue;
+    const rows = docs.get(docId);
+    if (rows && last !== docId) throw new IndexDamageError(path, `document "${docId}" is stored twice (row ${row - 1})`);
+    if (rows) rows.count++;
+    else docs.set(docId, { first: row - 1, count: 1 });
+    last = docId;
   }
   return docs;
 }
