@@ -26,6 +26,7 @@ import documentRoutes from '../routes/index-documents.js';
 import versionRoutes from '../routes/index-versions.js';
 import jeopardyRoute from '../routes/jeopardy.js';
 import metricsRoute from '../routes/metrics.js';
+import playgroundRoutes from '../routes/playground.js';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -140,5 +141,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, ctx);
   await app.register(metricsRoute, ctx);
   await app.register(docsRoutes);
+  await app.register(playgroundRoutes);
   return app;
 }

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 /** Execution device for the ONNX sessions. */
 export type Device = 'cpu' | 'cuda';
 
-/** Validated configuration; see /work/shared/API.md for the documented variables. */
+/** Validated configuration; README.md's configuration table documents each variable. */
 export interface Config {
   host: string;
   port: number;

@@ -52,7 +52,7 @@ export class IndexService {
     return job;
   }
 
-  /** Receives `body` and starts a build from it; throws 409, 400 or 413 as API.md says. */
+  /** Receives `body` and starts a build from it; throws 409, 400 or 413 as docs/API.md says. */
   replace(body: Readable, format: CorpusFormat): Promise<BuildJobView> {
     return this.upload(body, format, false, (path) => this.opts.admin.startBuild(path));
   }

@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 
-/** Bounds of the generation parameters (API.md). */
+/** Bounds of the generation parameters (docs/API.md). */
 export const LIMITS = {
   textChars: { min: 1, max: 2000 },
   nDocs: { min: 1, max: 50, default: 5 },
@@ -68,7 +68,14 @@ const boundedText = (description: string) =>
 export const AnswerBody = Type.Object({
   question: boundedText('the question, 1..2000 characters after trimming'),
   ...generationOptions,
-  explain: Type.Optional(Type.Boolean({ description: 'add per-token posteriors over the documents' })),
+  explain: Type.Optional(Type.Union([Type.Boolean(), stringEnum(['tokens', 'loo'])], {
+    description: 'true or "tokens": add per-token posteriors over the documents; "loo": also the answer\'s '
+      + 'log-likelihood without each document (leave-one-out attribution)',
+  })),
+  min_confidence: Type.Optional(Type.Number({
+    minimum: 0, maximum: 1,
+    description: "abstain (answer null) below this confidence; default: the model bundle's min_confidence (0: never)",
+  })),
   extractive: Type.Optional(Type.Boolean({
     description: "answer only with text copied from a retrieved passage; default: the model bundle's setting",
   })),
@@ -101,17 +108,36 @@ const TokenExplanation = Type.Object({
 });
 
 const resultFields = {
+  confidence: Type.Number({ minimum: 0, maximum: 1, description: 'geometric mean of the output tokens\' marginal probabilities' }),
   mode: RagModeSchema,
   documents: Type.Array(RetrievedDocument),
   index_version: Type.String(),
   timings_ms: Timings,
 };
 
+const AnswerSpan = Type.Object({
+  document: Type.Integer({ description: 'index of the passage in `documents`' }),
+  field: stringEnum(['title', 'text']),
+  start: Type.Integer({ description: 'offset of the first character, in UTF-16 code units' }),
+  end: Type.Integer({ description: 'offset after the last character' }),
+}, { description: 'where an extractive answer stands in a returned passage: field.slice(start, end) is the answer' });
+
+const Attribution = Type.Object({
+  log_likelihood: Type.Number({ description: 'log p(answer | question) over all returned documents' }),
+  without_document: Type.Array(Type.Union([Type.Number(), Type.Null()]), {
+    description: 'per document, the log-likelihood with that document removed (null when it is the only one)',
+  }),
+  depends_on: Type.Integer({ description: 'the document whose removal lowers the likelihood most' }),
+}, { description: 'leave-one-document-out attribution (explain: "loo")' });
+
 /** POST /answer 200 body (also the `done` event's data when streaming). */
 export const AnswerResponse = Type.Object({
-  answer: Type.String(),
+  answer: Type.Union([Type.String(), Type.Null()], { description: 'the answer; null when the service abstained' }),
+  abstained: Type.Boolean({ description: 'true when the confidence fell below min_confidence' }),
   ...resultFields,
   tokens: Type.Optional(Type.Array(TokenExplanation)),
+  answer_spans: Type.Optional(Type.Array(AnswerSpan, { description: 'extractive answers: every place the answer stands' })),
+  attribution: Type.Optional(Attribution),
 }, { description: 'The answer with the documents it was generated from' });
 export type AnswerResponse = Static<typeof AnswerResponse>;
 

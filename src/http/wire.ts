@@ -1,5 +1,5 @@
 /**
- * Mapping between the engine's camelCase objects and the snake_case wire format of API.md, in one place.
+ * Mapping between the engine's camelCase objects and the snake_case wire format of docs/API.md, in one place.
  */
 import type { GenerationRequest, GenerationResult, IndexDescription, RetrievedPassage } from '../rag/types.js';
 import type { BuildJobView, StoredDocument, VersionInfo } from './index-admin.js';
@@ -32,13 +32,20 @@ function documentsWire(docs: RetrievedPassage[]) {
 /** POST /answer body (and the `done` event of a stream). */
 export function answerWire(result: GenerationResult): AnswerResponse {
   const wire: AnswerResponse = {
-    answer: result.text,
+    answer: result.abstained ? null : result.text,
+    abstained: result.abstained ?? false,
+    confidence: result.confidence,
     mode: result.mode,
     documents: documentsWire(result.documents),
     index_version: result.indexVersion,
     timings_ms: { ...result.timingsMs },
   };
   if (result.tokens) wire.tokens = result.tokens.map((t) => ({ text: t.text, doc_weights: t.docWeights }));
+  if (result.answerSpans) wire.answer_spans = result.answerSpans.map((s) => ({ ...s }));
+  if (result.attribution) {
+    const a = result.attribution;
+    wire.attribution = { log_likelihood: a.logLikelihood, without_document: [...a.withoutDocument], depends_on: a.dependsOn };
+  }
   return wire;
 }
 
@@ -46,6 +53,7 @@ export function answerWire(result: GenerationResult): AnswerResponse {
 export function jeopardyWire(result: GenerationResult): JeopardyResponse {
   return {
     question: result.text,
+    confidence: result.confidence,
     mode: result.mode,
     documents: documentsWire(result.documents),
     index_version: result.indexVersion,

@@ -9,14 +9,17 @@ import type { Device } from '../config.js';
 import { ValidationError } from '../errors.js';
 import { StepBatcher, type BatchingOptions } from '../generator/batching/step-batcher.js';
 import { joinContext } from '../generator/context-input.js';
+import { decodingConfidence } from '../generator/decoding/confidence.js';
 import { decode, type Decoding } from '../generator/decoding/decode.js';
 import { parseGenerationConfig, withRequest, type GenerationConfig } from '../generator/decoding/generation-config.js';
+import { leaveOneOut, scoreAgainstEachDocument, type LeaveOneOut } from '../generator/decoding/leave-one-out.js';
 import { docLogWeights } from '../generator/decoding/math.js';
 import { PieceVocabulary, SpanConstraint } from '../generator/decoding/span-constraint.js';
 import { DecodingAbortedError } from '../generator/decoding/types.js';
 import { loadModels, type Generator, type Models } from '../onnx/models.js';
 import { Retriever, type IndexSource } from '../retriever/retriever.js';
 import { TextTokenizer } from '../tokenizer/tokenizer.js';
+import { answerSpans } from './answer-spans.js';
 import type { RagEngine } from './engine.js';
 import { loadRagConfig, type RagConfig } from './rag-config.js';
 import type {
@@ -91,7 +94,8 @@ export class OnnxRagEngine implements RagEngine {
 
   async answer(req: AnswerRequest): Promise<GenerationResult> {
     this.checkTokens('question', req.question);
-    return this.generate(req.question, this.rag.prefixes.answer + req.question, req, req.extractive ?? this.rag.extractive.answer);
+    const result = await this.generate(req.question, this.rag.prefixes.answer + req.question, req, req.extractive ?? this.rag.extractive.answer);
+    return { ...result, abstained: result.confidence < (req.minConfidence ?? this.rag.minConfidence) };
   }
 
   async jeopardy(req: JeopardyRequest): Promise<GenerationResult> {
@@ -132,17 +136,22 @@ export class OnnxRagEngine implements RagEngine {
     ).ids);
     const contexts = await this.generator.encode(inputs, this.generation.padTokenId ?? this.tokenizer.padId);
     const cached = (this.batcher ?? this.generator).createStep(contexts);
-    // Streaming is greedy decoding (API.md): one token event per decoded token.
+    // Streaming is greedy decoding (docs/API.md): one token event per decoded token.
     const streaming = req.onToken !== undefined && req.mode === 'token';
     const cfg = withRequest(this.generation, { numBeams: streaming ? 1 : req.numBeams, maxNewTokens: req.maxNewTokens });
+    const w = docLogWeights(passages.map((p) => p.score));
     let decoding: Decoding;
+    let attribution: LeaveOneOut | undefined;
     try {
-      decoding = await decode(cached.step, docLogWeights(passages.map((p) => p.score)), cfg, {
+      decoding = await decode(cached.step, w, cfg, {
         mode: req.mode,
         signal: req.signal,
         onToken: streaming ? (id) => this.emit(id, req.onToken) : undefined,
         constraint: extractive ? this.spanConstraint(passages, cfg) : null,
       });
+      if (req.attribution) {
+        attribution = leaveOneOut(req.mode, w, await scoreAgainstEachDocument(cached.step, decoding.tokens, passages.length, cfg, req.signal));
+      }
     } catch (err) {
       // The abort's reason (client gone, deadline passed) is what the HTTP layer maps to a response.
       throw err instanceof DecodingAbortedError && err.reason instanceof Error ? err.reason : err;
@@ -151,15 +160,19 @@ export class OnnxRagEngine implements RagEngine {
     }
     if (req.onToken && !streaming) decoding.tokens.forEach((id) => this.emit(id, req.onToken));
     const finished = performance.now();
+    const text = this.tokenizer.decode(decoding.tokens).trim();
     const result: GenerationResult = {
-      text: this.tokenizer.decode(decoding.tokens).trim(),
+      text,
       mode: req.mode,
       documents: passages,
       indexVersion,
       timingsMs: { retrieve: retrieved - started, generate: finished - retrieved, total: finished - started },
       generatedTokens: decoding.tokens.length,
+      confidence: decodingConfidence(decoding, cfg.bosTokenId),
     };
     if (req.explain) result.tokens = this.explain(decoding);
+    if (extractive) result.answerSpans = answerSpans(text, passages);
+    if (attribution) result.attribution = attribution;
     return result;
   }
 

@@ -233,8 +233,10 @@ export interface operations {
                      * @default 50
                      */
                     max_new_tokens?: number;
-                    /** @description add per-token posteriors over the documents */
-                    explain?: boolean;
+                    /** @description true or "tokens": add per-token posteriors over the documents; "loo": also the answer's log-likelihood without each document (leave-one-out attribution) */
+                    explain?: boolean | ("tokens" | "loo");
+                    /** @description abstain (answer null) below this confidence; default: the model bundle's min_confidence (0: never) */
+                    min_confidence?: number;
                     /** @description answer only with text copied from a retrieved passage; default: the model bundle's setting */
                     extractive?: boolean;
                     /** @description answer text/event-stream: token events, then done */
@@ -250,7 +252,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        answer: string;
+                        /** @description the answer; null when the service abstained */
+                        answer: string | null;
+                        /** @description true when the confidence fell below min_confidence */
+                        abstained: boolean;
+                        /** @description geometric mean of the output tokens' marginal probabilities */
+                        confidence: number;
                         /**
                          * @description "token" (RAG-Token, default) or "sequence" (RAG-Sequence)
                          * @enum {string}
@@ -279,6 +286,26 @@ export interface operations {
                             /** @description posterior over the returned documents for this token */
                             doc_weights: number[];
                         }[];
+                        /** @description extractive answers: every place the answer stands */
+                        answer_spans?: {
+                            /** @description index of the passage in `documents` */
+                            document: number;
+                            /** @enum {string} */
+                            field: "title" | "text";
+                            /** @description offset of the first character, in UTF-16 code units */
+                            start: number;
+                            /** @description offset after the last character */
+                            end: number;
+                        }[];
+                        /** @description leave-one-document-out attribution (explain: "loo") */
+                        attribution?: {
+                            /** @description log p(answer | question) over all returned documents */
+                            log_likelihood: number;
+                            /** @description per document, the log-likelihood with that document removed (null when it is the only one) */
+                            without_document: (number | null)[];
+                            /** @description the document whose removal lowers the likelihood most */
+                            depends_on: number;
+                        };
                     };
                     "text/event-stream": string;
                 };
@@ -426,6 +453,8 @@ export interface operations {
                     "application/json": {
                         /** @description the generated clue */
                         question: string;
+                        /** @description geometric mean of the output tokens' marginal probabilities */
+                        confidence: number;
                         /**
                          * @description "token" (RAG-Token, default) or "sequence" (RAG-Sequence)
                          * @enum {string}

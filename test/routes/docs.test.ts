@@ -33,7 +33,9 @@ t.test('the OpenAPI document passes the Redocly linter and states the contract o
     n_docs: { type: 'integer', minimum: 1, maximum: 50, default: 5 },
     num_beams: { type: 'integer', minimum: 1, maximum: 8, default: 4 },
     max_new_tokens: { type: 'integer', minimum: 1, maximum: 256, default: 50 },
-    explain: { type: 'boolean' }, stream: { type: 'boolean' }, extractive: { type: 'boolean' },
+    explain: { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['tokens', 'loo'] }] },
+    min_confidence: { type: 'number', minimum: 0, maximum: 1 },
+    stream: { type: 'boolean' }, extractive: { type: 'boolean' },
   });
   t.same(body.required, ['question']);
   t.same(Object.keys(answer.responses['200'].content).sort(), ['application/json', 'text/event-stream']);
