@@ -167,14 +167,27 @@ export type IndexDescriptionWire = Static<typeof IndexDescriptionSchema>;
 export const JobAccepted = Type.Object({ job_id: Type.String(), status_url: Type.String() },
   { description: 'Upload accepted; the build runs as a job' });
 
-/** GET /index/jobs/:id body. */
+/** `?wait=true` of the routes that start an index job. */
+export const WaitQuery = Type.Object({
+  wait: Type.Optional(Type.Boolean({ description: 'answer 200 once the new version serves, instead of 202 at once' })),
+});
+
+/** What a document change did (in its job's status). */
+export const ChangeSummarySchema = Type.Object({
+  upserted: Type.Integer({ description: 'documents added or replaced' }),
+  deleted: Type.Integer({ description: 'documents deleted' }),
+  unknown_ids: Type.Array(Type.String(), { description: 'ids asked to be deleted that no document has' }),
+});
+
+/** GET /index/jobs/:id body (and the 200 body of a document change or an activation with ?wait=true). */
 export const JobStatus = Type.Object({
   job_id: Type.String(),
   state: stringEnum(['queued', 'running', 'succeeded', 'failed']),
   progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
   error: Type.Optional(Type.String()),
   version: Type.Optional(Type.String()),
-}, { description: 'An index build job' });
+  changes: Type.Optional(ChangeSummarySchema),
+}, { description: 'An index job: a build, a document change, a compaction or an activation' });
 export type JobStatus = Static<typeof JobStatus>;
 
 /** One uploaded document (a line of NDJSON, or an element of `documents`). */
@@ -183,6 +196,44 @@ export const UploadDocument = Type.Object({
   title: Type.String(),
   text: Type.String({ minLength: 1 }),
 }, { additionalProperties: false });
+
+/** DELETE /index/documents body. */
+export const DeleteDocumentsBody = Type.Object({
+  ids: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'ids of the documents to delete' }),
+}, { additionalProperties: false });
+export type DeleteDocumentsBody = Static<typeof DeleteDocumentsBody>;
+
+/** GET /index/documents/:id body. */
+export const StoredDocumentSchema = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  text: Type.String({ description: "the document's passages joined by spaces (whitespace runs become one space)" }),
+  passages: Type.Integer(),
+}, { description: 'A document of the serving index' });
+
+/** GET /index/versions body. */
+export const VersionList = Type.Object({
+  versions: Type.Array(Type.Object({
+    version: Type.String(),
+    created_at: Type.Optional(Type.String({ description: 'ISO 8601 time the version was made' })),
+    documents: Type.Integer(),
+    passages: Type.Integer(),
+    segments: Type.Integer(),
+    current: Type.Boolean({ description: 'the version `current` names' }),
+    serving: Type.Boolean({ description: 'the version answering requests now' }),
+    damaged: Type.Optional(Type.String({ description: 'why it cannot serve' })),
+  })),
+}, { description: 'The index versions on disk, oldest first' });
+
+/** A streamed corpus body (PUT /index, POST /index/documents): NDJSON, or JSON `{"documents": [...]}`. */
+export function corpusBody(lineDescription: string) {
+  return {
+    content: {
+      'application/x-ndjson': { schema: Type.String({ description: lineDescription }) },
+      'application/json': { schema: Type.Object({ documents: Type.Array(UploadDocument) }) },
+    },
+  };
+}
 
 /** GET /healthz and /readyz body. */
 export const HealthBody = Type.Object({ status: Type.String() }, { description: 'Alive (healthz) or ready (readyz)' });

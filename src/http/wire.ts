@@ -2,7 +2,7 @@
  * Mapping between the engine's camelCase objects and the snake_case wire format of docs/API.md, in one place.
  */
 import type { GenerationRequest, GenerationResult, IndexDescription, RetrievedPassage } from '../rag/types.js';
-import type { BuildJobView } from './index-admin.js';
+import type { BuildJobView, StoredDocument, VersionInfo } from './index-admin.js';
 import type { AnswerResponse, IndexDescriptionWire, JeopardyResponse, JobStatus } from './schemas.js';
 import { LIMITS } from './schemas.js';
 
@@ -76,5 +76,30 @@ export function jobWire(job: BuildJobView): JobStatus {
   const wire: JobStatus = { job_id: job.id, state: job.state, progress: { ...job.progress } };
   if (job.error !== undefined) wire.error = job.error;
   if (job.version !== undefined) wire.version = job.version;
+  if (job.changes !== undefined) {
+    const { upserted, deleted, unknownIds } = job.changes;
+    wire.changes = { upserted, deleted, unknown_ids: [...unknownIds] };
+  }
   return wire;
+}
+
+/** The 202 body of a route that started a job. */
+export function accepted(job: BuildJobView): { job_id: string; status_url: string } {
+  return { job_id: job.id, status_url: `/index/jobs/${job.id}` };
+}
+
+/** GET /index/versions body. */
+export function versionsWire(versions: VersionInfo[]) {
+  return {
+    versions: versions.map((v) => ({
+      version: v.version, ...(v.createdAt !== undefined ? { created_at: v.createdAt } : {}),
+      documents: v.documents, passages: v.passages, segments: v.segments, current: v.current, serving: v.serving,
+      ...(v.damaged !== undefined ? { damaged: v.damaged } : {}),
+    })),
+  };
+}
+
+/** GET /index/documents/:id body. */
+export function documentWire(doc: StoredDocument) {
+  return { id: doc.id, title: doc.title, text: doc.text, passages: doc.passages };
 }
