@@ -31,6 +31,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY onnx/demo ./onnx/demo
 COPY index-data/demo ./index-data/demo
+# The playground page, where the compiled routes/playground.js looks for it (../web from dist/routes).
+COPY web ./dist/web
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 RAG_MODEL_DIR=/app/onnx/demo RAG_INDEX_DIR=/data/index
 RUN mkdir -p /data/index && chown -R node:node /data
 USER node

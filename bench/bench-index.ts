@@ -33,7 +33,7 @@ export const KNOWN_BUNDLES: Record<string, { dir: string; howToMake: string }> =
 export function bundleDir(name: string): { name: string; dir: string; howToMake: string } {
   const known = KNOWN_BUNDLES[name];
   if (known) return { name, ...known };
-  return { name: basename(resolve(name)), dir: resolve(name), howToMake: 'a model bundle folder (API.md)' };
+  return { name: basename(resolve(name)), dir: resolve(name), howToMake: 'a model bundle folder (docs/API.md)' };
 }
 
 /** Short computing questions: the index holds FOLDOC entries, and even the tiny bundle's limit (32 tokens) fits. */

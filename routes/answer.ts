@@ -39,7 +39,9 @@ const answerRoute: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) =>
     const { signal, dispose } = requestSignal(reply, ctx.config.requestTimeoutMs);
     try {
       const req = {
-        ...toGenerationRequest(body, signal), question: body.question, explain: body.explain ?? false, extractive: body.extractive,
+        ...toGenerationRequest(body, signal), question: body.question, extractive: body.extractive,
+        explain: body.explain !== undefined && body.explain !== false, attribution: body.explain === 'loo',
+        minConfidence: body.min_confidence,
       };
       if (body.stream) return await streamAnswer(ctx.generation, req, body.num_beams, request, reply);
       const result = await ctx.generation.run('answer', signal, (engine) => engine.answer(req));

@@ -2,45 +2,20 @@
  * The index: GET /index describes the version serving; PUT /index (admin) uploads a whole new corpus as NDJSON or
  * `{"documents": [...]}` JSON and builds it as a job; GET /index/jobs/:id reports a build.
  */
-import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifySchemaCompiler } from 'fastify';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../src/errors.js';
-import { checkBearer } from '../src/http/auth.js';
 import type { RouteContext } from '../src/http/context.js';
-import type { CorpusFormat } from '../src/http/corpus-upload.js';
-import { errorResponses, IndexDescriptionSchema, JobAccepted, JobStatus, UploadDocument } from '../src/http/schemas.js';
-import { indexWire, jobWire } from '../src/http/wire.js';
-
-const MEDIA: Record<string, CorpusFormat> = { 'application/x-ndjson': 'ndjson', 'application/json': 'json' };
-
-/** The upload body is validated line by line while it streams (corpus-upload.ts), not by a schema compiler. */
-const streamedBody: FastifySchemaCompiler<unknown> = (route) =>
-  route.httpPart === 'body' ? (value) => ({ value }) : TypeBoxValidatorCompiler(route as never);
-
-function formatOf(contentType: string | undefined): CorpusFormat {
-  const mime = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
-  const format = MEDIA[mime];
-  if (!format) throw new UnsupportedMediaTypeError(Object.keys(MEDIA));
-  return format;
-}
+import { corpusBody, errorResponses, IndexDescriptionSchema, JobAccepted, JobStatus, WaitQuery } from '../src/http/schemas.js';
+import { bodyStream, formatOf, streamedBody, uploadChecks } from '../src/http/streamed-upload.js';
+import { accepted, indexWire, jobWire } from '../src/http/wire.js';
 
 const uploadSchema = {
   summary: 'Replace the corpus and build a new index version (admin)',
   operationId: 'replaceIndex',
   tags: ['index'],
   security: [{ bearerAuth: [] }],
-  querystring: Type.Object({
-    wait: Type.Optional(Type.Boolean({ description: 'answer 200 once the new index serves, instead of 202 at once' })),
-  }),
-  body: {
-    content: {
-      'application/x-ndjson': { schema: Type.String({ description: 'one document per line: {"id"?, "title", "text"}' }) },
-      'application/json': { schema: Type.Object({ documents: Type.Array(UploadDocument) }) },
-    },
-  },
+  querystring: WaitQuery,
+  body: corpusBody('one document per line: {"id"?, "title", "text"}'),
   response: {
     200: IndexDescriptionSchema,
     202: JobAccepted,
@@ -72,19 +47,11 @@ const indexRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) =>
   app.put('/index', {
     schema: uploadSchema,
     validatorCompiler: streamedBody,
-    onRequest: async (request) => {
-      // Authentication comes first: nothing about the body is looked at for an unauthorized caller.
-      checkBearer(request.headers.authorization, ctx.config.adminToken);
-      const format = formatOf(request.headers['content-type']);
-      const declared = Number(request.headers['content-length'] ?? 0);
-      if (declared > ctx.config.maxUploadBytes) throw new PayloadTooLargeError(ctx.config.maxUploadBytes);
-      request.log.info({ format, declaredBytes: declared }, 'index upload');
-    },
+    onRequest: uploadChecks(ctx),
   }, async (request, reply) => {
-    const body = request.body instanceof Readable ? request.body : Readable.from([]);
-    const job = await ctx.index.replace(body, formatOf(request.headers['content-type']));
+    const job = await ctx.index.replace(bodyStream(request), formatOf(request.headers['content-type']));
     if (request.query.wait) return indexWire(await ctx.index.waitUntilServing(job));
-    return reply.code(202).send({ job_id: job.id, status_url: `/index/jobs/${job.id}` });
+    return reply.code(202).send(accepted(job));
   });
 };
 

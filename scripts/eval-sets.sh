@@ -3,7 +3,8 @@
 # extractive default), each set against an index of its own documents. Prints one row per set and the total.
 #   bash scripts/eval-sets.sh [BUNDLE (onnx/demo)] [SET ...]   (default: every set under index-data/ but demo)
 # Indexes depend only on the bundle's context encoder; they are kept in $RAG_EVAL_CACHE (/tmp/rag-eval-indexes),
-# keyed by its checksum, so candidates that share it share their indexes.
+# keyed by its checksum, so candidates that share it share their indexes. With RAG_EVAL_RECORDS=DIR, each set's
+# answers and confidences go to DIR/<set>.jsonl for `rag calibrate`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bundle=${1:-onnx/demo}
@@ -21,7 +22,9 @@ for set in "${sets[@]}"; do
   if [ ! -f "$index/current" ]; then
     npx tsx src/cli/rag.ts index build "$set/documents.jsonl" --out "$index" --model "$bundle" > /dev/null
   fi
-  out=$(npx tsx src/cli/rag.ts eval "$set/questions.jsonl" --model "$bundle" --index "$index" --beams 4)
+  records=()
+  if [ -n "${RAG_EVAL_RECORDS:-}" ]; then mkdir -p "$RAG_EVAL_RECORDS"; records=(--records "$RAG_EVAL_RECORDS/${set//\//_}.jsonl"); fi
+  out=$(npx tsx src/cli/rag.ts eval "$set/questions.jsonl" --model "$bundle" --index "$index" --beams 4 "${records[@]}")
   n=$(echo "$out" | awk '/^questions/ {print $2}')
   em=$(echo "$out" | awk '/^exact match/ {print $3}')
   r5=$(echo "$out" | awk '/^recall@5/ {print $2}')

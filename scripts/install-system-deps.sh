@@ -4,7 +4,7 @@
 # reference BLAS) and FOLDOC, the embedded default's corpus. Idempotent; a no-op when all are present.
 set -euo pipefail
 packages=(python3-torch python3-onnx python3-numpy python3-sentencepiece python3-faiss python3-pytest python3-regex
-  libfaiss-dev libopenblas0-pthread dict-foldoc)
+  libfaiss-dev libopenblas0-pthread dict-foldoc chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

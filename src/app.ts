@@ -22,8 +22,11 @@ import answerRoute from '../routes/answer.js';
 import docsRoutes from '../routes/docs.js';
 import healthRoutes from '../routes/health.js';
 import indexRoutes from '../routes/index.js';
+import documentRoutes from '../routes/index-documents.js';
+import versionRoutes from '../routes/index-versions.js';
 import jeopardyRoute from '../routes/jeopardy.js';
 import metricsRoute from '../routes/metrics.js';
+import playgroundRoutes from '../routes/playground.js';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -133,8 +136,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(answerRoute, ctx);
   await app.register(jeopardyRoute, ctx);
   await app.register(indexRoutes, ctx);
+  await app.register(documentRoutes, ctx);
+  await app.register(versionRoutes, ctx);
   await app.register(healthRoutes, ctx);
   await app.register(metricsRoute, ctx);
   await app.register(docsRoutes);
+  await app.register(playgroundRoutes);
   return app;
 }

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 /** Execution device for the ONNX sessions. */
 export type Device = 'cpu' | 'cuda';
 
-/** Validated configuration; see /work/shared/API.md for the documented variables. */
+/** Validated configuration; README.md's configuration table documents each variable. */
 export interface Config {
   host: string;
   port: number;
@@ -37,6 +37,8 @@ export interface Config {
   workers: number;
   /** Intra-op threads per ONNX session; undefined leaves onnxruntime's choice (every physical core). */
   onnxThreads?: number;
+  /** Index versions kept on disk, with the segments they use (the serving one included). */
+  keepVersions: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env, cores = availableParallelism(
       maxMembers: intVar(env, 'RAG_BATCH_MAX_REQUESTS', 16, 1, 64),
     },
     workers,
+    keepVersions: intVar(env, 'RAG_KEEP_VERSIONS', 5, 1, 1000),
     ...(onnxThreads !== undefined ? { onnxThreads } : {}),
   };
 }

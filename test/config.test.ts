@@ -47,3 +47,9 @@ t.test('loadConfig sizes the model workers by the cores: workers x threads withi
   t.throws(() => loadConfig({ RAG_WORKERS: '-1' }), { message: /RAG_WORKERS must be an integer between 0 and 64/ });
   t.throws(() => loadConfig({ RAG_ONNX_THREADS: '0' }), { message: /RAG_ONNX_THREADS must be an integer between 1 and 256/ });
 });
+
+t.test('RAG_KEEP_VERSIONS sets how many index versions are kept: 5 by default, at least 1', async (t) => {
+  t.equal(loadConfig({}).keepVersions, 5);
+  t.equal(loadConfig({ RAG_KEEP_VERSIONS: '2' }).keepVersions, 2);
+  t.throws(() => loadConfig({ RAG_KEEP_VERSIONS: '0' }), { message: /RAG_KEEP_VERSIONS must be an integer between 1 and 1000, got "0"/ });
+});

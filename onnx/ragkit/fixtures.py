@@ -2,7 +2,8 @@
 
     /usr/bin/python3 -m ragkit.fixtures --out=build/tiny        (from onnx/; seconds; deterministic for a seed)
 
-Writes `{out}/` as a model bundle (API.md's layout, through `ragkit.export.export_bundle`) and `{out}/fixtures.json`:
+Writes `{out}/` as a model bundle (docs/API.md's layout, through `ragkit.export.export_bundle`) and
+`{out}/fixtures.json`:
 
     format            1
     config            {n_docs, max_combined_length, title_sep, doc_sep, tasks, generation: DECODING.md's options}

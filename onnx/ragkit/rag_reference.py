@@ -13,7 +13,7 @@ import math
 
 import torch
 
-from .rag_inputs import join_context
+from .rag_inputs import DOC_SEP, TITLE_SEP, join_context
 
 DEFAULTS = dict(decoder_start_token_id=2, bos_token_id=0, eos_token_id=2, pad_token_id=1, num_beams=4,
                 min_length=1, max_length=50, bad_words_ids=[[0, 0]], no_repeat_ngram_size=None,
@@ -33,10 +33,12 @@ def doc_log_weights(scores):
     return torch.log_softmax(torch.as_tensor(scores, dtype=torch.float64), dim=-1)
 
 
-def generator_inputs(tokenizer, passages, question, max_combined_length=300, prefix=""):
+def generator_inputs(tokenizer, passages, question, max_combined_length=300, prefix="", title_sep=TITLE_SEP,
+                     doc_sep=DOC_SEP):
     """Token ids per passage of `title / text // prefix+question`, `<s> ... </s>`, cut to max_combined_length
-    with the final `</s>` kept. passages: dicts with title and text."""
-    return [tokenizer.encode(join_context(p["title"], p["text"], prefix + question), max_length=max_combined_length)
+    with the final `</s>` kept. passages: dicts with title and text; the separators as a bundle's rag_config."""
+    return [tokenizer.encode(join_context(p["title"], p["text"], prefix + question, title_sep, doc_sep),
+                             max_length=max_combined_length)
             for p in passages]
 
 

@@ -90,3 +90,11 @@ def test_styled_answers_are_runs_of_their_documents_tokens(tok):
     pairs = [p for p in pairs if p]
     copied = [any(p[0][i:i + len(p[1]) - 2] == p[1][1:-1] for i in range(len(p[0]))) for p in pairs]
     assert len(pairs) > 250 and sum(copied) / len(copied) > 0.97, sum(copied) / len(copied)
+
+
+def test_styled_dev_items_are_fixed_by_their_seed_and_hold_their_answers():
+    from ragkit.train.train_generator import styled_dev_items
+    first, again = styled_dev_items(8, 900_001), styled_dev_items(8, 900_001)
+    assert first == again and first != styled_dev_items(8, 900_002)
+    for passage, question, (answer,) in first:
+        assert answer in passage["text"] and answer not in question

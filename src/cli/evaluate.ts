@@ -3,9 +3,10 @@
  * prints retrieval recall@1/5/k (the document the question was written from among the retrieved passages'
  * documents, when `doc_id` is given), exact match and F1. With `misses`, every question answered wrongly is
  * printed first with what was expected, what came out and where its document was retrieved, to read where a model
- * fails.
+ * fails. With `records`, one line per question is written there (question, answer, confidence, correct) for
+ * `rag calibrate`.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { exactMatch, f1Score } from '../eval/answer-metrics.js';
 import type { RagEngine } from '../rag/engine.js';
 import type { AnswerRequest } from '../rag/types.js';
@@ -25,7 +26,8 @@ function goldRank(docs: string[], docId: string | undefined): string {
 
 /** Runs the evaluation and prints a table; returns the numbers. */
 export async function evaluate(
-  engine: RagEngine, path: string, gen: Omit<AnswerRequest, 'question'>, limit: number, misses = false,
+  engine: RagEngine, path: string, gen: Omit<AnswerRequest, 'question'>, limit: number,
+  { misses = false, records }: { misses?: boolean; records?: string } = {},
 ) {
   const items = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim()).map((l, i) => {
     const item = JSON.parse(l) as QaItem;
@@ -40,11 +42,13 @@ export async function evaluate(
   let em = 0;
   let f1 = 0;
   let ms = 0;
+  const lines: string[] = [];
   for (const item of items) {
     const result = await engine.answer({ ...gen, question: item.question });
     const exact = exactMatch(result.text, item.answers);
     const docs = result.documents.map((d) => d.docId);
     em += exact;
+    lines.push(JSON.stringify({ question: item.question, answers: item.answers, answer: result.text, confidence: result.confidence, correct: exact === 1 }));
     if (misses && !exact) {
       console.log(`miss  ${item.question}\n      expected ${JSON.stringify(item.answers)}, got ${JSON.stringify(result.text)}`
         + goldRank(docs, item.doc_id));
@@ -56,6 +60,7 @@ export async function evaluate(
       for (const k of ks) if (docs.slice(0, k).includes(item.doc_id)) hits.set(k, hits.get(k)! + 1);
     }
   }
+  if (records) await writeFile(records, lines.join('\n') + '\n');
   const n = Math.max(1, items.length);
   const rows: [string, string][] = [
     ['questions', String(items.length)],

@@ -4,13 +4,19 @@
  *     [--extractive on|off]
  *   rag index build corpus.jsonl --out DIR
  *   rag eval qa.jsonl [--mode ...] [--n-docs ...] [--beams ...] [--extractive on|off] [--limit N] [--misses]
+ *     [--records OUT.jsonl]
+ *   rag calibrate records.jsonl... [--dev FILE,FILE] [--precision 0.5]
+ *   rag finetune --bundle=DIR --corpus=docs.jsonl --train=qa.jsonl [--dev=qa.jsonl] --out=DIR [--key=value ...]
+ *     (the Python toolchain's `ragkit.finetune`, given its arguments as they are; see onnx/README.md)
  * `--extractive` overrides the bundle's `tasks.answer.extractive` (answers copied from a passage). Common options: --model DIR (default onnx/demo), --index DIR (default index-data), --device cpu|cuda.
  * `npm run rag -- ask "who wrote Emacs?"`.
  */
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Device } from '../config.js';
 import { buildIndex } from './build-index.js';
+import { calibrate } from './calibrate.js';
 import { evaluate } from './evaluate.js';
 import { openEngine } from './open-engine.js';
 
@@ -19,9 +25,28 @@ const USAGE = `usage:
     [--extractive on|off]
   rag index build corpus.jsonl --out DIR
   rag eval qa.jsonl [--mode token|sequence] [--n-docs N] [--beams N] [--extractive on|off] [--limit N] [--misses]
+    [--records OUT.jsonl]
+  rag calibrate records.jsonl... [--dev FILE,FILE] [--precision P]
+  rag finetune --bundle=DIR --corpus=docs.jsonl --train=qa.jsonl [--dev=qa.jsonl] --out=DIR [--key=value ...]
 options: --model DIR (onnx/demo)  --index DIR (index-data)  --device cpu|cuda`;
 
 const DEMO_CORPUS = fileURLToPath(new URL('../../index-data/demo/foldoc.jsonl', import.meta.url));
+const TOOLCHAIN = fileURLToPath(new URL('../../onnx', import.meta.url));
+
+/**
+ * `rag finetune ...`: runs `python3 -m ragkit.finetune` with the arguments as given (its own `--key=value` options,
+ * paths relative to the current directory) and exits with its status.
+ */
+function finetune(args: string[]): void {
+  const python = process.env.PYTHON ?? '/usr/bin/python3'; // as scripts/test.sh: Debian's Python has torch
+  const pythonPath = [TOOLCHAIN, process.env.PYTHONPATH].filter(Boolean).join(':');
+  const child = spawn(python, ['-m', 'ragkit.finetune', ...args], { stdio: 'inherit', env: { ...process.env, PYTHONPATH: pythonPath } });
+  child.on('error', (err) => {
+    console.error(`rag: cannot start ${python}: ${err.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
 
 function intOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -31,6 +56,10 @@ function intOption(value: string | undefined, name: string, fallback: number, mi
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'finetune') {
+    finetune(argv.slice(1));
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -45,6 +74,9 @@ async function main(argv: string[]): Promise<void> {
       'max-new-tokens': { type: 'string' },
       extractive: { type: 'string' },
       limit: { type: 'string' },
+      records: { type: 'string' },
+      dev: { type: 'string' },
+      precision: { type: 'string', default: '0.5' },
       jeopardy: { type: 'boolean', default: false },
       misses: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -73,6 +105,13 @@ async function main(argv: string[]): Promise<void> {
     await buildIndex({ corpus: rest[1], indexDir: values.out, modelDir: values.model!, device });
     return;
   }
+  if (command === 'calibrate') {
+    const precision = Number(values.precision);
+    if (!(precision > 0 && precision <= 1)) throw new Error('--precision must be a number above 0 and at most 1');
+    if (rest.length === 0) throw new Error('rag calibrate needs the records that rag eval --records wrote');
+    await calibrate(rest, values.dev ? values.dev.split(',') : [], precision);
+    return;
+  }
   if (command !== 'ask' && command !== 'eval') throw new Error(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
   if (!rest[0]) throw new Error(`rag ${command} needs ${command === 'ask' ? 'a question' : 'a qa.jsonl file'}`);
   const { engine, close } = await openEngine({ modelDir: values.model!, indexDir: values.index!, device, demoCorpus: DEMO_CORPUS });
@@ -88,7 +127,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(`  (${result.mode}, index ${result.indexVersion}, ${result.timingsMs.total.toFixed(0)} ms)`);
     } else {
       const limit = values.limit === undefined ? Infinity : intOption(values.limit, 'limit', 0, 1, 1e9);
-      await evaluate(engine, rest[0], gen, limit, values.misses);
+      await evaluate(engine, rest[0], gen, limit, { misses: values.misses, records: values.records });
     }
   } finally {
     await close();

@@ -13,8 +13,10 @@ import type { RagMode, TokenExplanation } from '../rag/types.js';
 import { TextTokenizer } from '../tokenizer/tokenizer.js';
 import { StepBatcher, type BatchingOptions, type StepSource } from './batching/step-batcher.js';
 import { joinContext } from './context-input.js';
+import { decodingConfidence } from './decoding/confidence.js';
 import { decode, type Decoding } from './decoding/decode.js';
 import { parseGenerationConfig, withRequest, type GenerationConfig } from './decoding/generation-config.js';
+import { leaveOneOut, scoreAgainstEachDocument, type LeaveOneOut } from './decoding/leave-one-out.js';
 import { docLogWeights } from './decoding/math.js';
 import { PieceVocabulary, SpanConstraint } from './decoding/span-constraint.js';
 
@@ -30,6 +32,8 @@ export interface GenerationJob {
   /** Hold the output to spans of the passages. */
   extractive: boolean;
   explain: boolean;
+  /** Leave-one-document-out attribution of the output (decoding/leave-one-out.ts). */
+  attribution?: boolean;
 }
 
 /** How a caller follows and stops a generation. */
@@ -47,6 +51,10 @@ export interface GenerationHooks {
 export interface GeneratedAnswer {
   text: string;
   generatedTokens: number;
+  /** How sure the model is of the output, in [0, 1] (decoding/confidence.ts). */
+  confidence: number;
+  /** With `attribution`: the output's log-likelihood without each document. */
+  attribution?: LeaveOneOut;
   /** With `explain`: per generated token, the posterior over the documents. */
   tokens?: TokenExplanation[];
 }
@@ -96,17 +104,23 @@ export class AnswerGenerator implements AnswerSource {
     hooks.signal?.throwIfAborted();
     const contexts = await this.generator.encode(inputs, generation.padTokenId ?? tokenizer.padId);
     const cached = (this.batcher ?? this.generator).createStep(contexts);
-    // Streaming is greedy decoding (API.md): one token event per decoded token.
+    // Streaming is greedy decoding (docs/API.md): one token event per decoded token.
     const streaming = hooks.onToken !== undefined && job.mode === 'token';
     const cfg = withRequest(generation, { numBeams: streaming ? 1 : job.numBeams, maxNewTokens: job.maxNewTokens });
+    const w = docLogWeights(job.passages.map((p) => p.score));
     let decoding: Decoding;
+    let attribution: LeaveOneOut | undefined;
     try {
-      decoding = await decode(cached.step, docLogWeights(job.passages.map((p) => p.score)), cfg, {
+      decoding = await decode(cached.step, w, cfg, {
         mode: job.mode,
         signal: hooks.signal,
         onToken: streaming ? (id) => this.emit(id, hooks.onToken) : undefined,
         constraint: job.extractive ? this.spanConstraint(job.passages, cfg) : null,
       });
+      if (job.attribution) {
+        const perDoc = await scoreAgainstEachDocument(cached.step, decoding.tokens, job.passages.length, cfg, hooks.signal);
+        attribution = leaveOneOut(job.mode, w, perDoc);
+      }
     } finally {
       cached.release();
     }
@@ -114,7 +128,9 @@ export class AnswerGenerator implements AnswerSource {
     return {
       text: tokenizer.decode(decoding.tokens).trim(),
       generatedTokens: decoding.tokens.length,
+      confidence: decodingConfidence(decoding, cfg.bosTokenId),
       ...(job.explain ? { tokens: this.explain(decoding) } : {}),
+      ...(attribution ? { attribution } : {}),
     };
   }
 

@@ -25,6 +25,8 @@ export interface CorpusUploadOptions {
   maxBytes: number;
   /** Folder for the temporary file (created when missing). */
   dir: string;
+  /** Every document must carry an `id` (an upsert replaces documents by id). */
+  requireIds?: boolean;
 }
 
 /** A received, fully validated corpus on disk. */
@@ -85,6 +87,9 @@ export async function receiveCorpus(opts: CorpusUploadOptions): Promise<Received
     }
     const check = checkDocument(value);
     if (!check.ok) throw new ValidationError(`${where}: ${check.reason}`);
+    if (opts.requireIds && check.doc.id === undefined) {
+      throw new ValidationError(`${where}: "id" is required: documents are added or replaced by id`);
+    }
     if (check.doc.id !== undefined) {
       const first = firstLineOfId.get(check.doc.id);
       if (first !== undefined) throw new ValidationError(`${where}: duplicate id "${check.doc.id}" (first on line ${first})`);

@@ -57,6 +57,7 @@ export class GenerationService {
       this.metrics.tokensPerRequest.observe({ route }, result.generatedTokens);
       this.metrics.phaseDuration.observe({ phase: 'retrieve' }, result.timingsMs.retrieve / 1000);
       this.metrics.phaseDuration.observe({ phase: 'generate' }, result.timingsMs.generate / 1000);
+      if (result.abstained) this.metrics.abstentions.inc();
       return result;
     } catch (err) {
       if (signal.aborted) throw signal.reason;

@@ -1,8 +1,14 @@
 /**
  * What the HTTP layer needs from the index manager (src/index/index-manager.ts): describe the serving index,
- * start a build from a validated NDJSON file, and report build jobs. Routes depend on this narrow interface only.
+ * start a build from a validated NDJSON file, change documents, list and activate versions, and report jobs.
+ * Routes depend on this narrow interface only.
  */
+import type { ChangeSummary, DocumentChange } from '../index/document-changes.js';
+import type { StoredDocument } from '../index/loaded-version.js';
+import type { VersionInfo } from '../index/version-list.js';
 import type { IndexDescription } from '../rag/types.js';
+
+export type { ChangeSummary, DocumentChange, StoredDocument, VersionInfo };
 
 /** States of a build job, as GET /index/jobs/:id reports them. */
 export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -15,6 +21,8 @@ export interface BuildJobView {
   error?: string;
   /** The version built, once succeeded. */
   version?: string;
+  /** What a document change did, once succeeded. */
+  changes?: ChangeSummary;
 }
 
 /** The index manager as seen from the routes. */
@@ -34,4 +42,15 @@ export interface IndexAdmin {
   getJob(id: string): BuildJobView | undefined;
   /** Resolves with the job once it succeeded (and the new version serves) or failed. */
   waitForJob(id: string): Promise<BuildJobView>;
+  /**
+   * Starts a job applying upserts (a validated NDJSON file, every document with an id, owned by the manager from
+   * then on) and deletions to the serving version. Throws BuildConflictError when another job runs.
+   */
+  startChange(change: DocumentChange): BuildJobView;
+  /** Starts a job serving an existing version; throws NotFoundError when there is none of that name. */
+  activate(version: string): Promise<BuildJobView>;
+  /** The versions on disk, oldest first. */
+  listVersions(): Promise<VersionInfo[]>;
+  /** The live document with this id in the serving version, or undefined. */
+  getDocument(id: string): Promise<StoredDocument | undefined>;
 }

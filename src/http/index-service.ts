@@ -1,13 +1,14 @@
 /**
  * PUT /index and friends: refuses while a build runs, receives and validates the upload into a temporary file,
- * hands it to the index manager as a build job, and optionally waits until the new version serves.
+ * hands it to the index manager as a build job, and optionally waits until the new version serves. Document
+ * changes and version activations are jobs of the same kind, under the same rules.
  */
 import type { Readable } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import { AppError, ConflictError, NotFoundError, NotReadyError } from '../errors.js';
 import type { IndexDescription } from '../rag/types.js';
 import { receiveCorpus, type CorpusFormat } from './corpus-upload.js';
-import type { BuildJobView, IndexAdmin } from './index-admin.js';
+import type { BuildJobView, IndexAdmin, StoredDocument, VersionInfo } from './index-admin.js';
 import type { Metrics } from './metrics.js';
 
 /** Options of the index service. */
@@ -51,23 +52,66 @@ export class IndexService {
     return job;
   }
 
-  /** Receives `body` and starts a build from it; throws 409, 400 or 413 as API.md says. */
-  async replace(body: Readable, format: CorpusFormat): Promise<BuildJobView> {
-    if (this.opts.admin.isBuilding()) {
-      this.opts.metrics.buildJobs.inc({ outcome: 'rejected' });
-      throw conflict();
-    }
+  /** Receives `body` and starts a build from it; throws 409, 400 or 413 as docs/API.md says. */
+  replace(body: Readable, format: CorpusFormat): Promise<BuildJobView> {
+    return this.upload(body, format, false, (path) => this.opts.admin.startBuild(path));
+  }
+
+  /** Receives documents to add or replace (each with an id) and starts a change job; 409, 400 or 413 like PUT. */
+  upsert(body: Readable, format: CorpusFormat): Promise<BuildJobView> {
+    return this.upload(body, format, true, (path) => this.opts.admin.startChange({ upsertPath: path }));
+  }
+
+  /** Starts a change job deleting these documents; 409 while another job runs. */
+  async remove(ids: string[]): Promise<BuildJobView> {
+    if (this.opts.admin.isBuilding()) throw this.refused();
+    return this.track(() => this.opts.admin.startChange({ deleteIds: ids }));
+  }
+
+  /** Starts a job serving an existing version; 404 for an unknown one, 409 while another job runs. */
+  async activate(version: string): Promise<BuildJobView> {
+    if (this.opts.admin.isBuilding()) throw this.refused();
+    return this.track(() => this.opts.admin.activate(version));
+  }
+
+  /** The versions on disk. */
+  versions(): Promise<VersionInfo[]> {
+    return this.opts.admin.listVersions();
+  }
+
+  /** The live document `id`; 404 when the serving version has none. */
+  async document(id: string): Promise<StoredDocument> {
+    const doc = await this.opts.admin.getDocument(id);
+    if (!doc) throw new NotFoundError(`no document with id "${id}" in the serving index`);
+    return doc;
+  }
+
+  /** Refuses at once while a job runs, then receives and checks the body, then starts the job from the file. */
+  private async upload(body: Readable, format: CorpusFormat, requireIds: boolean,
+    start: (path: string) => BuildJobView): Promise<BuildJobView> {
+    if (this.opts.admin.isBuilding()) throw this.refused();
     const corpus = await receiveCorpus({
-      body, format, maxBytes: this.opts.maxUploadBytes, dir: this.opts.uploadDir,
+      body, format, maxBytes: this.opts.maxUploadBytes, dir: this.opts.uploadDir, requireIds,
     });
-    let job: BuildJobView;
     try {
-      // A build may have started while this upload streamed in; the manager is the judge.
-      if (this.opts.admin.isBuilding()) throw conflict();
-      job = this.opts.admin.startBuild(corpus.path);
+      // A job may have started while this upload streamed in; the manager is the judge.
+      return await this.track(() => {
+        if (this.opts.admin.isBuilding()) throw conflict();
+        return start(corpus.path);
+      });
     } catch (err) {
       await rm(corpus.path, { force: true });
-      this.opts.metrics.buildJobs.inc({ outcome: 'rejected' });
+      throw err;
+    }
+  }
+
+  /** Starts a job and counts it (started, then succeeded or failed; rejected when it cannot start). */
+  private async track(start: () => BuildJobView | Promise<BuildJobView>): Promise<BuildJobView> {
+    let job: BuildJobView;
+    try {
+      job = await start();
+    } catch (err) {
+      if (err instanceof ConflictError) this.opts.metrics.buildJobs.inc({ outcome: 'rejected' });
       throw err;
     }
     this.opts.metrics.buildJobs.inc({ outcome: 'started' });
@@ -78,10 +122,21 @@ export class IndexService {
     return job;
   }
 
-  /** Waits for `job` to finish; returns the new description, or throws BuildFailedError. */
-  async waitUntilServing(job: BuildJobView): Promise<IndexDescription> {
+  private refused(): ConflictError {
+    this.opts.metrics.buildJobs.inc({ outcome: 'rejected' });
+    return conflict();
+  }
+
+  /** Waits for `job` to finish; returns it, or throws BuildFailedError. */
+  async waitForSuccess(job: BuildJobView): Promise<BuildJobView> {
     const done = await this.opts.admin.waitForJob(job.id);
     if (done.state !== 'succeeded') throw new BuildFailedError(job.id);
+    return done;
+  }
+
+  /** Waits for `job` to finish; returns the new description, or throws BuildFailedError. */
+  async waitUntilServing(job: BuildJobView): Promise<IndexDescription> {
+    await this.waitForSuccess(job);
     return this.describe();
   }
 }

@@ -20,6 +20,7 @@ export class Metrics {
   readonly running: Gauge;
   readonly queueWait: Histogram;
   readonly buildJobs: Counter<'outcome'>;
+  readonly abstentions: Counter;
 
   /** `describeIndex` is read at scrape time, so the index gauges always show the version serving now. */
   constructor(describeIndex: () => IndexDescription | undefined) {
@@ -39,6 +40,9 @@ export class Metrics {
     this.phaseDuration = new Histogram({
       name: 'rag_phase_duration_seconds', help: 'Time spent retrieving and generating per request',
       labelNames: ['phase'], buckets: LATENCY_BUCKETS, registers,
+    });
+    this.abstentions = new Counter({
+      name: 'rag_abstentions_total', help: 'Answers withheld because their confidence fell below min_confidence', registers,
     });
     this.queueSize = new Gauge({ name: 'rag_queue_size', help: 'Requests waiting for a generation slot', registers });
     this.running = new Gauge({ name: 'rag_running_requests', help: 'Generations running now', registers });

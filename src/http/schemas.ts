@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 
-/** Bounds of the generation parameters (API.md). */
+/** Bounds of the generation parameters (docs/API.md). */
 export const LIMITS = {
   textChars: { min: 1, max: 2000 },
   nDocs: { min: 1, max: 50, default: 5 },
@@ -68,7 +68,14 @@ const boundedText = (description: string) =>
 export const AnswerBody = Type.Object({
   question: boundedText('the question, 1..2000 characters after trimming'),
   ...generationOptions,
-  explain: Type.Optional(Type.Boolean({ description: 'add per-token posteriors over the documents' })),
+  explain: Type.Optional(Type.Union([Type.Boolean(), stringEnum(['tokens', 'loo'])], {
+    description: 'true or "tokens": add per-token posteriors over the documents; "loo": also the answer\'s '
+      + 'log-likelihood without each document (leave-one-out attribution)',
+  })),
+  min_confidence: Type.Optional(Type.Number({
+    minimum: 0, maximum: 1,
+    description: "abstain (answer null) below this confidence; default: the model bundle's min_confidence (0: never)",
+  })),
   extractive: Type.Optional(Type.Boolean({
     description: "answer only with text copied from a retrieved passage; default: the model bundle's setting",
   })),
@@ -101,17 +108,36 @@ const TokenExplanation = Type.Object({
 });
 
 const resultFields = {
+  confidence: Type.Number({ minimum: 0, maximum: 1, description: 'geometric mean of the output tokens\' marginal probabilities' }),
   mode: RagModeSchema,
   documents: Type.Array(RetrievedDocument),
   index_version: Type.String(),
   timings_ms: Timings,
 };
 
+const AnswerSpan = Type.Object({
+  document: Type.Integer({ description: 'index of the passage in `documents`' }),
+  field: stringEnum(['title', 'text']),
+  start: Type.Integer({ description: 'offset of the first character, in UTF-16 code units' }),
+  end: Type.Integer({ description: 'offset after the last character' }),
+}, { description: 'where an extractive answer stands in a returned passage: field.slice(start, end) is the answer' });
+
+const Attribution = Type.Object({
+  log_likelihood: Type.Number({ description: 'log p(answer | question) over all returned documents' }),
+  without_document: Type.Array(Type.Union([Type.Number(), Type.Null()]), {
+    description: 'per document, the log-likelihood with that document removed (null when it is the only one)',
+  }),
+  depends_on: Type.Integer({ description: 'the document whose removal lowers the likelihood most' }),
+}, { description: 'leave-one-document-out attribution (explain: "loo")' });
+
 /** POST /answer 200 body (also the `done` event's data when streaming). */
 export const AnswerResponse = Type.Object({
-  answer: Type.String(),
+  answer: Type.Union([Type.String(), Type.Null()], { description: 'the answer; null when the service abstained' }),
+  abstained: Type.Boolean({ description: 'true when the confidence fell below min_confidence' }),
   ...resultFields,
   tokens: Type.Optional(Type.Array(TokenExplanation)),
+  answer_spans: Type.Optional(Type.Array(AnswerSpan, { description: 'extractive answers: every place the answer stands' })),
+  attribution: Type.Optional(Attribution),
 }, { description: 'The answer with the documents it was generated from' });
 export type AnswerResponse = Static<typeof AnswerResponse>;
 
@@ -141,14 +167,27 @@ export type IndexDescriptionWire = Static<typeof IndexDescriptionSchema>;
 export const JobAccepted = Type.Object({ job_id: Type.String(), status_url: Type.String() },
   { description: 'Upload accepted; the build runs as a job' });
 
-/** GET /index/jobs/:id body. */
+/** `?wait=true` of the routes that start an index job. */
+export const WaitQuery = Type.Object({
+  wait: Type.Optional(Type.Boolean({ description: 'answer 200 once the new version serves, instead of 202 at once' })),
+});
+
+/** What a document change did (in its job's status). */
+export const ChangeSummarySchema = Type.Object({
+  upserted: Type.Integer({ description: 'documents added or replaced' }),
+  deleted: Type.Integer({ description: 'documents deleted' }),
+  unknown_ids: Type.Array(Type.String(), { description: 'ids asked to be deleted that no document has' }),
+});
+
+/** GET /index/jobs/:id body (and the 200 body of a document change or an activation with ?wait=true). */
 export const JobStatus = Type.Object({
   job_id: Type.String(),
   state: stringEnum(['queued', 'running', 'succeeded', 'failed']),
   progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
   error: Type.Optional(Type.String()),
   version: Type.Optional(Type.String()),
-}, { description: 'An index build job' });
+  changes: Type.Optional(ChangeSummarySchema),
+}, { description: 'An index job: a build, a document change, a compaction or an activation' });
 export type JobStatus = Static<typeof JobStatus>;
 
 /** One uploaded document (a line of NDJSON, or an element of `documents`). */
@@ -157,6 +196,44 @@ export const UploadDocument = Type.Object({
   title: Type.String(),
   text: Type.String({ minLength: 1 }),
 }, { additionalProperties: false });
+
+/** DELETE /index/documents body. */
+export const DeleteDocumentsBody = Type.Object({
+  ids: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'ids of the documents to delete' }),
+}, { additionalProperties: false });
+export type DeleteDocumentsBody = Static<typeof DeleteDocumentsBody>;
+
+/** GET /index/documents/:id body. */
+export const StoredDocumentSchema = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  text: Type.String({ description: "the document's passages joined by spaces (whitespace runs become one space)" }),
+  passages: Type.Integer(),
+}, { description: 'A document of the serving index' });
+
+/** GET /index/versions body. */
+export const VersionList = Type.Object({
+  versions: Type.Array(Type.Object({
+    version: Type.String(),
+    created_at: Type.Optional(Type.String({ description: 'ISO 8601 time the version was made' })),
+    documents: Type.Integer(),
+    passages: Type.Integer(),
+    segments: Type.Integer(),
+    current: Type.Boolean({ description: 'the version `current` names' }),
+    serving: Type.Boolean({ description: 'the version answering requests now' }),
+    damaged: Type.Optional(Type.String({ description: 'why it cannot serve' })),
+  })),
+}, { description: 'The index versions on disk, oldest first' });
+
+/** A streamed corpus body (PUT /index, POST /index/documents): NDJSON, or JSON `{"documents": [...]}`. */
+export function corpusBody(lineDescription: string) {
+  return {
+    content: {
+      'application/x-ndjson': { schema: Type.String({ description: lineDescription }) },
+      'application/json': { schema: Type.Object({ documents: Type.Array(UploadDocument) }) },
+    },
+  };
+}
 
 /** GET /healthz and /readyz body. */
 export const HealthBody = Type.Object({ status: Type.String() }, { description: 'Alive (healthz) or ready (readyz)' });

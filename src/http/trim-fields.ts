@@ -1,6 +1,6 @@
 /**
  * A preValidation hook that trims the given string fields of a JSON body, so that the schema's length bounds apply
- * "after trimming" as API.md says, and the engine never sees surrounding whitespace.
+ * "after trimming" as docs/API.md says, and the engine never sees surrounding whitespace.
  */
 import type { FastifyRequest } from 'fastify';
 

@@ -32,6 +32,15 @@ function fieldName(pointer: string, part: string): string {
   return path ? `\`${path}\`` : part;
 }
 
+/** The values a union of constants, enums and booleans allows, as JSON; undefined when it allows anything else. */
+function alternatives(schema: JsonSchema): string[] | undefined {
+  if ('const' in schema) return [JSON.stringify(schema.const)];
+  if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v));
+  if (schema.type === 'boolean') return ['true', 'false'];
+  const parts = schema.anyOf?.map(alternatives);
+  return parts?.every((p) => p !== undefined) ? parts.flat() as string[] : undefined;
+}
+
 function describeBounds(schema: JsonSchema | undefined): string | undefined {
   if (!schema) return undefined;
   const { minimum, maximum, minLength, maxLength, type } = schema as Record<string, number | string | undefined>;
@@ -44,6 +53,8 @@ function describeBounds(schema: JsonSchema | undefined): string | undefined {
   if (schema.anyOf?.every((s) => 'const' in s)) {
     return `must be one of ${schema.anyOf.map((s) => JSON.stringify(s.const)).join(', ')}`;
   }
+  const values = schema.anyOf ? alternatives(schema) : undefined;
+  if (values) return `must be ${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
   if (Array.isArray(schema.enum)) return `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}`;
   if (typeof type === 'string') return `must be ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
   return undefined;

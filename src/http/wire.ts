@@ -1,8 +1,8 @@
 /**
- * Mapping between the engine's camelCase objects and the snake_case wire format of API.md, in one place.
+ * Mapping between the engine's camelCase objects and the snake_case wire format of docs/API.md, in one place.
  */
 import type { GenerationRequest, GenerationResult, IndexDescription, RetrievedPassage } from '../rag/types.js';
-import type { BuildJobView } from './index-admin.js';
+import type { BuildJobView, StoredDocument, VersionInfo } from './index-admin.js';
 import type { AnswerResponse, IndexDescriptionWire, JeopardyResponse, JobStatus } from './schemas.js';
 import { LIMITS } from './schemas.js';
 
@@ -32,13 +32,20 @@ function documentsWire(docs: RetrievedPassage[]) {
 /** POST /answer body (and the `done` event of a stream). */
 export function answerWire(result: GenerationResult): AnswerResponse {
   const wire: AnswerResponse = {
-    answer: result.text,
+    answer: result.abstained ? null : result.text,
+    abstained: result.abstained ?? false,
+    confidence: result.confidence,
     mode: result.mode,
     documents: documentsWire(result.documents),
     index_version: result.indexVersion,
     timings_ms: { ...result.timingsMs },
   };
   if (result.tokens) wire.tokens = result.tokens.map((t) => ({ text: t.text, doc_weights: t.docWeights }));
+  if (result.answerSpans) wire.answer_spans = result.answerSpans.map((s) => ({ ...s }));
+  if (result.attribution) {
+    const a = result.attribution;
+    wire.attribution = { log_likelihood: a.logLikelihood, without_document: [...a.withoutDocument], depends_on: a.dependsOn };
+  }
   return wire;
 }
 
@@ -46,6 +53,7 @@ export function answerWire(result: GenerationResult): AnswerResponse {
 export function jeopardyWire(result: GenerationResult): JeopardyResponse {
   return {
     question: result.text,
+    confidence: result.confidence,
     mode: result.mode,
     documents: documentsWire(result.documents),
     index_version: result.indexVersion,
@@ -68,5 +76,30 @@ export function jobWire(job: BuildJobView): JobStatus {
   const wire: JobStatus = { job_id: job.id, state: job.state, progress: { ...job.progress } };
   if (job.error !== undefined) wire.error = job.error;
   if (job.version !== undefined) wire.version = job.version;
+  if (job.changes !== undefined) {
+    const { upserted, deleted, unknownIds } = job.changes;
+    wire.changes = { upserted, deleted, unknown_ids: [...unknownIds] };
+  }
   return wire;
+}
+
+/** The 202 body of a route that started a job. */
+export function accepted(job: BuildJobView): { job_id: string; status_url: string } {
+  return { job_id: job.id, status_url: `/index/jobs/${job.id}` };
+}
+
+/** GET /index/versions body. */
+export function versionsWire(versions: VersionInfo[]) {
+  return {
+    versions: versions.map((v) => ({
+      version: v.version, ...(v.createdAt !== undefined ? { created_at: v.createdAt } : {}),
+      documents: v.documents, passages: v.passages, segments: v.segments, current: v.current, serving: v.serving,
+      ...(v.damaged !== undefined ? { damaged: v.damaged } : {}),
+    })),
+  };
+}
+
+/** GET /index/documents/:id body. */
+export function documentWire(doc: StoredDocument) {
+  return { id: doc.id, title: doc.title, text: doc.text, passages: doc.passages };
 }

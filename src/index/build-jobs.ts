@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors.js';
+import type { ChangeSummary } from './document-changes.js';
 
 /** States of a build job, as GET /index/jobs/:id reports them. */
 export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -24,10 +25,18 @@ export interface BuildJobView {
   error?: string;
   /** The version built, once succeeded. */
   version?: string;
+  /** What a document change did, once succeeded. */
+  changes?: ChangeSummary;
 }
 
-/** Runs one build; reports progress; resolves with the new version once it serves; rejects on failure or abort. */
-export type BuildRunner = (report: (progress: BuildProgress) => void, signal: AbortSignal) => Promise<string>;
+/** What a job that succeeded produced: the version serving, and for a document change what it did. */
+export interface JobOutcome {
+  version: string;
+  changes?: ChangeSummary;
+}
+
+/** Runs one job; reports progress; resolves once the version it made serves; rejects on failure or abort. */
+export type BuildRunner = (report: (progress: BuildProgress) => void, signal: AbortSignal) => Promise<JobOutcome>;
 
 /** 409: another index build is queued or running. */
 export class BuildConflictError extends ConflictError {
@@ -105,11 +114,12 @@ export class BuildJobs {
       if (controller.signal.aborted) throw new Error('cancelled');
       view.state = 'running';
       this.onChange(snapshot(view));
-      const version = await runner((p) => {
+      const outcome = await runner((p) => {
         view.progress = { done: p.done, total: p.total };
       }, controller.signal);
       view.state = 'succeeded';
-      view.version = version;
+      view.version = outcome.version;
+      if (outcome.changes) view.changes = outcome.changes;
       view.progress = { done: view.progress.total, total: view.progress.total };
     } catch (err) {
       view.state = 'failed';
@@ -133,7 +143,7 @@ export class BuildJobs {
 }
 
 function snapshot(view: BuildJobView): BuildJobView {
-  return { ...view, progress: { ...view.progress } };
+  return { ...view, progress: { ...view.progress }, ...(view.changes ? { changes: { ...view.changes } } : {}) };
 }
 
 function errorMessage(err: unknown): string {

@@ -11,10 +11,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { Device } from '../config.js';
-import { NotReadyError } from '../errors.js';
+import { NotFoundError, NotReadyError } from '../errors.js';
 import type { IndexDescription } from '../rag/types.js';
 import { FaissIndex } from '../retriever/faiss-index.js';
-import { BuildJobs, type BuildJobView } from './build-jobs.js';
+import { BuildJobs, type BuildJobView, type BuildProgress, type JobOutcome } from './build-jobs.js';
+import { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
+import type { DocumentChange } from './document-changes.js';
 import { ctxEncoderChecksum } from './index-builder.js';
 import { runBuildInWorker } from './build-worker.js';
 import { IndexDamageError } from './damage.js';
@@ -25,13 +27,19 @@ import {
 import { IntactVersions } from './intact-versions.js';
 import { JobRecords } from './job-records.js';
 import type { IndexManifest } from './manifest.js';
-import type { LoadedVersion, IndexHandle } from './loaded-version.js';
+import type { LoadedVersion, IndexHandle, StoredDocument } from './loaded-version.js';
+import { SegmentPool } from './open-segment.js';
 import { openVersion } from './open-version.js';
+import { pruneSegments } from './retention.js';
+import { VersionChanges } from './version-changes.js';
+import { describeVersions, type VersionInfo } from './version-list.js';
 import { writeStoredCorpus } from './stored-corpus.js';
 
 export type { SearchHit } from '../retriever/faiss-index.js';
 export type { BuildJobView, BuildState } from './build-jobs.js';
-export type { IndexHandle } from './loaded-version.js';
+export type { IndexHandle, StoredDocument } from './loaded-version.js';
+export type { DocumentChange } from './document-changes.js';
+export type { VersionInfo } from './version-list.js';
 
 /** Minimal logger (pino's methods accept a plain message). */
 export interface IndexLogger {
@@ -54,8 +62,13 @@ export interface IndexManagerOptions {
   batchSize?: number;
   /** From this many passages on, build `HNSW32,Flat` instead of the exhaustive `IndexFlatIP`. */
   hnswThreshold?: number;
-  /** Versions kept on disk (the serving one included); older ones are deleted once nothing reads them. */
+  /**
+   * Versions kept on disk (`RAG_KEEP_VERSIONS`, default 5, the serving one included) with the segments they use;
+   * older ones are deleted once nothing reads them.
+   */
   keepVersions?: number;
+  /** When a document change is followed by a compaction (compaction.ts). */
+  compaction?: Partial<CompactionPolicy>;
   /** Free bytes a build must leave on the index's disk besides the new version (default 0). */
   reserveBytes?: number;
   log?: IndexLogger;
@@ -76,6 +89,10 @@ export class IndexManager {
   /** Why no version serves, once start-up (or a fallback) found none; undefined while one serves or loads. */
   private unavailableReason: string | undefined;
   private readonly versions: IntactVersions;
+  private readonly pool = new SegmentPool();
+  /** Versions loaded now (serving, or held by requests in flight), and how many times: pruning leaves them. */
+  private readonly loaded = new Map<string, number>();
+  private readonly changes: VersionChanges;
   private closed = false;
 
   constructor(private readonly opts: IndexManagerOptions) {
@@ -83,6 +100,12 @@ export class IndexManager {
     this.records = new JobRecords(join(opts.indexDir, 'jobs'));
     this.jobs = new BuildJobs(20, (view) => this.records.save(view));
     this.versions = new IntactVersions(opts.indexDir, (v) => this.load(v), this.log);
+    this.changes = new VersionChanges({
+      indexDir: opts.indexDir,
+      serving: () => this.current,
+      buildSegment: (corpus, report, signal) => this.runBuild(corpus, report, signal),
+      serveNew: (version, signal) => this.serveVersion(version, signal, true),
+    }, { ...DEFAULT_COMPACTION, ...opts.compaction });
   }
 
   /** Creates a manager and waits until an index serves; throws, saying why, when none can. */
@@ -178,6 +201,62 @@ export class IndexManager {
     return this.jobs.cancel(id);
   }
 
+  /**
+   * Starts a job applying a document change to the serving version: upserts from a validated NDJSON file (every
+   * document with an id; the manager owns the file from then on) and deletions by id. Throws BuildConflictError
+   * (409) while another job runs, NotReadyError while no version serves. A change that succeeds may be followed by
+   * a compaction job.
+   */
+  startChange(change: DocumentChange): BuildJobView {
+    const discard = () => (change.upsertPath ? rm(change.upsertPath, { force: true }) : Promise.resolve());
+    try {
+      if (this.closed || !this.current) throw new NotReadyError(this.unavailable() ?? 'no index version serves yet');
+      const job = this.jobs.start((report, signal) => this.changes.apply(change, report, signal).finally(discard));
+      void this.jobs.wait(job.id).then((done) => {
+        if (done.state === 'succeeded') this.compactIfWanted();
+      });
+      return job;
+    } catch (err) {
+      if (change.upsertPath) rmSync(change.upsertPath, { force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * Starts a job serving the existing `version` (a roll back or forward): it is opened and verified, then `current`
+   * names it. NotFoundError when there is no such version, BuildConflictError (409) while another job runs.
+   */
+  async activate(version: string): Promise<BuildJobView> {
+    if (this.closed) throw new NotReadyError('the index manager is shutting down');
+    if (!(await listVersions(this.opts.indexDir)).includes(version)) {
+      throw new NotFoundError(`no index version "${version}"; GET /index/versions lists them`);
+    }
+    return this.jobs.start(async (_report, signal) => {
+      const damage = await this.versions.damage(version);
+      if (damage !== undefined) throw new Error(`version ${version} is damaged (${damage})`);
+      await this.serveVersion(version, signal, false);
+      return { version };
+    });
+  }
+
+  /** The versions on disk, oldest first, with their counts and which one `current` names and which serves. */
+  async listVersions(): Promise<VersionInfo[]> {
+    const pointed = await readCurrent(this.opts.indexDir).catch(() => undefined);
+    return describeVersions(this.opts.indexDir, {
+      pointed, serving: this.current?.manifest.version, damage: (v) => this.versions.damage(v),
+    });
+  }
+
+  /** The live document `id` of the serving version, or undefined; NotReadyError while none serves. */
+  async getDocument(id: string): Promise<StoredDocument | undefined> {
+    const handle = this.acquire();
+    try {
+      return await handle.document(id);
+    } finally {
+      handle.release();
+    }
+  }
+
   /** Cancels any build, stops serving and frees the index once in-flight handles are released. */
   async close(): Promise<void> {
     this.closed = true;
@@ -265,47 +344,80 @@ export class IndexManager {
     await this.serveIntact(pointed, [`version ${version}: ${reason}`]);
   }
 
-  /** Builds in a worker, moves the version into place, loads and warms it, then points `current` at it. */
+  /** Builds in a worker, moves the version into place and serves it. */
   private async buildAndSwap(
     corpus: string,
-    report: (p: { done: number; total: number }) => void,
+    report: (p: BuildProgress) => void,
     signal: AbortSignal,
-  ): Promise<string> {
-    const { indexDir } = this.opts;
+  ): Promise<JobOutcome> {
+    const { staging, version } = await this.runBuild(corpus, report, signal);
+    try {
+      if (signal.aborted) throw new Error('cancelled');
+      await commitStaging(this.opts.indexDir, staging, version);
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      throw err;
+    }
+    await this.serveVersion(version, signal, true);
+    return { version };
+  }
+
+  /** Builds a corpus into a staging folder in the build worker (the one place its options are set). */
+  private async runBuild(corpus: string, report: (p: BuildProgress) => void, signal: AbortSignal) {
     await this.prepare(); // never build into a staging/ that start-up is about to clear
-    const { version, staging } = await runBuildInWorker({
-      indexDir, corpus, modelDir: this.opts.modelDir, device: this.opts.device ?? 'cpu',
+    return runBuildInWorker({
+      indexDir: this.opts.indexDir, corpus, modelDir: this.opts.modelDir, device: this.opts.device ?? 'cpu',
       // One core stays with the requests served meanwhile.
       threads: this.opts.threads ?? Math.max(1, availableParallelism() - 1), batchSize: this.opts.batchSize,
       hnswThreshold: this.opts.hnswThreshold, reserveBytes: this.opts.reserveBytes,
     }, report, signal);
+  }
+
+  /**
+   * Loads and warms `version`, points `current` at it, then swaps it in. On failure `current` and the serving
+   * version are as they were; a version just written (`written`) is removed, an existing one is marked damaged
+   * when the failure was damage.
+   */
+  private async serveVersion(version: string, signal: AbortSignal, written: boolean): Promise<void> {
+    const { indexDir } = this.opts;
     let loaded: LoadedVersion | undefined;
     try {
-      if (signal.aborted) throw new Error('cancelled');
-      await commitStaging(indexDir, staging, version);
       loaded = await this.load(version);
       if (signal.aborted || this.closed) throw new Error('cancelled');
       await writeCurrent(indexDir, version);
     } catch (err) {
       loaded?.unref();
-      await rm(staging, { recursive: true, force: true });
-      await removeVersion(indexDir, version);
+      if (written) await removeVersion(indexDir, version);
+      else if (err instanceof IndexDamageError) await this.versions.markDamaged(version, err.message);
       throw err;
     }
     this.degraded = undefined;
     this.unavailableReason = undefined;
     this.swap(loaded);
     this.log.info(`index: now serving version ${version} (${loaded.manifest.passages} passages)`);
-    return version;
+  }
+
+  /** Starts a compaction job when the serving version wants one and no other job runs. */
+  private compactIfWanted(): void {
+    if (this.closed || this.jobs.isBuilding() || !this.changes.wantsCompaction()) return;
+    const job = this.jobs.start((_report, signal) => this.changes.compact(signal));
+    this.log.info(`index: compacting the serving version's small segments (job ${job.id})`);
   }
 
   /** Opens, verifies and warms a version (open-version.ts), wired to this manager's pruning and damage handling. */
-  private load(version: string): Promise<LoadedVersion> {
-    return openVersion(this.opts.indexDir, version, {
-      onFree: () => void this.prune(),
+  private async load(version: string): Promise<LoadedVersion> {
+    const loaded = await openVersion(this.opts.indexDir, version, this.pool, {
+      onFree: () => {
+        const n = this.loaded.get(version)! - 1;
+        if (n > 0) this.loaded.set(version, n);
+        else this.loaded.delete(version);
+        void this.prune();
+      },
       onDamaged: (reason) => void this.versionDamaged(version, reason),
       note: (m) => this.log.info(m),
     });
+    this.loaded.set(version, (this.loaded.get(version) ?? 0) + 1);
+    return loaded;
   }
 
   /**
@@ -350,7 +462,10 @@ export class IndexManager {
     previous?.unref();
   }
 
-  /** Deletes versions beyond `keepVersions` (IntactVersions.prune); nothing while `current` cannot be read. */
+  /**
+   * Deletes versions beyond `keepVersions` (IntactVersions.prune), then the segments no version left lists and no
+   * loaded version holds; nothing while `current` cannot be read.
+   */
   private async prune(): Promise<void> {
     let pointed: string | undefined;
     try {
@@ -358,6 +473,8 @@ export class IndexManager {
     } catch {
       return; // what a damaged pointer should have named is unknown: it may be any of them
     }
-    await this.versions.prune(Math.max(1, this.opts.keepVersions ?? 2), [this.current?.manifest.version, pointed]);
+    await this.versions.prune(Math.max(1, this.opts.keepVersions ?? 5), [this.current?.manifest.version, pointed],
+      new Set(this.loaded.keys()));
+    await pruneSegments(this.opts.indexDir, new Set([...this.pool.held(), ...this.changes.pinned()]), this.log);
   }
 }

@@ -2,7 +2,10 @@
  * The on-disk layout of index versions under `RAG_INDEX_DIR`:
  *
  *     current                  the serving version's name (replaced by write-temp-then-rename)
- *     versions/<version>/      index.faiss, passages.jsonl, passages.offsets, manifest.json
+ *     versions/<version>/      index.faiss, passages.jsonl, passages.offsets, manifest.json (self-contained), or
+ *                              manifest.json alone, listing the segments it is made of (segment-refs.ts)
+ *     segments/<name>/         index.faiss, passages.jsonl, passages.offsets, manifest.json: one segment, shared by
+ *                              every version that lists it
  *     staging/<version>/       a build in progress; renamed into versions/ only when complete
  *     uploads/                 PUT /index bodies being received (a build removes its file when it ends)
  *     jobs/<id>.json           build job records (job-records.ts)
@@ -28,6 +31,17 @@ export function versionsDir(indexDir: string): string {
 export function versionDir(indexDir: string, version: string): string {
   if (!VERSION_NAME.test(version)) throw new Error(`invalid index version name "${version}"`);
   return join(versionsDir(indexDir), version);
+}
+
+/** Folder of the segments shared by versions. */
+export function segmentsDir(indexDir: string): string {
+  return join(indexDir, 'segments');
+}
+
+/** Folder of one segment (segment names are shaped like version names). */
+export function segmentDir(indexDir: string, name: string): string {
+  if (!VERSION_NAME.test(name)) throw new Error(`invalid index segment name "${name}"`);
+  return join(segmentsDir(indexDir), name);
 }
 
 /** Folder holding builds in progress. */
@@ -97,11 +111,19 @@ export async function createStaging(indexDir: string, version: string): Promise<
 
 /** Moves a complete staging folder into versions/ (one rename) and returns the version folder. */
 export async function commitStaging(indexDir: string, staging: string, version: string): Promise<string> {
-  const target = versionDir(indexDir, version);
-  await mkdir(versionsDir(indexDir), { recursive: true });
+  return moveInto(staging, versionsDir(indexDir), versionDir(indexDir, version));
+}
+
+/** Moves a complete staging folder into segments/ (one rename) and returns the segment folder. */
+export async function commitSegment(indexDir: string, staging: string, name: string): Promise<string> {
+  return moveInto(staging, segmentsDir(indexDir), segmentDir(indexDir, name));
+}
+
+async function moveInto(staging: string, parent: string, target: string): Promise<string> {
+  await mkdir(parent, { recursive: true });
   await syncDir(staging);
   await rename(staging, target);
-  await syncDir(versionsDir(indexDir));
+  await syncDir(parent);
   return target;
 }
 
@@ -135,9 +157,18 @@ export async function clearOldUploads(indexDir: string, startedAt: Date): Promis
 }
 
 /** Names of the complete versions, oldest first. */
-export async function listVersions(indexDir: string): Promise<string[]> {
+export function listVersions(indexDir: string): Promise<string[]> {
+  return folderNames(versionsDir(indexDir));
+}
+
+/** Names of the segments on disk, oldest first. */
+export function listSegments(indexDir: string): Promise<string[]> {
+  return folderNames(segmentsDir(indexDir));
+}
+
+async function folderNames(dir: string): Promise<string[]> {
   try {
-    const entries = await readdir(versionsDir(indexDir), { withFileTypes: true });
+    const entries = await readdir(dir, { withFileTypes: true });
     return entries.filter((e) => e.isDirectory() && VERSION_NAME.test(e.name)).map((e) => e.name).sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -148,6 +179,11 @@ export async function listVersions(indexDir: string): Promise<string[]> {
 /** Deletes one version folder (the caller makes sure nothing reads it any more). */
 export async function removeVersion(indexDir: string, version: string): Promise<void> {
   await rm(versionDir(indexDir, version), { recursive: true, force: true });
+}
+
+/** Deletes one segment folder (the caller makes sure no kept version lists it and nothing reads it). */
+export async function removeSegment(indexDir: string, name: string): Promise<void> {
+  await rm(segmentDir(indexDir, name), { recursive: true, force: true });
 }
 
 /** fsync of a directory, so that a rename inside it survives a power cut; best effort where unsupported. */

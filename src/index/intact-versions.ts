@@ -25,11 +25,11 @@ export class IntactVersions {
 
   /** True when this process found `version` damaged, or an earlier one marked it. */
   async isDamaged(version: string): Promise<boolean> {
-    return (await this.knownDamage(version)) !== undefined;
+    return (await this.damage(version)) !== undefined;
   }
 
   /** Why `version` is known to be damaged (found by this process, or its mark on disk), or undefined. */
-  private async knownDamage(version: string): Promise<string | undefined> {
+  async damage(version: string): Promise<string | undefined> {
     if (this.damaged.has(version)) return 'found damaged earlier';
     return damageMark(versionDir(this.indexDir, version)).catch(() => undefined);
   }
@@ -53,7 +53,7 @@ export class IntactVersions {
     const candidates = [preferred, ...versions.reverse().filter((v) => v !== preferred)];
     for (const version of candidates) {
       if (version === undefined) continue;
-      const mark = await this.knownDamage(version);
+      const mark = await this.damage(version);
       if (mark !== undefined) {
         problems.push(`version ${version} is marked damaged (${mark})`);
         continue;
@@ -77,9 +77,10 @@ export class IntactVersions {
 
   /**
    * Deletes version folders beyond `keep`: damaged ones and the oldest intact ones, never those in `protect` (the
-   * serving one, the pointed one) nor the newest intact one.
+   * serving one, the pointed one) nor the newest intact one, nor, on top of `keep`, those in `held` (loaded, and
+   * read by requests in flight).
    */
-  async prune(keep: number, protect: (string | undefined)[]): Promise<void> {
+  async prune(keep: number, protect: (string | undefined)[], held: Set<string> = new Set()): Promise<void> {
     const versions = await listVersions(this.indexDir); // oldest first
     const intact: string[] = [];
     for (const v of versions) if (!(await this.isDamaged(v))) intact.push(v);
@@ -88,7 +89,7 @@ export class IntactVersions {
       if (kept.size >= keep) break;
       kept.add(v);
     }
-    for (const v of versions.filter((name) => !kept.has(name))) {
+    for (const v of versions.filter((name) => !kept.has(name) && !held.has(name))) {
       await removeVersion(this.indexDir, v).catch((err) => this.log.warn(`index: could not remove ${v}: ${err}`));
     }
   }

@@ -27,6 +27,27 @@ export interface IndexManifest {
    * versions built before checksums were recorded: those open unverified.
    */
   files?: Record<string, FileChecksum>;
+  /**
+   * The segments the version is made of, oldest first, each with its tombstones (segment-refs.ts). Absent in a
+   * self-contained version (a full build, or one made before segments): its own folder is its one segment. When
+   * present, `documents` and `passages` count what is live, and `files` is absent.
+   */
+  segments?: SegmentRef[];
+}
+
+/** One segment of a version: a folder under `segments/` (a FAISS index, its passages, its ids) and its tombstones. */
+export interface SegmentRef {
+  /** Folder name under `segments/`. */
+  name: string;
+  /** Rows of its FAISS index and passage store, dead ones included. */
+  passages: number;
+  /** Documents stored in it, dead ones included. */
+  documents: number;
+  index_type: string;
+  /** Size and sha256 of its files, verified when it opens. */
+  files: Record<string, FileChecksum>;
+  /** Tombstones: ids of documents stored in this segment that are deleted (or replaced by a newer segment). */
+  deleted: string[];
 }
 
 /** Thrown when a manifest is missing a field or has a value of the wrong kind. */
@@ -54,21 +75,43 @@ export function parseManifest(value: unknown, where: string): IndexManifest {
     }
   }
   if ((record.dimension as number) < 1) throw new ManifestError(`${where}: "dimension" must be at least 1`);
-  if (record.files !== undefined) checkFiles(record.files, where);
+  if (record.files !== undefined) checkFiles(record.files, where, 'files');
+  if (record.segments !== undefined) checkSegments(record.segments, where);
   return record as unknown as IndexManifest;
 }
 
-function checkFiles(files: unknown, where: string): void {
+function checkFiles(files: unknown, where: string, field: string): void {
   if (typeof files !== 'object' || files === null || Array.isArray(files)) {
-    throw new ManifestError(`${where}: "files" must be an object of {bytes, sha256} by file name`);
+    throw new ManifestError(`${where}: "${field}" must be an object of {bytes, sha256} by file name`);
   }
   for (const [name, entry] of Object.entries(files)) {
     const { bytes, sha256 } = (entry ?? {}) as Record<string, unknown>;
     if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 0 || typeof sha256 !== 'string'
       || !/^[0-9a-f]{64}$/.test(sha256)) {
-      throw new ManifestError(`${where}: "files.${name}" must be {bytes: a non-negative integer, sha256: 64 hex digits}`);
+      throw new ManifestError(`${where}: "${field}.${name}" must be {bytes: a non-negative integer, sha256: 64 hex digits}`);
     }
   }
+}
+
+function checkSegments(segments: unknown, where: string): void {
+  if (!Array.isArray(segments)) throw new ManifestError(`${where}: "segments" must be an array`);
+  segments.forEach((entry: unknown, i) => {
+    const field = `segments[${i}]`;
+    const s = (entry ?? {}) as Record<string, unknown>;
+    if (typeof s.name !== 'string' || typeof s.index_type !== 'string') {
+      throw new ManifestError(`${where}: "${field}" must have string "name" and "index_type"`);
+    }
+    for (const key of ['passages', 'documents']) {
+      const n = s[key];
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+        throw new ManifestError(`${where}: "${field}.${key}" must be a non-negative integer`);
+      }
+    }
+    checkFiles(s.files, where, `${field}.files`);
+    if (!Array.isArray(s.deleted) || !s.deleted.every((id) => typeof id === 'string')) {
+      throw new ManifestError(`${where}: "${field}.deleted" must be an array of document ids`);
+    }
+  });
 }
 
 /** Reads and checks `manifest.json` in a version folder. */

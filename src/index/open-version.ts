@@ -1,16 +1,16 @@
 /**
- * Opens one version folder for serving: reads its manifest, verifies every file against the checksums it records,
- * opens the FAISS index and the passage store, checks that they agree with the manifest, and runs one warm-up
- * search. Anything wrong with the files' content is an IndexDamageError naming the file.
+ * Opens one version folder for serving: reads its manifest, opens each of its segments through the pool (which
+ * verifies, opens and warms a segment no loaded version has open yet, and shares one that is), and checks that
+ * the live passages add up to what the manifest says. Anything wrong with the files' content is an
+ * IndexDamageError naming the file.
  */
 import { join } from 'node:path';
-import { FaissIndex, INDEX_FILE } from '../retriever/faiss-index.js';
 import { asDamage, IndexDamageError } from './damage.js';
 import { versionDir } from './index-store.js';
-import { LoadedVersion } from './loaded-version.js';
+import { livePassages, LoadedVersion, type SegmentOfVersion } from './loaded-version.js';
 import { MANIFEST_FILE, readManifest } from './manifest.js';
-import { PassageStore, PASSAGES_FILE } from './passage-store.js';
-import { verifyFiles } from './version-files.js';
+import type { SegmentPool } from './open-segment.js';
+import { segmentsOf } from './segment-refs.js';
 
 /** What the opened version reports back to its owner. */
 export interface VersionHooks {
@@ -23,7 +23,12 @@ export interface VersionHooks {
 }
 
 /** Opens, verifies and warms a version; see the module comment. */
-export async function openVersion(indexDir: string, version: string, hooks: VersionHooks): Promise<LoadedVersion> {
+export async function openVersion(
+  indexDir: string,
+  version: string,
+  pool: SegmentPool,
+  hooks: VersionHooks,
+): Promise<LoadedVersion> {
   const dir = versionDir(indexDir, version);
   const manifest = await readManifest(dir).catch((err) => {
     throw asDamage(err, join(dir, MANIFEST_FILE));
@@ -31,32 +36,22 @@ export async function openVersion(indexDir: string, version: string, hooks: Vers
   if (manifest.version !== version) {
     throw new IndexDamageError(join(dir, MANIFEST_FILE), `is the manifest of version ${manifest.version}, not ${version}`);
   }
-  // Verified before FAISS reads anything: native code is not handed a file known to be damaged.
-  if (manifest.files) await verifyFiles(dir, manifest.files);
-  else hooks.note?.(`index: version ${version} records no checksums (built before they were): opened unverified`);
-  let index: FaissIndex;
+  const opened: SegmentOfVersion[] = [];
   try {
-    index = FaissIndex.read(dir);
-  } catch (err) {
-    throw asDamage(err, join(dir, INDEX_FILE));
-  }
-  const store = await PassageStore.open(dir).catch((err) => {
-    index.dispose();
-    throw asDamage(err, join(dir, PASSAGES_FILE));
-  });
-  try {
-    if (index.size !== manifest.passages || store.size !== manifest.passages || index.dimension !== manifest.dimension) {
-      throw new IndexDamageError(dir, `is inconsistent: manifest says ${manifest.passages} passages of ` +
-        `dimension ${manifest.dimension}, index has ${index.size} of ${index.dimension}, store ${store.size}`);
+    for (const location of segmentsOf(indexDir, manifest)) {
+      if (!location.verified) {
+        hooks.note?.(`index: version ${version} records no checksums (built before they were): opened unverified`);
+      }
+      opened.push({ segment: await pool.acquire(location, manifest.dimension), ref: location.ref });
     }
-    if (index.size > 0) {
-      index.search(new Float32Array(index.dimension), 1); // warm-up: pages the index in before requests do
-      await store.getMany([0]);
+    const live = livePassages(opened);
+    if (live !== manifest.passages) {
+      throw new IndexDamageError(join(dir, MANIFEST_FILE), `says ${manifest.passages} live passages; its segments ` +
+        `hold ${live}`);
     }
   } catch (err) {
-    index.dispose();
-    await store.close();
-    throw asDamage(err, dir);
+    for (const { segment } of opened) segment.release();
+    throw err;
   }
-  return new LoadedVersion(manifest, index, store, hooks.onFree, hooks.onDamaged);
+  return new LoadedVersion(manifest, opened, hooks.onFree, hooks.onDamaged);
 }

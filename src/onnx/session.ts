@@ -1,7 +1,7 @@
 /**
  * The only place (with the other src/onnx modules) that imports onnxruntime-node. Creates inference sessions on
  * the requested device and falls back from CUDA to CPU itself: onnxruntime-node throws when the CUDA provider
- * cannot load instead of falling back (/work/shared/ENVIRONMENT.md). Also small tensor helpers.
+ * cannot load instead of falling back ("Failed to load shared library"). Also small tensor helpers.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,6 +1,7 @@
 /**
  * A model bundle's `rag_config.json`: how passages and the question are joined for the generator, how many
- * documents to retrieve by default, and the task prefixes (Jeopardy shares the generator behind a prefix).
+ * documents to retrieve by default, the task prefixes (Jeopardy shares the generator behind a prefix), and the
+ * confidence below which /answer abstains by default.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ export interface RagConfig {
   prefixes: { answer: string; jeopardy: string };
   /** Per task, whether its output must be a span of a retrieved passage (docs/DECODING.md, extractive answers). */
   extractive: { answer: boolean; jeopardy: boolean };
+  /** /answer abstains below this confidence unless a request says otherwise (0: never). */
+  minConfidence: number;
 }
 
 function field<T>(json: Record<string, unknown>, key: string, check: (v: unknown) => boolean, fallback: T, what: string): T {
@@ -27,6 +30,7 @@ function field<T>(json: Record<string, unknown>, key: string, check: (v: unknown
 
 const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
 const isString = (v: unknown) => typeof v === 'string';
+const isProbability = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
 
 /** Parses a `rag_config.json` object; absent fields take facebook/rag-token-nq's values. */
 export function parseRagConfig(json: Record<string, unknown>): RagConfig {
@@ -48,6 +52,7 @@ export function parseRagConfig(json: Record<string, unknown>): RagConfig {
     maxCombinedLength: field(json, 'max_combined_length', positiveInt, 300, 'a positive integer'),
     prefixes: { answer: prefix('answer'), jeopardy: prefix('jeopardy') },
     extractive: { answer: extractive('answer'), jeopardy: extractive('jeopardy') },
+    minConfidence: field(json, 'min_confidence', isProbability, 0, 'a number from 0 to 1'),
   };
 }
 

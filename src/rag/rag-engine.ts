@@ -11,6 +11,7 @@ import type { BatchingOptions, BatchingStats } from '../generator/batching/step-
 import { DecodingAbortedError } from '../generator/decoding/types.js';
 import { loadModels, type Models } from '../onnx/models.js';
 import { Retriever, type IndexSource } from '../retriever/retriever.js';
+import { answerSpans } from './answer-spans.js';
 import type { RagEngine } from './engine.js';
 import type { AnswerRequest, GenerationRequest, GenerationResult, JeopardyRequest } from './types.js';
 
@@ -73,7 +74,8 @@ export class OnnxRagEngine implements RagEngine {
   async answer(req: AnswerRequest): Promise<GenerationResult> {
     const { rag } = this.texts;
     this.checkTokens('question', req.question);
-    return this.generate(req.question, rag.prefixes.answer + req.question, req, req.extractive ?? rag.extractive.answer);
+    const result = await this.generate(req.question, rag.prefixes.answer + req.question, req, req.extractive ?? rag.extractive.answer);
+    return { ...result, abstained: result.confidence < (req.minConfidence ?? rag.minConfidence) };
   }
 
   async jeopardy(req: JeopardyRequest): Promise<GenerationResult> {
@@ -113,7 +115,8 @@ export class OnnxRagEngine implements RagEngine {
     try {
       answer = await this.models.answers.generate({
         passages: passages.map(({ title, text, score }) => ({ title, text, score })),
-        slot, mode: req.mode, numBeams: req.numBeams, maxNewTokens: req.maxNewTokens, extractive, explain: req.explain ?? false,
+        slot, mode: req.mode, numBeams: req.numBeams, maxNewTokens: req.maxNewTokens, extractive,
+        explain: req.explain ?? false, attribution: req.attribution ?? false,
       }, { signal: req.signal, onToken: req.onToken });
     } catch (err) {
       // The abort's reason (client gone, deadline passed) is what the HTTP layer maps to a response.
@@ -127,7 +130,10 @@ export class OnnxRagEngine implements RagEngine {
       indexVersion,
       timingsMs: { retrieve: retrieved - started, generate: finished - retrieved, total: finished - started },
       generatedTokens: answer.generatedTokens,
+      confidence: answer.confidence,
       ...(answer.tokens ? { tokens: answer.tokens } : {}),
+      ...(extractive ? { answerSpans: answerSpans(answer.text, passages) } : {}),
+      ...(answer.attribution ? { attribution: answer.attribution } : {}),
     };
   }
 }

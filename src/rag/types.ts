@@ -1,6 +1,9 @@
+import type { LeaveOneOut } from '../generator/decoding/leave-one-out.js';
+import type { AnswerSpan } from './answer-spans.js';
+
 /**
  * The engine's public types: what the HTTP layer and the CLI ask of it and get back.
- * Field names are camelCase here; routes map them to the snake_case wire format of API.md.
+ * Field names are camelCase here; routes map them to the snake_case wire format of docs/API.md.
  */
 
 /** RAG-Token marginalizes over documents at every token; RAG-Sequence once per output sequence. */
@@ -30,6 +33,8 @@ export interface GenerationRequest {
   maxNewTokens: number;
   /** Add the per-token posterior over documents (RAG-Token). */
   explain?: boolean;
+  /** Add leave-one-document-out attribution: the answer's log-likelihood without each document. */
+  attribution?: boolean;
   /** Called with each decoded token's text as it is produced (greedy decoding only). */
   onToken?: (text: string) => void;
   /** Cancels generation between decoder steps (client gone, deadline passed). */
@@ -40,6 +45,8 @@ export interface AnswerRequest extends GenerationRequest {
   question: string;
   /** Hold the answer to a span of a retrieved passage; undefined: the bundle's `tasks.answer.extractive`. */
   extractive?: boolean;
+  /** Abstain below this confidence; undefined: the bundle's `min_confidence`. */
+  minConfidence?: number;
 }
 
 export interface JeopardyRequest extends GenerationRequest {
@@ -69,6 +76,14 @@ export interface GenerationResult {
   tokens?: TokenExplanation[];
   /** Number of tokens generated (for metrics). */
   generatedTokens: number;
+  /** How sure the model is of `text`, in [0, 1] (generator/decoding/confidence.ts). */
+  confidence: number;
+  /** /answer only: true when `confidence` fell below the request's or the bundle's minimum. */
+  abstained?: boolean;
+  /** Extractive outputs: where `text` stands in the returned passages. */
+  answerSpans?: AnswerSpan[];
+  /** With `attribution`: the output's log-likelihood without each document. */
+  attribution?: LeaveOneOut;
 }
 
 /** Description of the index currently serving (GET /index). */

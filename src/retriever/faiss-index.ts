@@ -4,6 +4,7 @@
  * arrays and run synchronously on the calling thread, so large adds are chunked and searches block the event loop
  * (bench/retrieval.ts measures for how long).
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import './openmp-env.js'; // must run before faiss-node loads libgomp
 import faiss from 'faiss-node';
@@ -53,6 +54,29 @@ export class FaissIndex {
   /** Reads `index.faiss` from a version folder. */
   static read(dir: string): FaissIndex {
     return new FaissIndex(faiss.Index.read(join(dir, INDEX_FILE)), 'read');
+  }
+
+  /**
+   * The vectors of the flat inner-product index in `dir`'s index.faiss (row-major, ntotal x d), read from the file:
+   * faiss-node offers no way to read vectors back, and its `mergeFrom` and `toBuffer` crash on an index it read.
+   * Throws for any other kind of index.
+   */
+  static async readFlatVectors(dir: string): Promise<Float32Array> {
+    const bytes = await readFile(join(dir, INDEX_FILE));
+    // NOTE: IndexFlatIP layout: "IxFI", int32 d, int64 ntotal, two int64 dummies, uint8 is_trained, int32 metric,
+    // uint64 count of floats, then the floats (ntotal x d, little-endian).
+    if (bytes.length < 45 || bytes.toString('latin1', 0, 4) !== 'IxFI') {
+      throw new Error(`${join(dir, INDEX_FILE)} is not a flat inner-product index`);
+    }
+    const d = bytes.readInt32LE(4);
+    const ntotal = Number(bytes.readBigInt64LE(8));
+    const count = Number(bytes.readBigUInt64LE(37));
+    if (count !== ntotal * d || bytes.length !== 45 + count * 4) {
+      throw new Error(`${join(dir, INDEX_FILE)} holds ${count} floats for ${ntotal} vectors of dimension ${d}`);
+    }
+    const floats = new Float32Array(count);
+    for (let i = 0; i < count; i++) floats[i] = bytes.readFloatLE(45 + i * 4);
+    return floats;
   }
 
   /** Number of vectors indexed. */

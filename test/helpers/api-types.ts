@@ -69,6 +69,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/index/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add or replace documents by id (admin) */
+        post: operations["upsertDocuments"];
+        /** Delete documents by id (admin) */
+        delete: operations["deleteDocuments"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/index/documents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A document of the serving index */
+        get: operations["getDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/index/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The index versions on disk */
+        get: operations["listIndexVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/index/versions/{version}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Serve an existing index version again (admin) */
+        post: operations["activateIndexVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -164,8 +233,10 @@ export interface operations {
                      * @default 50
                      */
                     max_new_tokens?: number;
-                    /** @description add per-token posteriors over the documents */
-                    explain?: boolean;
+                    /** @description true or "tokens": add per-token posteriors over the documents; "loo": also the answer's log-likelihood without each document (leave-one-out attribution) */
+                    explain?: boolean | ("tokens" | "loo");
+                    /** @description abstain (answer null) below this confidence; default: the model bundle's min_confidence (0: never) */
+                    min_confidence?: number;
                     /** @description answer only with text copied from a retrieved passage; default: the model bundle's setting */
                     extractive?: boolean;
                     /** @description answer text/event-stream: token events, then done */
@@ -181,7 +252,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        answer: string;
+                        /** @description the answer; null when the service abstained */
+                        answer: string | null;
+                        /** @description true when the confidence fell below min_confidence */
+                        abstained: boolean;
+                        /** @description geometric mean of the output tokens' marginal probabilities */
+                        confidence: number;
                         /**
                          * @description "token" (RAG-Token, default) or "sequence" (RAG-Sequence)
                          * @enum {string}
@@ -210,6 +286,26 @@ export interface operations {
                             /** @description posterior over the returned documents for this token */
                             doc_weights: number[];
                         }[];
+                        /** @description extractive answers: every place the answer stands */
+                        answer_spans?: {
+                            /** @description index of the passage in `documents` */
+                            document: number;
+                            /** @enum {string} */
+                            field: "title" | "text";
+                            /** @description offset of the first character, in UTF-16 code units */
+                            start: number;
+                            /** @description offset after the last character */
+                            end: number;
+                        }[];
+                        /** @description leave-one-document-out attribution (explain: "loo") */
+                        attribution?: {
+                            /** @description log p(answer | question) over all returned documents */
+                            log_likelihood: number;
+                            /** @description per document, the log-likelihood with that document removed (null when it is the only one) */
+                            without_document: (number | null)[];
+                            /** @description the document whose removal lowers the likelihood most */
+                            depends_on: number;
+                        };
                     };
                     "text/event-stream": string;
                 };
@@ -357,6 +453,8 @@ export interface operations {
                     "application/json": {
                         /** @description the generated clue */
                         question: string;
+                        /** @description geometric mean of the output tokens' marginal probabilities */
+                        confidence: number;
                         /**
                          * @description "token" (RAG-Token, default) or "sequence" (RAG-Sequence)
                          * @enum {string}
@@ -535,7 +633,7 @@ export interface operations {
     replaceIndex: {
         parameters: {
             query?: {
-                /** @description answer 200 once the new index serves, instead of 202 at once */
+                /** @description answer 200 once the new version serves, instead of 202 at once */
                 wait?: boolean;
             };
             header?: never;
@@ -732,7 +830,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An index build job */
+            /** @description An index job: a build, a document change, a compaction or an activation */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -748,11 +846,661 @@ export interface operations {
                         };
                         error?: string;
                         version?: string;
+                        changes?: {
+                            /** @description documents added or replaced */
+                            upserted: number;
+                            /** @description documents deleted */
+                            deleted: number;
+                            /** @description ids asked to be deleted that no document has */
+                            unknown_ids: string[];
+                        };
                     };
                 };
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    upsertDocuments: {
+        parameters: {
+            query?: {
+                /** @description answer 200 once the new version serves, instead of 202 at once */
+                wait?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-ndjson": string;
+                "application/json": {
+                    documents: {
+                        id?: string;
+                        title: string;
+                        text: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description An index job: a build, a document change, a compaction or an activation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        /** @enum {string} */
+                        state: "queued" | "running" | "succeeded" | "failed";
+                        progress: {
+                            done: number;
+                            total: number;
+                        };
+                        error?: string;
+                        version?: string;
+                        changes?: {
+                            /** @description documents added or replaced */
+                            upserted: number;
+                            /** @description documents deleted */
+                            deleted: number;
+                            /** @description ids asked to be deleted that no document has */
+                            unknown_ids: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Upload accepted; the build runs as a job */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        status_url: string;
+                    };
+                };
+            };
+            /** @description Invalid request; the message names the field (or line) and its limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description No bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Wrong bearer token, or index updates are disabled (no RAG_ADMIN_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Another index build is running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Internal error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, saturated or past the deadline; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The disk holding the index is full; the upload was discarded */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteDocuments: {
+        parameters: {
+            query?: {
+                /** @description answer 200 once the new version serves, instead of 202 at once */
+                wait?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description ids of the documents to delete */
+                    ids: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description An index job: a build, a document change, a compaction or an activation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        /** @enum {string} */
+                        state: "queued" | "running" | "succeeded" | "failed";
+                        progress: {
+                            done: number;
+                            total: number;
+                        };
+                        error?: string;
+                        version?: string;
+                        changes?: {
+                            /** @description documents added or replaced */
+                            upserted: number;
+                            /** @description documents deleted */
+                            deleted: number;
+                            /** @description ids asked to be deleted that no document has */
+                            unknown_ids: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Upload accepted; the build runs as a job */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        status_url: string;
+                    };
+                };
+            };
+            /** @description Invalid request; the message names the field (or line) and its limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description No bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Wrong bearer token, or index updates are disabled (no RAG_ADMIN_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Another index build is running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Internal error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, saturated or past the deadline; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A document of the serving index */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        title: string;
+                        /** @description the document's passages joined by spaces (whitespace runs become one space) */
+                        text: string;
+                        passages: number;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, saturated or past the deadline; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listIndexVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The index versions on disk, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: string;
+                            /** @description ISO 8601 time the version was made */
+                            created_at?: string;
+                            documents: number;
+                            passages: number;
+                            segments: number;
+                            /** @description the version `current` names */
+                            current: boolean;
+                            /** @description the version answering requests now */
+                            serving: boolean;
+                            /** @description why it cannot serve */
+                            damaged?: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    activateIndexVersion: {
+        parameters: {
+            query?: {
+                /** @description answer 200 once the new version serves, instead of 202 at once */
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An index job: a build, a document change, a compaction or an activation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        /** @enum {string} */
+                        state: "queued" | "running" | "succeeded" | "failed";
+                        progress: {
+                            done: number;
+                            total: number;
+                        };
+                        error?: string;
+                        version?: string;
+                        changes?: {
+                            /** @description documents added or replaced */
+                            upserted: number;
+                            /** @description documents deleted */
+                            deleted: number;
+                            /** @description ids asked to be deleted that no document has */
+                            unknown_ids: string[];
+                        };
+                    };
+                };
+            };
+            /** @description Upload accepted; the build runs as a job */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        status_url: string;
+                    };
+                };
+            };
+            /** @description No bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Wrong bearer token, or index updates are disabled (no RAG_ADMIN_TOKEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Another index build is running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Internal error (details are logged, not returned) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description stable machine-readable code, e.g. invalid_request */
+                            code: string;
+                            /** @description what went wrong, naming the field and its limit */
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, saturated or past the deadline; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -34,8 +34,9 @@ export class FakeEngine implements RagEngine {
     return this.isReady;
   }
 
-  answer(req: AnswerRequest): Promise<GenerationResult> {
-    return this.generate(req, req.question);
+  async answer(req: AnswerRequest): Promise<GenerationResult> {
+    const result = await this.generate(req, req.question);
+    return { ...result, abstained: result.confidence < (req.minConfidence ?? 0) };
   }
 
   jeopardy(req: JeopardyRequest): Promise<GenerationResult> {
@@ -66,6 +67,7 @@ export class FakeEngine implements RagEngine {
     const result: GenerationResult = {
       text: words.join(' '), mode: req.mode, documents, indexVersion: 'v-fake',
       timingsMs: { retrieve: 1, generate: 2, total: 3 }, generatedTokens: words.length,
+      confidence: documents[0]!.weight, // a stand-in: how much the best passage stands out
     };
     if (req.explain) result.tokens = tokens;
     return result;

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Folder of the toolchain's tiny bundle (API.md's layout). */
+/** Folder of the toolchain's tiny bundle (docs/API.md's layout). */
 export const tinyBundle = fileURLToPath(new URL('../../onnx/build/tiny/', import.meta.url));
 
 /** One question (or Jeopardy answer) of fixtures.json, the retrieval half. */

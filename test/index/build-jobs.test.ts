@@ -9,12 +9,12 @@ function controllable() {
   let signal!: AbortSignal;
   let ready!: () => void;
   const started = new Promise<void>((resolve) => (ready = resolve));
-  const runner = (r: typeof report, s: AbortSignal): Promise<string> => {
+  const runner = (r: typeof report, s: AbortSignal): Promise<{ version: string }> => {
     report = r;
     signal = s;
     ready();
-    return new Promise<string>((resolve, reject) => {
-      finish = resolve;
+    return new Promise<{ version: string }>((resolve, reject) => {
+      finish = (version) => resolve({ version });
       fail = reject;
       s.addEventListener('abort', () => reject(new Error('stopped')));
     });

@@ -31,7 +31,7 @@ function jobOf(q: (typeof fixtures.questions)[number], over: Partial<GenerationJ
   return {
     passages: q.top_k.map((i, k) => ({ ...fixtures.passages[i], score: q.doc_log_weights[k] })),
     slot: q.query, mode: 'token', numBeams: 1, maxNewTokens: fixtures.config.generation.max_length - 1,
-    extractive: false, explain: true, ...over,
+    extractive: false, explain: true, attribution: true, ...over,
   };
 }
 
@@ -83,11 +83,15 @@ t.test('a model worker that dies fails its request with a 503; the next request 
   const warnings: string[] = [];
   const models = await startModelPool({ modelDir: tinyBundle, workers: 2, intraOpThreads: 1, warn: (m) => warnings.push(m) });
   t.teardown(() => models.close());
-  const job = jobOf(fixtures.questions[0], { maxNewTokens: 120 });
+  const job = jobOf(fixtures.questions[0], { maxNewTokens: 120, attribution: false });
   const expected = await models.answers.generate(job, {});
   const dying = models.pool.workers[0];
   t.equal(models.pool.pick(), dying, 'both idle: the first worker takes the next request');
-  const killed = models.answers.generate(job, { onToken: () => void dying.worker.terminate() });
+  // Killed in the same tick as its request is sent, so the worker dies before any onnxruntime run of it starts:
+  // terminating a worker inside a native run can abort the whole process (onnxruntime-node); the pool terminates
+  // workers only after asking them to release their sessions (close, with a grace period).
+  const killed = models.answers.generate(job, {});
+  void dying.worker.terminate();
   await t.rejects(killed, { statusCode: 503, message: /model worker running this request stopped/ });
   t.same(await models.answers.generate(job, {}), expected, 'the next request is answered, by the other worker');
   while (models.pool.workers[0] === dying || !models.pool.workers[0].alive) await new Promise((r) => setTimeout(r, 20));

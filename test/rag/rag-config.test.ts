@@ -1,12 +1,18 @@
 import t from 'tap';
 import { parseRagConfig } from '../../src/rag/rag-config.js';
 
-t.test('absent fields take facebook/rag-token-nq\'s values; no task is extractive by default', async (t) => {
+t.test('absent fields take facebook/rag-token-nq\'s values; no task is extractive by default, none abstains', async (t) => {
   const cfg = parseRagConfig({});
   t.same(cfg, {
     nDocs: 5, titleSep: ' / ', docSep: ' // ', maxCombinedLength: 300,
-    prefixes: { answer: '', jeopardy: '' }, extractive: { answer: false, jeopardy: false },
+    prefixes: { answer: '', jeopardy: '' }, extractive: { answer: false, jeopardy: false }, minConfidence: 0,
   });
+});
+
+t.test('min_confidence is a probability', async (t) => {
+  t.equal(parseRagConfig({ min_confidence: 0.35 }).minConfidence, 0.35);
+  t.throws(() => parseRagConfig({ min_confidence: 1.2 }), /min_confidence must be a number from 0 to 1/);
+  t.throws(() => parseRagConfig({ min_confidence: '0.5' }), /min_confidence must be a number from 0 to 1/);
 });
 
 t.test('tasks carry their prefix and whether their output is a span of a passage', async (t) => {

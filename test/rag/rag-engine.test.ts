@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { BatchingOptions } from '../../src/generator/batching/step-batcher.js';
 import { IndexManager } from '../../src/index/index-manager.js';
+import { normalizeSpanText } from '../../src/generator/decoding/span-constraint.js';
 import { OnnxRagEngine } from '../../src/rag/rag-engine.js';
 import type { GenerationRequest } from '../../src/rag/types.js';
 
@@ -109,4 +110,35 @@ t.test('a question too long for the generator input is refused with the limit', 
     engine.answer({ question: 'word '.repeat(200), nDocs: 1, mode: 'token', numBeams: 1, maxNewTokens: 4 }),
     { statusCode: 400, message: /`question` is \d+ tokens long; this model accepts at most \d+ tokens/ },
   );
+});
+
+t.test('confidence, abstention, answer spans and leave-one-out attribution agree with the reference scores', async (t) => {
+  const engine = await engineOver(t, fixtures.passages.map((p: FixturePassage) => ({ id: p.id, title: p.title, text: p.text })));
+  const base: GenerationRequest = { nDocs: K, mode: 'token', numBeams: 1, maxNewTokens: fixtures.config.generation.max_length - 1 };
+  const beams = fixtures.config.generation.num_beams;
+  const bos = fixtures.config.generation.bos_token_id;
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-3;
+  for (const c of fixtures.questions as (Case & { outputs: Record<string, { logprobs: number[]; score: number }> })[]) {
+    const ref = c.outputs.token_greedy;
+    const counted = ref.tokens[0] === bos ? ref.logprobs.slice(1) : ref.logprobs;
+    const greedy = await engine.answer({ ...base, question: c.query, attribution: true });
+    const expected = Math.exp(counted.reduce((s, lp) => s + lp, 0) / counted.length);
+    t.ok(near(greedy.confidence, expected), `greedy confidence ${greedy.confidence} = ${expected} for "${c.query}"`);
+    t.equal(greedy.attribution!.withoutDocument.length, K, 'a leave-one-out likelihood per document');
+    t.equal(greedy.abstained, false, 'no abstention by default');
+
+    const seqRef = c.outputs.sequence_thorough;
+    const seq = await engine.answer({ ...base, question: c.query, mode: 'sequence', numBeams: beams, attribution: true });
+    t.ok(near(seq.attribution!.logLikelihood, seqRef.score), `RAG-Sequence log p(y|x) ${seq.attribution!.logLikelihood} = ${seqRef.score}`);
+    t.ok(near(seq.confidence, Math.exp(seqRef.score / seqRef.tokens.length)), 'RAG-Sequence confidence from its score');
+    const dropped = seq.attribution!.withoutDocument[seq.attribution!.dependsOn]!;
+    t.ok(seq.attribution!.withoutDocument.every((l) => l === null || l >= dropped), 'it depends most on the document named');
+
+    const held = await engine.answer({ ...base, question: c.query, extractive: true, minConfidence: 1 });
+    t.equal(held.abstained, true, 'a minimum of 1 withholds every answer');
+    t.ok(held.answerSpans!.length > 0, `"${held.text}" stands in a passage`);
+    for (const s of held.answerSpans!) {
+      t.equal(normalizeSpanText(held.documents[s.document]![s.field].slice(s.start, s.end)), normalizeSpanText(held.text));
+    }
+  }
 });

@@ -37,6 +37,23 @@ t.test('POST /answer passes the options and explain adds per-token document weig
   t.equal((engine.calls[1] as AnswerRequest).extractive, undefined, 'no extractive: the bundle decides');
 });
 
+t.test('POST /answer carries a confidence, abstains below min_confidence and counts abstentions', async (t) => {
+  const { url, engine } = await startTestApp(t);
+  const sure = await postJson(`${url}/answer`, { question: 'What is Lisp?' });
+  t.equal(sure.json.abstained, false);
+  t.ok(sure.json.confidence > 0 && sure.json.confidence <= 1, `confidence ${sure.json.confidence}`);
+  t.equal(await metricValue(url, 'rag_abstentions_total'), 0);
+  const unsure = await postJson(`${url}/answer`, { question: 'What is Lisp?', min_confidence: 1 });
+  t.equal(unsure.status, 200);
+  t.same([unsure.json.answer, unsure.json.abstained], [null, true], 'no answer below the minimum');
+  t.same(unsure.json.documents, sure.json.documents, 'the documents still come back');
+  t.equal(await metricValue(url, 'rag_abstentions_total'), 1);
+  await postJson(`${url}/answer`, { question: 'unix', explain: 'loo' });
+  t.match(engine.calls.at(-1), { explain: true, attribution: true }, 'explain "loo" asks for tokens and attribution');
+  await postJson(`${url}/answer`, { question: 'unix', explain: 'tokens' });
+  t.match(engine.calls.at(-1), { explain: true, attribution: false });
+});
+
 t.test('POST /answer accepts the bounds themselves', async (t) => {
   const { url } = await startTestApp(t);
   for (const body of [
@@ -64,7 +81,10 @@ t.test('POST /answer answers 400 naming the field and its limit', async (t) => {
     [{ question: 'q', max_new_tokens: 0 }, '`max_new_tokens` must be an integer between 1 and 256'],
     [{ question: 'q', max_new_tokens: 257 }, '`max_new_tokens` must be an integer between 1 and 256'],
     [{ question: 'q', mode: 'beam' }, '`mode` must be one of "token", "sequence"'],
-    [{ question: 'q', explain: 'yes' }, '`explain` must be a boolean'],
+    [{ question: 'q', explain: 'yes' }, '`explain` must be true, false, "tokens" or "loo"'],
+    [{ question: 'q', min_confidence: -0.1 }, '`min_confidence` must be a number between 0 and 1'],
+    [{ question: 'q', min_confidence: 1.5 }, '`min_confidence` must be a number between 0 and 1'],
+    [{ question: 'q', min_confidence: 'high' }, '`min_confidence` must be a number between 0 and 1'],
     [{ question: 'q', stream: 1 }, '`stream` must be a boolean'],
     [{ question: 'q', extractive: 'on' }, '`extractive` must be a boolean'],
     [{ question: 'q', k: 5 }, 'unknown field `k` in the body'],

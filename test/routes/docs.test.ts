@@ -13,8 +13,8 @@ t.test('GET /docs serves Swagger UI and /docs/json the OpenAPI 3 document', asyn
   t.equal(res.status, 200);
   const doc = await res.json();
   t.equal(doc.openapi, '3.0.3');
-  t.same(Object.keys(doc.paths).sort(),
-    ['/answer', '/healthz', '/index', '/index/jobs/{id}', '/jeopardy', '/metrics', '/readyz']);
+  t.same(Object.keys(doc.paths).sort(), ['/answer', '/healthz', '/index', '/index/documents', '/index/documents/{id}',
+    '/index/jobs/{id}', '/index/versions', '/index/versions/{version}/activate', '/jeopardy', '/metrics', '/readyz']);
 });
 
 t.test('the OpenAPI document passes the Redocly linter and states the contract of API.md', async (t) => {
@@ -33,7 +33,9 @@ t.test('the OpenAPI document passes the Redocly linter and states the contract o
     n_docs: { type: 'integer', minimum: 1, maximum: 50, default: 5 },
     num_beams: { type: 'integer', minimum: 1, maximum: 8, default: 4 },
     max_new_tokens: { type: 'integer', minimum: 1, maximum: 256, default: 50 },
-    explain: { type: 'boolean' }, stream: { type: 'boolean' }, extractive: { type: 'boolean' },
+    explain: { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['tokens', 'loo'] }] },
+    min_confidence: { type: 'number', minimum: 0, maximum: 1 },
+    stream: { type: 'boolean' }, extractive: { type: 'boolean' },
   });
   t.same(body.required, ['question']);
   t.same(Object.keys(answer.responses['200'].content).sort(), ['application/json', 'text/event-stream']);
@@ -42,6 +44,14 @@ t.test('the OpenAPI document passes the Redocly linter and states the contract o
   t.same(Object.keys(put.requestBody.content).sort(), ['application/json', 'application/x-ndjson']);
   t.same(Object.keys(put.responses).sort(), ['200', '202', '400', '401', '403', '409', '413', '415', '500', '507']);
   t.same(put.security, [{ bearerAuth: [] }]);
+  const upsert = doc.paths['/index/documents'].post;
+  t.same(Object.keys(upsert.requestBody.content).sort(), ['application/json', 'application/x-ndjson']);
+  t.same(Object.keys(upsert.responses).sort(), ['200', '202', '400', '401', '403', '409', '413', '415', '500', '503', '507']);
+  for (const op of [upsert, doc.paths['/index/documents'].delete, doc.paths['/index/versions/{version}/activate'].post]) {
+    t.same(op.security, [{ bearerAuth: [] }], `${op.operationId} needs the admin token`);
+  }
+  t.match(doc.paths['/index/documents'].delete.requestBody.content['application/json'].schema,
+    { required: ['ids'], properties: { ids: { type: 'array', minItems: 1 } } });
   t.match(doc.paths['/index/jobs/{id}'].get.responses['200'].content['application/json'].schema.properties.state,
     { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] });
   t.match(doc.paths['/answer'].post.responses['400'].content['application/json'].schema, {

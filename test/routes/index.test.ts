@@ -70,7 +70,7 @@ t.test('PUT /index?wait=true answers 500 when the build fails, and the old index
   const app = await startTestApp(t);
   app.index.autoFinish = false;
   const pending = put(app, ndjson, { type: NDJSON, query: '?wait=true' });
-  await new Promise((r) => setTimeout(r, 100));
+  await waitFor(() => app.index.isBuilding()); // the upload has been received and its build started
   app.index.finishBuild('encoder crashed at /secret/path');
   const res = await pending;
   t.equal(res.status, 500);

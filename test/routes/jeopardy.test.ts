@@ -5,7 +5,7 @@ t.test('POST /jeopardy returns a clue as `question` with documents and timings',
   const { url, engine } = await startTestApp(t);
   const res = await postJson(`${url}/jeopardy`, { answer: ' FORTRAN ', n_docs: 2, mode: 'sequence' });
   t.equal(res.status, 200);
-  t.same(Object.keys(res.json).sort(), ['documents', 'index_version', 'mode', 'question', 'timings_ms']);
+  t.same(Object.keys(res.json).sort(), ['confidence', 'documents', 'index_version', 'mode', 'question', 'timings_ms']);
   t.equal(res.json.question, 'FORTRAN is the answer');
   t.equal(res.json.mode, 'sequence');
   t.equal(res.json.documents.length, 2);

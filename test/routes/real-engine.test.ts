@@ -4,40 +4,17 @@
  * PUT /index builds and swaps a real FAISS index while the old one keeps serving bad uploads away.
  */
 import t from 'tap';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { IndexManager } from '../../src/index/index-manager.js';
-import { createRagEngine } from '../../src/rag/rag-engine.js';
 import { postJson, TEST_TOKEN } from '../helpers/build-test-app.js';
+import { startTinyService, tinyFixtures } from '../helpers/tiny-service.js';
 
-const BUNDLE = join(import.meta.dirname, '../../onnx/build/tiny');
-const fixtures = JSON.parse(readFileSync(join(BUNDLE, 'fixtures.json'), 'utf8'));
+const fixtures = tinyFixtures();
 const K: number = fixtures.config.n_docs;
 const MAX_NEW = fixtures.config.generation.max_length - 1;
 
 interface Case { query: string; top_k: number[]; outputs: Record<string, { text: string }> }
 
 t.test('the service over the real engine on the tiny bundle', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'rag-http-real-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const corpus = join(dir, 'corpus.jsonl');
-  await writeFile(corpus, fixtures.passages.map((p: { id: string; title: string; text: string }) =>
-    JSON.stringify({ id: p.id, title: p.title, text: p.text })).join('\n') + '\n');
-  const config = loadConfig({ RAG_MODEL_DIR: BUNDLE, RAG_INDEX_DIR: join(dir, 'index'), RAG_ADMIN_TOKEN: TEST_TOKEN });
-  const indexManager = await IndexManager.open({ indexDir: config.indexDir, modelDir: BUNDLE, demoCorpus: corpus, threads: 1 });
-  const engine = await createRagEngine({ config, indexManager, logger: { warn: () => {} } });
-  const app = await buildApp({ config, engine, indexManager });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  t.teardown(async () => {
-    await app.close();
-    await indexManager.close();
-  });
-
+  const url = await startTinyService(t);
   t.equal((await fetch(`${url}/readyz`)).status, 200);
   const first = (fixtures.questions as Case[])[0]!;
   const greedy = await postJson(`${url}/answer`, { question: first.query, n_docs: K, num_beams: 1, max_new_tokens: MAX_NEW });

@@ -1,4 +1,4 @@
-"""ONNX export into the bundle layout of API.md: DPR encoders, the BART encoder and an Optimum-style merged
+"""ONNX export into the bundle layout of docs/API.md: DPR encoders, the BART encoder and an Optimum-style merged
 decoder (`use_cache_branch`), configs, tokenizer files and manifests."""
 from .bundle import export_bundle, export_generator_graphs
 from .bundle_files import verify_manifest

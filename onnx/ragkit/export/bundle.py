@@ -1,4 +1,4 @@
-"""Writes a model bundle in the layout of API.md from PyTorch models:
+"""Writes a model bundle in the layout of docs/API.md from PyTorch models:
 
     rag_config.json, manifest.json
     question_encoder/  model.onnx, config.json, tokenizer files, manifest.json

@@ -7,11 +7,13 @@ only at inference (RAG fine-tuning, train_rag.py, is a separate tool).
 run_all passes each stage its steps, learning rate, warm-up and seed from the recipe; the stage itself (`--stage`)
 brings its example mix, its parent, how much it grows the parent and how it spaces answers. A stage checkpoints to
 `{run_dir}/generator_{stage}.pt` and resumes from it; a new stage starts from its parent's checkpoint (or
-`--from_stage`'s). Exact match on dev questions and on `index-data/unseen-dev` (gold passage, greedy) is measured
-every `eval_every` steps: the loss alone says little about copying, and FOLDOC dev questions share names with the
-training documents, so only the invented documents show whether the reader copies or answers from memory.
+`--from_stage`'s). Exact match on dev questions, on `index-data/unseen-dev` and on `styled_dev_examples` invented
+documents in many styles drawn from a seed of their own (gold passage, greedy) is measured every `eval_every` steps:
+the loss alone says little about copying, and FOLDOC dev questions share names with the training documents, so only
+the invented documents show whether the reader copies or answers from memory.
 """
 import os
+import random
 
 import torch
 import torch.nn.functional as F
@@ -21,6 +23,7 @@ from ..eval.metrics import exact_match, f1_score
 from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..overrides import parse_overrides
 from ..synth.examples import ExampleMaker
+from ..synth.styled import styled_example
 from ..tokenizers import load_tokenizer
 from . import recipe
 from .common import (Deadline, Log, load_checkpoint, lr_at, pad_batch, read_jsonl, run_data_dir, save_checkpoint,
@@ -44,6 +47,8 @@ DEFAULTS = dict(
     max_target=40,
     eval_every=250,
     eval_examples=150,
+    styled_dev_examples=60,  # styled examples (synth/styled.py) of STYLED_DEV_SEED, read with their passage
+    styled_dev_seed=900_001,  # far from any step's seed (step_rng), so training never draws these
     unseen_dev_dir=os.path.join(REPO, "index-data", "unseen-dev"),  # invented documents: reading of unseen text
     save_every=50,
     max_minutes=0.0,  # stop (and checkpoint) after this long; 0 = run all steps
@@ -142,6 +147,16 @@ def evaluate_dev(model, data, maker, tok, n):
                                                    for q in data.qa["dev"][:n]])
 
 
+def styled_dev_items(n, seed):
+    """(passage, question, answers) of `n` styled examples drawn from `seed`: reading of layouts FOLDOC lacks."""
+    rng, items = random.Random(seed), []
+    while len(items) < n:
+        ex = styled_example(rng)
+        if ex:
+            items.append(({"title": ex["title"], "text": ex["text"]}, ex["question"], [ex["answer"]]))
+    return items
+
+
 def unseen_dev_items(folder):
     """(document, question, answers) of the invented documents in `folder` (documents.jsonl, questions.jsonl): FOLDOC
     dev questions share names with the training documents and hid that the generator answered from memory."""
@@ -185,6 +200,7 @@ def main(cfg):
           f"step {step}/{cfg['steps']}, data {data.summary()}", flush=True)
     deadline, pad_id, start_id = Deadline(cfg["max_minutes"]), tok.token_to_id("<pad>"), 2
     unseen = unseen_dev_items(cfg["unseen_dev_dir"])
+    styled_dev = styled_dev_items(cfg["styled_dev_examples"], cfg["styled_dev_seed"])
     model.train()
 
     def save():
@@ -209,7 +225,8 @@ def main(cfg):
         if step % cfg["eval_every"] == 0 or step == cfg["steps"]:
             em, f1 = evaluate_dev(model, data, maker, tok, cfg["eval_examples"])
             unseen_em, unseen_f1 = gold_passage_scores(model, maker, tok, unseen)
-            log(step=step, dev_em=em, dev_f1=f1, unseen_dev_em=unseen_em, unseen_dev_f1=unseen_f1)
+            styled_em, _ = gold_passage_scores(model, maker, tok, styled_dev)
+            log(step=step, dev_em=em, dev_f1=f1, unseen_dev_em=unseen_em, unseen_dev_f1=unseen_f1, styled_dev_em=styled_em)
     save()
     return step >= cfg["steps"]
 

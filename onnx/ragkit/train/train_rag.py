@@ -24,6 +24,7 @@ from ..eval.metrics import exact_match
 from ..synth.disguise import disguise
 from ..synth.examples import ExampleMaker
 from .data import Dataset
+from .rag_loss import doc_scores, rag_nll, teacher_forced_logits, top_k
 from .train_dpr import TextEncoder, embed_passages
 from .train_generator import newest_generator
 
@@ -51,15 +52,6 @@ DEFAULTS = dict(
 )
 
 
-def rag_token_nll(logits, labels, label_mask, doc_logprobs):
-    """-log prod_i sum_k p(z_k|x) p(y_i|x,z_k,y_<i), averaged over target tokens.
-    NOTE: logits are [B*K, T, V] with rows question-major; doc_logprobs [B, K]."""
-    batch, k = doc_logprobs.shape
-    token_logp = torch.log_softmax(logits, -1).gather(-1, labels.repeat_interleave(k, 0)[..., None]).squeeze(-1)
-    mixed = torch.logsumexp(token_logp.view(batch, k, -1) + doc_logprobs[:, :, None], dim=1)
-    return -(mixed * label_mask).sum() / label_mask.sum()
-
-
 class Rag:
     """The trainable pieces and the fixed index."""
 
@@ -84,9 +76,8 @@ class Rag:
     def retrieve(self, queries):
         """Top-K passages per query and their differentiable scores (the index itself is fixed)."""
         qv = self.q_enc(*self.q_text.batch(queries))
-        top = torch.topk(qv.detach() @ self.vectors.T, self.n_docs, dim=1).indices
-        scores = (qv[:, None, :] * self.vectors[top]).sum(-1)
-        return top, scores
+        top = top_k(qv, self.vectors, self.n_docs)
+        return top, doc_scores(qv, self.vectors[top])
 
     def sources(self, top, slots):
         return self.sources_of([[self.data.passages[j] for j in ids] for ids in top.tolist()], slots)
@@ -184,9 +175,8 @@ def main(cfg):
                                                       batch, rng)
         src, src_mask = rag.sources_of(passages, slots)
         labels, label_mask = pad_batch([rag.maker.target(t) for t in targets], pad_id)
-        decoder_in = torch.cat([torch.full((len(batch), 1), 2, dtype=torch.long), labels[:, :-1]], dim=1)
-        logits = generator(src, src_mask, decoder_in.repeat_interleave(cfg["n_docs"], 0))
-        loss = rag_token_nll(logits, labels, label_mask.float(), torch.log_softmax(scores, -1))
+        logits = teacher_forced_logits(generator, src, src_mask, labels, cfg["n_docs"])
+        loss = rag_nll(logits, labels, label_mask, torch.log_softmax(scores, -1))
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(list(generator.parameters()) + list(rag.q_enc.parameters()), 1.0)
