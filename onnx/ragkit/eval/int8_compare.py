@@ -51,7 +51,7 @@ def generator_logprobs(bundle, input_rows, target_rows):
     runs = [{"inputs": {"input_ids": targets[:, t:t + 1], "encoder_attention_mask": mask,
                         "encoder_hidden_states": enc["last_hidden_state"], "use_cache_branch": np.array([t > 0]),
                         **{n: empty if t == 0 else {"from": n.replace("past_key_values", "present")} for n in names}},
-             "outputs": ["logits"] + [n.replace("past_key_values", "present") for n in names]}
+             "outputs": ["logits"]}  # the presents feed the next run inside node; only logits come back
             for t in range(targets.shape[1])]
     _, out = run_onnx(os.path.join(bundle, "generator/onnx/decoder_model_merged.onnx"), runs, timeout=1800)
     return np.concatenate([log_softmax(r["logits"]) for r in out], axis=1)
