@@ -2,6 +2,7 @@
 
     /usr/bin/python3 -m ragkit.random_bundle --size=base --out=build/random-base
     /usr/bin/python3 -m ragkit.random_bundle --size=large --out=build/random-large
+    /usr/bin/python3 -m ragkit.random_bundle --size=base --int8=true --out=build/random-base-int8
 
 base: a bart-base generator (6+6 layers, d_model 768, 140M parameters); large: bart-large (12+12, d_model 1024,
 406M). Both with BERT-base DPR encoders (110M each) and the real vocabulary sizes (50265 and 30522). The
@@ -27,6 +28,7 @@ DEFAULTS = dict(
     seed=0,
     tokenizer_lines=3000,  # lines of the built-in corpus the tokenizers train on
     threads=0,            # 0 = all cores
+    int8=False,           # quantize the question encoder and the generator (ragkit/export/int8.py)
 )
 GENERATORS = {
     "base": dict(d_model=768, encoder_layers=6, decoder_layers=6, encoder_attention_heads=12,
@@ -61,7 +63,7 @@ def main(cfg):
         train_bpe(texts, 8000, os.path.join(work, "bpe"))
         tokenizers = {"question_encoder": os.path.join(work, "wordpiece"),
                       "ctx_encoder": os.path.join(work, "wordpiece"), "generator": os.path.join(work, "bpe")}
-        out = export_bundle(cfg["out"], question, ctx, generator, tokenizers,
+        out = export_bundle(cfg["out"], question, ctx, generator, tokenizers, int8=cfg["int8"],
                             source=f"random weights ({cfg['size']}, seed {cfg['seed']}): for benchmarks only")
     print(f"written to {out} in {time.time() - started:.0f} s", flush=True)
     return out

@@ -66,7 +66,7 @@ def bart_summary(generator):
 
 
 def export_bundle(out_dir, question_encoder, ctx_encoder, generator, tokenizer_files, rag_config=None, source="",
-                  generation=None, float16=False, training=None):
+                  generation=None, float16=False, training=None, int8=False):
     """Exports the three models into a bundle at out_dir (replaced if it exists).
 
     tokenizer_files: {"question_encoder": ..., "ctx_encoder": ..., "generator": ...}, each a tokenizer folder (as
@@ -75,7 +75,8 @@ def export_bundle(out_dir, question_encoder, ctx_encoder, generator, tokenizer_f
     of num_beams, min_length, max_length, bad_words_ids, length_penalty, early_stopping, forced_* ids;
     source: where the weights came from (a checkpoint name, a training run), recorded in every manifest;
     float16: store large weights as float16 (half the size; see float16.py), recorded in every manifest;
-    training: what the weights were trained on ({"split_sha256": ...}), recorded in the bundle's manifest."""
+    training: what the weights were trained on ({"split_sha256": ...}), recorded in the bundle's manifest;
+    int8: quantize the question encoder's and the generator's products (see int8.py), recorded in the manifests."""
     assert question_encoder.kind == "question" and ctx_encoder.kind == "ctx", "encoders of kinds question and ctx"
     dims = (question_encoder.config.output_dim, ctx_encoder.config.output_dim)
     assert dims[0] == dims[1], f"question and ctx embeddings differ in size: {dims}"
@@ -106,6 +107,9 @@ def export_bundle(out_dir, question_encoder, ctx_encoder, generator, tokenizer_f
     summary = dict(retrieval_vector_size=dims[0], question_encoder=dpr_summary(question_encoder),
                    generator=bart_summary(generator))
     files.write_manifest(tmp_dir, source, summary, OPSET, recursive=False, training=training)
+    if int8:
+        from .int8 import quantize_bundle_in_place  # here: int8.py reads save_onnx from this module
+        quantize_bundle_in_place(tmp_dir)
     # NOTE: written beside the target and renamed at the end, so a failed export never leaves half a bundle
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(tmp_dir, out_dir)
