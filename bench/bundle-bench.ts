@@ -5,8 +5,7 @@
  * Order matters for memory: the index and the engine are loaded and read first; the engine's own requests of tables
  * 3 and 2 (topped up with greedy answers to `leakRequests`) run between the leak check's two readings; only then is
  * a second engine with cross-request batching (table 3's batched rows), then the HTTP service with and without
- * model workers (table 5), then the bench pipeline (another copy of the sessions) for the RAG-Sequence fast row and
- * table 1.
+ * model workers (table 5), then the bench pipeline (another copy of the sessions) for table 1.
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -98,7 +97,7 @@ export async function benchBundle(opts: BundleBenchOptions): Promise<BundleResul
       // One answer of each engine mode first: onnxruntime's arenas grow to their shapes, which is not a leak. These
       // are also table 2's warm-ups, and the answers the bench pipeline is checked against.
       const warm = new Map<string, string>();
-      for (const m of modes.filter((m) => !m.viaPipeline)) {
+      for (const m of modes) {
         warm.set(m.label, (await engine.answer(engineRequest(m, BENCH_QUESTIONS[0], base.nDocs, base.maxNewTokens))).text);
       }
       const before = memoryMb();
@@ -108,8 +107,8 @@ export async function benchBundle(opts: BundleBenchOptions): Promise<BundleResul
       progress(opts.name, 'concurrency');
       const concurrency = await benchConcurrency(counted, BENCH_QUESTIONS, { ...base, levels: opts.concurrency, requests: opts.repeats });
       progress(opts.name, 'end-to-end latency per engine mode');
-      const engineModes = await benchModesLatency(counted, undefined, BENCH_QUESTIONS,
-        { ...base, repeats: opts.repeats, modes: modes.filter((m) => !m.viaPipeline), warmUp: false });
+      const engineModes = await benchModesLatency(counted, BENCH_QUESTIONS,
+        { ...base, repeats: opts.repeats, modes, warmUp: false });
       // The tail repeats one request shape many times: steady growth there is a leak, not an arena warming up.
       const tailRequests = Math.max(MIN_TAIL, opts.leakRequests - requests);
       progress(opts.name, `leak check: ${tailRequests} more greedy answers`);
@@ -140,14 +139,11 @@ export async function benchBundle(opts: BundleBenchOptions): Promise<BundleResul
       progress(opts.name, 'loading the bench pipeline');
       pipeline = await BenchPipeline.load(opts.dir, bench.index);
       const check = await comparePipeline(pipeline, modes.filter(isChecked), warm, base);
-      progress(opts.name, 'end-to-end latency of RAG-Sequence fast');
-      const fastModes = await benchModesLatency(engine, pipeline, BENCH_QUESTIONS,
-        { ...base, repeats: opts.repeats, modes: modes.filter((m) => m.viaPipeline), warmUp: true });
       progress(opts.name, 'decoder steps with and without the cache');
       const steps = await benchDecoderSteps(pipeline, BENCH_QUESTIONS[0], opts.nDocs, opts.stepLengths, opts.repeats);
       return {
         name: opts.name, passages: bench.passages, indexBuildSeconds: bench.buildSeconds, memory, concurrency, serving,
-        modes: [...engineModes, ...fastModes], steps, pipelineAgrees: check.agrees, pipelineDetail: check.detail,
+        modes: engineModes, steps, pipelineAgrees: check.agrees, pipelineDetail: check.detail,
         loadAverage: { start: loadStart, end: loadavg()[0] },
       };
     } finally {
@@ -159,8 +155,9 @@ export async function benchBundle(opts: BundleBenchOptions): Promise<BundleResul
   }
 }
 
-/** Engine modes the bench pipeline must reproduce: greedy (the parts they share) and RAG-Sequence (the fast row's mode). */
-const isChecked = (m: ModeSpec) => !m.viaPipeline && (m.mode === 'sequence' || m.numBeams === 1);
+/** Engine modes the bench pipeline must reproduce so that its decoder-step timings stand for the engine's: greedy
+ * and thorough RAG-Sequence. */
+const isChecked = (m: ModeSpec) => !m.fast && (m.mode === 'sequence' || m.numBeams === 1);
 
 /** Whether the bench pipeline answers exactly like the engine did, so that its timings stand for the engine's. */
 async function comparePipeline(pipeline: BenchPipeline, modes: ModeSpec[], engineTexts: Map<string, string>,

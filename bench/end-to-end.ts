@@ -8,16 +8,14 @@ import { performance } from 'node:perf_hooks';
 import type { BatchingStats } from '../src/generator/batching/step-batcher.js';
 import type { RagEngine } from '../src/rag/engine.js';
 import type { AnswerRequest, GenerationRequest, RagMode } from '../src/rag/types.js';
-import type { BenchPipeline } from './pipeline.js';
 import { summarize, type Summary } from './stats.js';
 
-/** A decoding mode of table 2. `viaPipeline` modes run through the bench pipeline: the engine lacks them. */
+/** A decoding mode of table 2. */
 export interface ModeSpec {
   label: string;
   mode: RagMode;
   numBeams: number;
   fast?: boolean;
-  viaPipeline?: boolean;
   /** Answers held to spans of the passages (docs/DECODING.md); the other rows decode freely, whatever the bundle says. */
   extractive?: boolean;
 }
@@ -29,7 +27,7 @@ export function benchModes(beams: number): ModeSpec[] {
     { label: `token beam ${beams}`, mode: 'token', numBeams: beams },
     { label: `token beam ${beams}, extractive`, mode: 'token', numBeams: beams, extractive: true },
     { label: `sequence thorough (${beams} beams)`, mode: 'sequence', numBeams: beams },
-    { label: `sequence fast (${beams} beams)*`, mode: 'sequence', numBeams: beams, fast: true, viaPipeline: true },
+    { label: `sequence fast (${beams} beams)`, mode: 'sequence', numBeams: beams, fast: true },
   ];
 }
 
@@ -65,17 +63,12 @@ export type Answerer = Pick<RagEngine, 'answer'>;
 
 /** The engine request of a table-2 row: free unless the row is extractive, whatever the bundle's default. */
 export function engineRequest(spec: ModeSpec, question: string, nDocs: number, maxNewTokens: number): AnswerRequest {
-  return { question, nDocs, mode: spec.mode, numBeams: spec.numBeams, maxNewTokens, extractive: spec.extractive ?? false };
+  return {
+    question, nDocs, mode: spec.mode, numBeams: spec.numBeams, maxNewTokens, extractive: spec.extractive ?? false, fast: spec.fast,
+  };
 }
 
-async function answerOnce(engine: Answerer, pipeline: BenchPipeline | undefined, spec: ModeSpec, question: string,
-  nDocs: number, maxNewTokens: number): Promise<Timed> {
-  const req: GenerationRequest = { nDocs, mode: spec.mode, numBeams: spec.numBeams, maxNewTokens };
-  if (spec.viaPipeline) {
-    if (!pipeline) throw new Error(`${spec.label} needs the bench pipeline`);
-    const out = await pipeline.answer(question, { ...req, fast: spec.fast });
-    return { retrieveMs: out.retrieveMs, generateMs: out.generateMs, tokens: out.generatedTokens };
-  }
+async function answerOnce(engine: Answerer, spec: ModeSpec, question: string, nDocs: number, maxNewTokens: number): Promise<Timed> {
   const out = await engine.answer(engineRequest(spec, question, nDocs, maxNewTokens));
   return { retrieveMs: out.timingsMs.retrieve, generateMs: out.timingsMs.generate, tokens: out.generatedTokens };
 }
@@ -85,15 +78,15 @@ async function answerOnce(engine: Answerer, pipeline: BenchPipeline | undefined,
  * answers over the questions in turn.
  */
 export async function benchModesLatency(
-  engine: Answerer, pipeline: BenchPipeline | undefined, questions: readonly string[],
+  engine: Answerer, questions: readonly string[],
   opts: { nDocs: number; maxNewTokens: number; repeats: number; modes: ModeSpec[]; warmUp: boolean },
 ): Promise<ModeRow[]> {
   const rows: ModeRow[] = [];
   for (const spec of opts.modes) {
-    if (opts.warmUp) await answerOnce(engine, pipeline, spec, questions[0], opts.nDocs, opts.maxNewTokens);
+    if (opts.warmUp) await answerOnce(engine, spec, questions[0], opts.nDocs, opts.maxNewTokens);
     const runs: Timed[] = [];
     for (let r = 0; r < opts.repeats; r++) {
-      runs.push(await answerOnce(engine, pipeline, spec, questions[r % questions.length], opts.nDocs, opts.maxNewTokens));
+      runs.push(await answerOnce(engine, spec, questions[r % questions.length], opts.nDocs, opts.maxNewTokens));
     }
     rows.push({
       label: spec.label, nDocs: opts.nDocs,

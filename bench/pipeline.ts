@@ -1,8 +1,7 @@
 /**
  * The engine's generation path rebuilt from its public parts (retriever, tokenizer, generator, `decode`), for the
- * two measurements `OnnxRagEngine.answer` cannot give: decoder steps with and without the key/value cache, and
- * RAG-Sequence fast decoding (the engine always decodes RAG-Sequence thoroughly). It mirrors `generate` in
- * src/generator/answer-generator.ts line for line; `run.ts` checks that both give the same answers.
+ * measurement `OnnxRagEngine.answer` cannot give: decoder steps with and without the key/value cache. It mirrors
+ * `generate` in src/generator/answer-generator.ts; `run.ts` checks that both give the same answers.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -75,13 +74,13 @@ export class BenchPipeline {
   }
 
   /** One answer, timed like the engine's: retrieve, then everything after it (encoder included) as generate. */
-  async answer(question: string, req: { nDocs: number; mode: RagMode; numBeams: number; maxNewTokens: number; fast?: boolean }): Promise<PipelineAnswer> {
+  async answer(question: string, req: { nDocs: number; mode: RagMode; numBeams: number; maxNewTokens: number }): Promise<PipelineAnswer> {
     const started = performance.now();
     const { contexts, weights, retrieveMs } = await this.prepare(question, req.nDocs);
     const cached = this.generator.createStep(contexts);
     const cfg = withRequest(this.generation, { numBeams: req.numBeams, maxNewTokens: req.maxNewTokens });
     try {
-      const out = await decode(cached.step, weights, cfg, { mode: req.mode, fast: req.fast });
+      const out = await decode(cached.step, weights, cfg, { mode: req.mode });
       const total = performance.now() - started;
       return { text: this.tokenizer.decode(out.tokens).trim(), retrieveMs, generateMs: total - retrieveMs, generatedTokens: out.tokens.length };
     } finally {

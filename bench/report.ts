@@ -56,8 +56,7 @@ export function modesTable(results: readonly BundleResult[], maxNewTokens: numbe
   return formatTable(`2. answer latency, ms (at most ${maxNewTokens} new tokens; "tokens" = mean generated)`,
     ['bundle', 'mode', 'n_docs', 'tokens', 'retrieve p50', 'retrieve p90', 'generate p50', 'generate p90',
       'total p50', 'total p90', 'total/greedy'], rows, 2) +
-    '\n * the engine always decodes RAG-Sequence thoroughly: fast runs through bench/pipeline.ts, the same parts\n' +
-    notes.join('\n');
+    '\n' + notes.join('\n');
 }
 
 /** Table 3: throughput of N concurrent clients through one engine, without and with cross-request batching. */

@@ -34,6 +34,8 @@ export interface GenerationJob {
   explain: boolean;
   /** Leave-one-document-out attribution of the output (decoding/leave-one-out.ts). */
   attribution?: boolean;
+  /** RAG-Sequence fast decoding: candidates scored only by the documents whose beams produced them. */
+  fast?: boolean;
 }
 
 /** How a caller follows and stops a generation. */
@@ -113,6 +115,7 @@ export class AnswerGenerator implements AnswerSource {
     try {
       decoding = await decode(cached.step, w, cfg, {
         mode: job.mode,
+        fast: job.fast,
         signal: hooks.signal,
         onToken: streaming ? (id) => this.emit(id, hooks.onToken) : undefined,
         constraint: job.extractive ? this.spanConstraint(job.passages, cfg) : null,

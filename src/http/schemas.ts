@@ -59,6 +59,10 @@ const generationOptions = {
   mode: Type.Optional(RagModeSchema),
   num_beams: bounded(LIMITS.numBeams, 'beam width (1 when streaming)'),
   max_new_tokens: bounded(LIMITS.maxNewTokens, 'most tokens generated'),
+  thorough: Type.Optional(Type.Boolean({
+    description: 'RAG-Sequence: rescore every candidate against every document (true, the default); false: fast '
+      + 'decoding, each candidate scored only by the documents whose beams produced it. RAG-Token ignores it',
+  })),
 };
 
 const boundedText = (description: string) =>

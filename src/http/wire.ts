@@ -12,6 +12,7 @@ export interface GenerationOptionsWire {
   mode?: 'token' | 'sequence';
   num_beams?: number;
   max_new_tokens?: number;
+  thorough?: boolean;
 }
 
 /** Applies the documented defaults and maps to the engine's request fields. */
@@ -21,6 +22,7 @@ export function toGenerationRequest(body: GenerationOptionsWire, signal: AbortSi
     mode: body.mode ?? 'token',
     numBeams: body.num_beams ?? LIMITS.numBeams.default,
     maxNewTokens: body.max_new_tokens ?? LIMITS.maxNewTokens.default,
+    fast: body.thorough === false,
     signal,
   };
 }

@@ -116,7 +116,7 @@ export class OnnxRagEngine implements RagEngine {
       answer = await this.models.answers.generate({
         passages: passages.map(({ title, text, score }) => ({ title, text, score })),
         slot, mode: req.mode, numBeams: req.numBeams, maxNewTokens: req.maxNewTokens, extractive,
-        explain: req.explain ?? false, attribution: req.attribution ?? false,
+        explain: req.explain ?? false, attribution: req.attribution ?? false, fast: req.fast ?? false,
       }, { signal: req.signal, onToken: req.onToken });
     } catch (err) {
       // The abort's reason (client gone, deadline passed) is what the HTTP layer maps to a response.

@@ -35,6 +35,8 @@ export interface GenerationRequest {
   explain?: boolean;
   /** Add leave-one-document-out attribution: the answer's log-likelihood without each document. */
   attribution?: boolean;
+  /** RAG-Sequence: skip the rescoring pass (fast decoding, docs/DECODING.md); RAG-Token ignores it. */
+  fast?: boolean;
   /** Called with each decoded token's text as it is produced (greedy decoding only). */
   onToken?: (text: string) => void;
   /** Cancels generation between decoder steps (client gone, deadline passed). */

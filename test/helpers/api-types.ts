@@ -233,6 +233,8 @@ export interface operations {
                      * @default 50
                      */
                     max_new_tokens?: number;
+                    /** @description RAG-Sequence: rescore every candidate against every document (true, the default); false: fast decoding, each candidate scored only by the documents whose beams produced it. RAG-Token ignores it */
+                    thorough?: boolean;
                     /** @description true or "tokens": add per-token posteriors over the documents; "loo": also the answer's log-likelihood without each document (leave-one-out attribution) */
                     explain?: boolean | ("tokens" | "loo");
                     /** @description abstain (answer null) below this confidence; default: the model bundle's min_confidence (0: never) */
@@ -440,6 +442,8 @@ export interface operations {
                      * @default 50
                      */
                     max_new_tokens?: number;
+                    /** @description RAG-Sequence: rescore every candidate against every document (true, the default); false: fast decoding, each candidate scored only by the documents whose beams produced it. RAG-Token ignores it */
+                    thorough?: boolean;
                 };
             };
         };

@@ -57,6 +57,8 @@ t.test(`the engine reproduces the reference decodings over an index of the fixtu
     t.equal(beam.text, c.outputs.token_beam.text.trim(), `RAG-Token beam for "${c.query}"`);
     const seq = await engine.answer({ ...base, question: c.query, mode: 'sequence', numBeams: fixtures.config.generation.num_beams });
     t.equal(seq.text, c.outputs.sequence_thorough.text.trim(), `RAG-Sequence for "${c.query}"`);
+    const fast = await engine.answer({ ...base, question: c.query, mode: 'sequence', numBeams: fixtures.config.generation.num_beams, fast: true });
+    t.equal(fast.text, c.outputs.sequence_fast.text.trim(), `RAG-Sequence fast for "${c.query}"`);
     // The tiny bundle's answers are free by default; `extractive` holds them to spans of the passages.
     const held = { ...base, question: c.query, extractive: true };
     t.equal((await engine.answer(held)).text, c.outputs.token_greedy_extractive.text.trim(), `extractive greedy for "${c.query}"`);

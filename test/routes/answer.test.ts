@@ -52,6 +52,10 @@ t.test('POST /answer carries a confidence, abstains below min_confidence and cou
   t.match(engine.calls.at(-1), { explain: true, attribution: true }, 'explain "loo" asks for tokens and attribution');
   await postJson(`${url}/answer`, { question: 'unix', explain: 'tokens' });
   t.match(engine.calls.at(-1), { explain: true, attribution: false });
+  await postJson(`${url}/answer`, { question: 'unix', mode: 'sequence', thorough: false });
+  t.match(engine.calls.at(-1), { mode: 'sequence', fast: true }, 'thorough: false asks for fast RAG-Sequence');
+  await postJson(`${url}/answer`, { question: 'unix', mode: 'sequence' });
+  t.match(engine.calls.at(-1), { fast: false }, 'thorough by default');
 });
 
 t.test('POST /answer accepts the bounds themselves', async (t) => {
