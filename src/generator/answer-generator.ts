@@ -121,7 +121,10 @@ export class AnswerGenerator implements AnswerSource {
         constraint: job.extractive ? this.spanConstraint(job.passages, cfg) : null,
       });
       if (job.attribution) {
-        const perDoc = await scoreAgainstEachDocument(cached.step, decoding.tokens, job.passages.length, cfg, hooks.signal);
+        // Thorough RAG-Sequence has already teacher-forced its winner against every document.
+        const perDoc = decoding.mode === 'sequence' && decoding.logprobs
+          ? decoding.logprobs
+          : await scoreAgainstEachDocument(cached.step, decoding.tokens, job.passages.length, cfg, hooks.signal);
         attribution = leaveOneOut(job.mode, w, perDoc);
       }
     } finally {

@@ -43,7 +43,7 @@ export function answerWire(result: GenerationResult): AnswerResponse {
     timings_ms: { ...result.timingsMs },
   };
   if (result.tokens) wire.tokens = result.tokens.map((t) => ({ text: t.text, doc_weights: t.docWeights }));
-  if (result.answerSpans) wire.answer_spans = result.answerSpans.map((s) => ({ ...s }));
+  if (result.answerSpans) wire.answer_spans = result.answerSpans;
   if (result.attribution) {
     const a = result.attribution;
     wire.attribution = { log_likelihood: a.logLikelihood, without_document: [...a.withoutDocument], depends_on: a.dependsOn };
