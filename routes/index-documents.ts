@@ -11,7 +11,8 @@ import {
   corpusBody, DeleteDocumentsBody, errorResponses, JobAccepted, JobStatus, StoredDocumentSchema, WaitQuery,
 } from '../src/http/schemas.js';
 import { bodyStream, formatOf, streamedBody, uploadChecks } from '../src/http/streamed-upload.js';
-import { accepted, documentWire, jobWire } from '../src/http/wire.js';
+import { replyWithJob } from '../src/http/job-reply.js';
+import { documentWire } from '../src/http/wire.js';
 
 const jobResponses = { 200: JobStatus, 202: JobAccepted };
 
@@ -31,8 +32,7 @@ const upsertRoute: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) =>
     onRequest: uploadChecks(ctx),
   }, async (request, reply) => {
     const job = await ctx.index.upsert(bodyStream(request), formatOf(request.headers['content-type']));
-    if (request.query.wait) return jobWire(await ctx.index.waitForSuccess(job));
-    return reply.code(202).send(accepted(job));
+    return replyWithJob(reply, ctx.index, job, request.query.wait);
   });
 };
 
@@ -51,8 +51,7 @@ const documentRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx)
     onRequest: async (request) => checkBearer(request.headers.authorization, ctx.config.adminToken),
   }, async (request, reply) => {
     const job = await ctx.index.remove(request.body.ids);
-    if (request.query.wait) return jobWire(await ctx.index.waitForSuccess(job));
-    return reply.code(202).send(accepted(job));
+    return replyWithJob(reply, ctx.index, job, request.query.wait);
   });
 
   app.get('/index/documents/:id', {

@@ -7,7 +7,8 @@ import { Type } from 'typebox';
 import { checkBearer } from '../src/http/auth.js';
 import type { RouteContext } from '../src/http/context.js';
 import { errorResponses, JobAccepted, JobStatus, VersionList, WaitQuery } from '../src/http/schemas.js';
-import { accepted, jobWire, versionsWire } from '../src/http/wire.js';
+import { replyWithJob } from '../src/http/job-reply.js';
+import { versionsWire } from '../src/http/wire.js';
 
 /** Registers GET /index/versions and POST /index/versions/:version/activate. */
 const versionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) => {
@@ -29,8 +30,7 @@ const versionRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) 
     onRequest: async (request) => checkBearer(request.headers.authorization, ctx.config.adminToken),
   }, async (request, reply) => {
     const job = await ctx.index.activate(request.params.version);
-    if (request.query.wait) return jobWire(await ctx.index.waitForSuccess(job));
-    return reply.code(202).send(accepted(job));
+    return replyWithJob(reply, ctx.index, job, request.query.wait);
   });
 };
 
