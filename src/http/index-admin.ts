@@ -7,6 +7,7 @@ import type { ChangeSummary, DocumentChange } from '../index/document-changes.js
 import type { StoredDocument } from '../index/loaded-version.js';
 import type { VersionInfo } from '../index/version-list.js';
 import type { IndexDescription } from '../rag/types.js';
+import type { IndexKind } from '../retriever/index-spec.js';
 
 export type { ChangeSummary, DocumentChange, StoredDocument, VersionInfo };
 
@@ -37,7 +38,7 @@ export interface IndexAdmin {
    * Starts building a new version from a validated NDJSON file, which the manager owns from then on (it removes it
    * when done). Throws BuildConflictError when another build runs.
    */
-  startBuild(ndjsonPath: string): BuildJobView;
+  startBuild(ndjsonPath: string, indexKind?: IndexKind): BuildJobView;
   /** The job with this id, or undefined. */
   getJob(id: string): BuildJobView | undefined;
   /** Resolves with the job once it succeeded (and the new version serves) or failed. */

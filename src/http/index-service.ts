@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import { AppError, ConflictError, NotFoundError, NotReadyError } from '../errors.js';
 import type { IndexDescription } from '../rag/types.js';
+import type { IndexKind } from '../retriever/index-spec.js';
 import { receiveCorpus, type CorpusFormat } from './corpus-upload.js';
 import type { BuildJobView, IndexAdmin, StoredDocument, VersionInfo } from './index-admin.js';
 import type { Metrics } from './metrics.js';
@@ -52,9 +53,12 @@ export class IndexService {
     return job;
   }
 
-  /** Receives `body` and starts a build from it; throws 409, 400 or 413 as docs/API.md says. */
-  replace(body: Readable, format: CorpusFormat): Promise<BuildJobView> {
-    return this.upload(body, format, false, (path) => this.opts.admin.startBuild(path));
+  /**
+   * Receives `body` and starts a build from it, of `indexKind` or by size when absent; throws 409, 400 or 413 as
+   * docs/API.md says.
+   */
+  replace(body: Readable, format: CorpusFormat, indexKind?: IndexKind): Promise<BuildJobView> {
+    return this.upload(body, format, false, (path) => this.opts.admin.startBuild(path, indexKind));
   }
 
   /** Receives documents to add or replace (each with an id) and starts a change job; 409, 400 or 413 like PUT. */

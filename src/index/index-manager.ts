@@ -14,6 +14,7 @@ import type { Device } from '../config.js';
 import { NotFoundError, NotReadyError } from '../errors.js';
 import type { IndexDescription } from '../rag/types.js';
 import { FaissIndex } from '../retriever/faiss-index.js';
+import { DEFAULT_THRESHOLDS, type IndexKind } from '../retriever/index-spec.js';
 import { BuildJobs, type BuildJobView, type BuildProgress, type JobOutcome } from './build-jobs.js';
 import { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
 import type { DocumentChange } from './document-changes.js';
@@ -60,8 +61,10 @@ export interface IndexManagerOptions {
   threads?: number;
   /** Passages per context-encoder batch. */
   batchSize?: number;
-  /** From this many passages on, build `HNSW32,Flat` instead of the exhaustive `IndexFlatIP`. */
+  /** From this many passages on, a build with no `index_type` makes HNSW instead of flat (default 100,000)... */
   hnswThreshold?: number;
+  /** ...and from this many on, IVF-PQ (default 1,000,000): index-spec.ts. */
+  ivfPqThreshold?: number;
   /**
    * Versions kept on disk (`RAG_KEEP_VERSIONS`, default 5, the serving one included) with the segments they use;
    * older ones are deleted once nothing reads them.
@@ -167,10 +170,10 @@ export class IndexManager {
    * manager owns from then on and removes when the build ends. Throws BuildConflictError (409) while another
    * build runs. The current version serves until the new one is loaded; a failed build leaves it in place.
    */
-  startBuild(ndjsonPath: string): BuildJobView {
+  startBuild(ndjsonPath: string, indexKind?: IndexKind): BuildJobView {
     try {
       if (this.closed) throw new NotReadyError('the index manager is shutting down');
-      return this.jobs.start((report, signal) => this.buildAndSwap(ndjsonPath, report, signal)
+      return this.jobs.start((report, signal) => this.buildAndSwap(ndjsonPath, report, signal, indexKind)
         .finally(() => rm(ndjsonPath, { force: true })));
     } catch (err) {
       rmSync(ndjsonPath, { force: true }); // refused: the file is ours to remove, and the caller may check at once
@@ -349,8 +352,9 @@ export class IndexManager {
     corpus: string,
     report: (p: BuildProgress) => void,
     signal: AbortSignal,
+    indexKind?: IndexKind,
   ): Promise<JobOutcome> {
-    const { staging, version } = await this.runBuild(corpus, report, signal);
+    const { staging, version } = await this.runBuild(corpus, report, signal, indexKind);
     try {
       if (signal.aborted) throw new Error('cancelled');
       await commitStaging(this.opts.indexDir, staging, version);
@@ -363,13 +367,15 @@ export class IndexManager {
   }
 
   /** Builds a corpus into a staging folder in the build worker (the one place its options are set). */
-  private async runBuild(corpus: string, report: (p: BuildProgress) => void, signal: AbortSignal) {
+  private async runBuild(corpus: string, report: (p: BuildProgress) => void, signal: AbortSignal, indexKind?: IndexKind) {
     await this.prepare(); // never build into a staging/ that start-up is about to clear
     return runBuildInWorker({
       indexDir: this.opts.indexDir, corpus, modelDir: this.opts.modelDir, device: this.opts.device ?? 'cpu',
       // One core stays with the requests served meanwhile.
       threads: this.opts.threads ?? Math.max(1, availableParallelism() - 1), batchSize: this.opts.batchSize,
-      hnswThreshold: this.opts.hnswThreshold, reserveBytes: this.opts.reserveBytes,
+      indexKind, reserveBytes: this.opts.reserveBytes, thresholds: {
+        hnsw: this.opts.hnswThreshold ?? DEFAULT_THRESHOLDS.hnsw, ivfPq: this.opts.ivfPqThreshold ?? DEFAULT_THRESHOLDS.ivfPq,
+      },
     }, report, signal);
   }
 

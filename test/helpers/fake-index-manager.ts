@@ -9,6 +9,7 @@ import type {
 } from '../../src/http/index-admin.js';
 import { ConflictError, NotFoundError } from '../../src/errors.js';
 import type { DocumentInput, IndexDescription } from '../../src/rag/types.js';
+import type { IndexKind } from '../../src/retriever/index-spec.js';
 
 interface FakeJob {
   view: BuildJobView;
@@ -51,7 +52,11 @@ export class FakeIndexManager implements IndexAdmin {
     return this.active !== undefined;
   }
 
-  startBuild(ndjsonPath: string): BuildJobView {
+  /** The index kind the last build was asked for. */
+  lastIndexKind: IndexKind | undefined;
+
+  startBuild(ndjsonPath: string, indexKind?: IndexKind): BuildJobView {
+    this.lastIndexKind = indexKind;
     return this.startJob(ndjsonPath, (docs) => {
       this.stored.clear();
       for (const doc of docs) this.stored.set(doc.id ?? `doc-${this.stored.size + 1}`, doc);
