@@ -91,3 +91,17 @@ t.test('compaction merges small segments into the kind the version was built as'
   handle.release();
   await manager.close();
 });
+
+t.test('an IVF-PQ version whose float vectors are cut short is damaged, named, and not served', async (t) => {
+  const opts = setup(t);
+  const manager = await IndexManager.open(opts);
+  const flat = manager.describe()!.version;
+  const version = await build(manager, opts.dir, 'ivf_pq');
+  await manager.close();
+  const vectors = join(opts.indexDir, 'versions', version, 'vectors.f32');
+  writeFileSync(vectors, readFileSync(vectors).subarray(0, 100));
+  const restarted = await IndexManager.open(opts);
+  t.equal(restarted.describe()!.version, flat, 'the older intact version serves');
+  t.match(restarted.describe()!.degraded, /vectors\.f32/, 'the damaged file is named');
+  await restarted.close();
+});
