@@ -11,8 +11,8 @@ import { decode } from '../src/generator/decoding/decode.js';
 import { parseGenerationConfig, withRequest, type GenerationConfig } from '../src/generator/decoding/generation-config.js';
 import { docLogWeights } from '../src/generator/decoding/math.js';
 import { BartGenerator, type EncodedContexts } from '../src/onnx/bart-generator.js';
-import { loadRagConfig, type RagConfig } from '../src/rag/rag-config.js';
-import type { RagMode } from '../src/rag/types.js';
+import { loadRagConfig, type RagConfig } from '../src/generator/rag-config.js';
+import type { RagMode } from '../src/types/generation.js';
 import { Retriever, type IndexSource } from '../src/retriever/retriever.js';
 import { TextTokenizer } from '../src/tokenizer/tokenizer.js';
 

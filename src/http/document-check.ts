@@ -2,7 +2,7 @@
  * Checks one uploaded document (`{"id"?: string, "title": string, "text": string}`) and says why it is bad in
  * words a user can act on. Used by both upload formats of PUT /index.
  */
-import type { DocumentInput } from '../rag/types.js';
+import type { DocumentInput } from '../types/corpus.js';
 
 const FIELDS = new Set(['id', 'title', 'text']);
 

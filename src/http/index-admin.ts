@@ -4,9 +4,9 @@
  * Routes depend on this narrow interface only.
  */
 import type { ChangeSummary, DocumentChange } from '../index/document-changes.js';
-import type { StoredDocument } from '../index/loaded-version.js';
+import type { StoredDocument } from '../types/corpus.js';
 import type { VersionInfo } from '../index/version-list.js';
-import type { IndexDescription } from '../rag/types.js';
+import type { IndexDescription } from '../types/serving-index.js';
 
 export type { ChangeSummary, DocumentChange, StoredDocument, VersionInfo };
 

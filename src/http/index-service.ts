@@ -6,9 +6,10 @@
 import type { Readable } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import { AppError, ConflictError, NotFoundError, NotReadyError } from '../errors.js';
-import type { IndexDescription } from '../rag/types.js';
+import type { IndexDescription } from '../types/serving-index.js';
 import { receiveCorpus, type CorpusFormat } from './corpus-upload.js';
-import type { BuildJobView, IndexAdmin, StoredDocument, VersionInfo } from './index-admin.js';
+import type { BuildJobView, IndexAdmin, VersionInfo } from './index-admin.js';
+import type { StoredDocument } from '../types/corpus.js';
 import type { Metrics } from './metrics.js';
 
 /** Options of the index service. */

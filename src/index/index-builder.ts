@@ -9,7 +9,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Device } from '../config.js';
 import { DprEncoder } from '../onnx/dpr-encoder.js';
-import type { Passage } from '../rag/types.js';
+import type { Passage } from '../types/corpus.js';
 import { DEFAULT_HNSW_THRESHOLD, FaissIndex, indexTypeFor } from '../retriever/faiss-index.js';
 import type { BuildProgress } from './build-jobs.js';
 import { createStaging, newVersionName } from './index-store.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { Device } from '../config.js';
 import { NotFoundError, NotReadyError } from '../errors.js';
-import type { IndexDescription } from '../rag/types.js';
+import type { IndexDescription } from '../types/serving-index.js';
 import { FaissIndex } from '../retriever/faiss-index.js';
 import { BuildJobs, type BuildJobView, type BuildProgress, type JobOutcome } from './build-jobs.js';
 import { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
@@ -27,19 +27,15 @@ import {
 import { IntactVersions } from './intact-versions.js';
 import { JobRecords } from './job-records.js';
 import type { IndexManifest } from './manifest.js';
-import type { LoadedVersion, IndexHandle, StoredDocument } from './loaded-version.js';
+import type { LoadedVersion } from './loaded-version.js';
+import type { IndexHandle } from '../types/serving-index.js';
+import type { StoredDocument } from '../types/corpus.js';
 import { SegmentPool } from './open-segment.js';
 import { openVersion } from './open-version.js';
 import { pruneSegments } from './retention.js';
 import { VersionChanges } from './version-changes.js';
 import { describeVersions, type VersionInfo } from './version-list.js';
 import { writeStoredCorpus } from './stored-corpus.js';
-
-export type { SearchHit } from '../retriever/faiss-index.js';
-export type { BuildJobView, BuildState } from './build-jobs.js';
-export type { IndexHandle, StoredDocument } from './loaded-version.js';
-export type { DocumentChange } from './document-changes.js';
-export type { VersionInfo } from './version-list.js';
 
 /** Minimal logger (pino's methods accept a plain message). */
 export interface IndexLogger {

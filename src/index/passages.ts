@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { DocumentInput, Passage } from '../rag/types.js';
+import type { DocumentInput, Passage } from '../types/corpus.js';
 
 /** At most this many whitespace-separated words per passage (the paper's 100-word split). */
 export const PASSAGE_WORDS = 100;

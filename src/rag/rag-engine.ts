@@ -9,7 +9,7 @@ import { ValidationError } from '../errors.js';
 import { loadBundleTexts, type BundleTexts, type GeneratedAnswer } from '../generator/answer-generator.js';
 import type { BatchingOptions, BatchingStats } from '../generator/batching/step-batcher.js';
 import { DecodingAbortedError } from '../generator/decoding/types.js';
-import { loadModels, type Models } from '../onnx/models.js';
+import { loadModels, type Models } from '../models/models.js';
 import { Retriever, type IndexSource } from '../retriever/retriever.js';
 import { answerSpans } from './answer-spans.js';
 import type { RagEngine } from './engine.js';
@@ -22,7 +22,7 @@ export interface RagEngineOptions {
   device?: Device;
   /** Intra-op threads per ONNX session (default: onnxruntime's choice). */
   threads?: number;
-  /** Worker threads running the models (src/onnx/pooled-models.ts); 0 or absent runs them on the calling thread. */
+  /** Worker threads running the models (src/models/pooled-models.ts); 0 or absent runs them on the calling thread. */
   workers?: number;
   /** Cross-request batching of decoder runs (generator/batching), within each model worker; off when absent or `windowMs` is 0. */
   batching?: BatchingOptions;

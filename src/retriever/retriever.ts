@@ -3,10 +3,10 @@
  * index -> passages with their raw scores and p(z|x), the softmax of the scores over the K returned passages.
  */
 import type { Device } from '../config.js';
-import type { IndexHandle } from '../index/index-manager.js';
+import type { IndexHandle } from '../types/serving-index.js';
 import { DprEncoder } from '../onnx/dpr-encoder.js';
-import type { QuestionEncoder } from '../onnx/models.js';
-import type { RetrievedPassage } from '../rag/types.js';
+import type { QuestionEncoder } from '../models/models.js';
+import type { RetrievedPassage } from '../types/corpus.js';
 import { join } from 'node:path';
 
 /** What the retriever needs of the index manager. */

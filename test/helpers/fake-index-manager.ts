@@ -4,11 +4,11 @@
  * when the test says so, so 409 and ?wait=true can be exercised.
  */
 import { readFile, rm } from 'node:fs/promises';
-import type {
-  BuildJobView, ChangeSummary, DocumentChange, IndexAdmin, StoredDocument, VersionInfo,
-} from '../../src/http/index-admin.js';
+import type { BuildJobView, ChangeSummary, DocumentChange, IndexAdmin, VersionInfo } from '../../src/http/index-admin.js';
+import type { StoredDocument } from '../../src/types/corpus.js';
 import { ConflictError, NotFoundError } from '../../src/errors.js';
-import type { DocumentInput, IndexDescription } from '../../src/rag/types.js';
+import type { DocumentInput } from '../../src/types/corpus.js';
+import type { IndexDescription } from '../../src/types/serving-index.js';
 
 interface FakeJob {
   view: BuildJobView;
