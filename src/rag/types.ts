@@ -8,7 +8,6 @@ import type { AnswerSpan } from './answer-spans.js';
  * Field names are camelCase here; routes map them to the snake_case wire format of docs/API.md.
  */
 
-
 /** Options shared by /answer and /jeopardy, already validated against their bounds. */
 export interface GenerationRequest {
   nDocs: number;

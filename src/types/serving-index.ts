@@ -1,6 +1,7 @@
 /**
- * The serving index as its readers see it: a request's handle on one version (what the retriever searches) and
- * the description GET /index and the metrics report. The index folder implements them; nothing here imports it.
+ * The serving index as its readers see it: the source of handles the engine asks per request, a request's handle
+ * on one version (what the retriever searches), and the description GET /index and the metrics report. The index
+ * folder implements them (IndexManager, LoadedVersion); nothing here imports it.
  */
 import type { Passage, StoredDocument } from './corpus.js';
 
@@ -24,6 +25,14 @@ export interface IndexHandle {
   document(id: string): Promise<StoredDocument | undefined>;
   /** Ends this hold; further calls throw. Idempotent. */
   release(): void;
+}
+
+/** What the engine and the retriever need of the index manager: a handle on the version serving now. */
+export interface IndexSource {
+  /** True once a version serves. */
+  ready(): boolean;
+  /** A handle on the serving version; throws NotReadyError (503) while none serves. Release it when done. */
+  acquire(): IndexHandle;
 }
 
 /** Description of the index currently serving (GET /index). */
