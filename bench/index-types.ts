@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SegmentIndexWriter, rerankExact } from '../src/index/segment-index.js';
 import { VectorFile, VectorFileWriter, VECTORS_FILE } from '../src/index/vector-file.js';
-import { FaissIndex, type SearchHit } from '../src/retriever/faiss-index.js';
+import { FaissIndex } from '../src/retriever/faiss-index.js';
+import type { SearchHit } from '../src/types/serving-index.js';
 import { indexSpec, INDEX_KINDS, type IndexKind } from '../src/retriever/index-spec.js';
 import { formatTable, memoryMb, quantile } from './stats.js';
 

@@ -1,15 +1,18 @@
 /**
- * PUT /index and friends: refuses while a build runs, receives and validates the upload into a temporary file,
- * hands it to the index manager as a build job, and optionally waits until the new version serves. Document
+ * PUT /index and friends: refuses while a job runs (the manager decides), receives and validates the upload into a
+ * temporary file, hands it to the index manager as a build job, and optionally waits until the new version serves. Document
  * changes and version activations are jobs of the same kind, under the same rules.
  */
 import type { Readable } from 'node:stream';
-import { rm } from 'node:fs/promises';
 import { AppError, ConflictError, NotFoundError, NotReadyError } from '../errors.js';
-import type { IndexDescription } from '../rag/types.js';
+import type { IndexDescription } from '../types/serving-index.js';
+import type { CorpusFormat } from '../index/corpus.js';
+import { receiveCorpus } from './corpus-upload.js';
+import type { IndexAdmin } from './index-admin.js';
+import type { BuildJobView } from '../index/build-jobs.js';
+import type { VersionInfo } from '../index/version-list.js';
+import type { StoredDocument } from '../types/corpus.js';
 import type { IndexKind } from '../retriever/index-spec.js';
-import { receiveCorpus, type CorpusFormat } from './corpus-upload.js';
-import type { BuildJobView, IndexAdmin, StoredDocument, VersionInfo } from './index-admin.js';
 import type { Metrics } from './metrics.js';
 
 /** Options of the index service. */
@@ -28,10 +31,6 @@ export class BuildFailedError extends AppError {
   constructor(jobId: string) {
     super(500, 'build_failed', `the index build failed; see GET /index/jobs/${jobId} for the reason`);
   }
-}
-
-function conflict(): ConflictError {
-  return new ConflictError('another index build is running; retry when it has finished');
 }
 
 /** Index description, uploads and build jobs for the routes. */
@@ -68,14 +67,15 @@ export class IndexService {
 
   /** Starts a change job deleting these documents; 409 while another job runs. */
   async remove(ids: string[]): Promise<BuildJobView> {
-    if (this.opts.admin.isBuilding()) throw this.refused();
     return this.track(() => this.opts.admin.startChange({ deleteIds: ids }));
   }
 
-  /** Starts a job serving an existing version; 404 for an unknown one, 409 while another job runs. */
+  /** Starts a job serving an existing version; 409 while another job runs (before looking for it), else 404. */
   async activate(version: string): Promise<BuildJobView> {
-    if (this.opts.admin.isBuilding()) throw this.refused();
-    return this.track(() => this.opts.admin.activate(version));
+    return this.track(() => {
+      this.opts.admin.refuseIfBusy();
+      return this.opts.admin.activate(version);
+    });
   }
 
   /** The versions on disk. */
@@ -90,23 +90,19 @@ export class IndexService {
     return doc;
   }
 
-  /** Refuses at once while a job runs, then receives and checks the body, then starts the job from the file. */
-  private async upload(body: Readable, format: CorpusFormat, requireIds: boolean,
+  /**
+   * Refuses at once while a job runs, then receives and checks the body, then hands the file to `start`, which owns
+   * it from then on (a job may have started while the upload streamed in: the manager refuses it then).
+   */
+  private upload(body: Readable, format: CorpusFormat, requireIds: boolean,
     start: (path: string) => BuildJobView): Promise<BuildJobView> {
-    if (this.opts.admin.isBuilding()) throw this.refused();
-    const corpus = await receiveCorpus({
-      body, format, maxBytes: this.opts.maxUploadBytes, dir: this.opts.uploadDir, requireIds,
-    });
-    try {
-      // A job may have started while this upload streamed in; the manager is the judge.
-      return await this.track(() => {
-        if (this.opts.admin.isBuilding()) throw conflict();
-        return start(corpus.path);
+    return this.track(async () => {
+      this.opts.admin.refuseIfBusy();
+      const corpus = await receiveCorpus({
+        body, format, maxBytes: this.opts.maxUploadBytes, dir: this.opts.uploadDir, requireIds,
       });
-    } catch (err) {
-      await rm(corpus.path, { force: true });
-      throw err;
-    }
+      return start(corpus.path);
+    });
   }
 
   /** Starts a job and counts it (started, then succeeded or failed; rejected when it cannot start). */
@@ -124,11 +120,6 @@ export class IndexService {
       () => this.opts.metrics.buildJobs.inc({ outcome: 'failed' }),
     );
     return job;
-  }
-
-  private refused(): ConflictError {
-    this.opts.metrics.buildJobs.inc({ outcome: 'rejected' });
-    return conflict();
   }
 
   /** Waits for `job` to finish; returns it, or throws BuildFailedError. */

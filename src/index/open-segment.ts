@@ -5,7 +5,8 @@
  * version lets go.
  */
 import { join } from 'node:path';
-import { FaissIndex, INDEX_FILE, type SearchHit } from '../retriever/faiss-index.js';
+import { FaissIndex, INDEX_FILE } from '../retriever/faiss-index.js';
+import type { SearchHit } from '../types/serving-index.js';
 import { IVF_RERANK, kindOf } from '../retriever/index-spec.js';
 import { asDamage, IndexDamageError } from './damage.js';
 import { readDocumentRows, type DocumentRows } from './document-rows.js';

@@ -4,7 +4,7 @@
  * sample read back from that file and adds them in chunks, so the float vectors never sit in memory whole.
  * Searching: IVF-PQ's candidates (its approximate top `rerank`) are scored again exactly against vectors.f32.
  */
-import type { SearchHit } from '../retriever/faiss-index.js';
+import type { SearchHit } from '../types/serving-index.js';
 import { FaissIndex } from '../retriever/faiss-index.js';
 import type { IndexSpec } from '../retriever/index-spec.js';
 import { VectorFile, VectorFileWriter } from './vector-file.js';
