@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { FaissIndex, INDEX_FILE } from '../retriever/faiss-index.js';
 import type { SearchHit } from '../types/serving-index.js';
-import { IVF_RERANK, kindOf } from '../retriever/index-spec.js';
+import { indexSpec, IVF_RERANK, kindOf } from '../retriever/index-spec.js';
 import { asDamage, IndexDamageError } from './damage.js';
 import { readDocumentRows, type DocumentRows } from './document-rows.js';
 import { PassageStore, PASSAGES_FILE } from './passage-store.js';
@@ -53,7 +53,9 @@ export class OpenSegment {
     });
     let vectors: VectorFile | undefined;
     try {
-      index.applyParams(ref.index_params);
+      // Segments written before parameters were recorded get today's defaults for their kind (efSearch 128, not 16).
+      const params = ref.index_params ?? indexSpec(kindOf(ref.index_type), ref.passages, dimension).params;
+      index.applyParams(params);
       if (kindOf(ref.index_type) === 'ivf_pq') {
         try {
           vectors = VectorFile.open(dir, dimension, ref.passages);
@@ -66,7 +68,7 @@ export class OpenSegment {
           `${dimension}, index has ${index.size} of ${index.dimension}, store ${store.size}`);
       }
       const docs = await readDocumentRows(dir);
-      const segment = new OpenSegment(ref.name, dir, index, store, docs, onLastRelease, vectors, ref.index_params?.rerank);
+      const segment = new OpenSegment(ref.name, dir, index, store, docs, onLastRelease, vectors, params.rerank);
       if (index.size > 0) {
         segment.search(new Float32Array(index.dimension), 1); // warm-up: pages the index in before requests do
         await store.getMany([0]);
