@@ -5,10 +5,11 @@
  */
 import type { ChangeSummary, DocumentChange } from '../index/document-changes.js';
 import type { StoredDocument } from '../index/loaded-version.js';
+import type { ReplicaStatus } from '../index/replica-sync.js';
 import type { VersionInfo } from '../index/version-list.js';
 import type { IndexDescription } from '../rag/types.js';
 
-export type { ChangeSummary, DocumentChange, StoredDocument, VersionInfo };
+export type { ChangeSummary, DocumentChange, ReplicaStatus, StoredDocument, VersionInfo };
 
 /** States of a build job, as GET /index/jobs/:id reports them. */
 export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -40,6 +41,14 @@ export interface IndexAdmin {
   startBuild(ndjsonPath: string): BuildJobView;
   /** The job with this id, or undefined. */
   getJob(id: string): BuildJobView | undefined;
+  /** The job with this id as the shared store records it (another replica's too), or undefined. */
+  readJob?(id: string): Promise<BuildJobView | undefined>;
+  /** Throws a ConflictError (409, naming the holder and since when) while another replica writes the store. */
+  assertWritable?(): void;
+  /** Why this replica should get no traffic although it serves: it has not loaded the store's current version. */
+  notCaughtUp?(): string | undefined;
+  /** Where this replica stands against the shared store (GET /metrics). */
+  replicaStatus?(): ReplicaStatus;
   /** Resolves with the job once it succeeded (and the new version serves) or failed. */
   waitForJob(id: string): Promise<BuildJobView>;
   /**

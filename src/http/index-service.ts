@@ -17,6 +17,8 @@ export interface IndexServiceOptions {
   metrics: Metrics;
   /** Folder for uploads in progress (on the same file system as the index, so the manager can move them). */
   uploadDir: string;
+  /** Start of upload file names (this replica's, on a shared store). */
+  uploadPrefix?: string;
   maxUploadBytes: number;
   /** The execution provider the engine runs on, reported with the index (undefined while loading). */
   device?: () => 'cpu' | 'cuda' | undefined;
@@ -45,9 +47,14 @@ export class IndexService {
     return device ? { ...d, device } : d;
   }
 
-  /** The build job `id`; 404 when unknown. */
-  job(id: string): BuildJobView {
-    const job = this.opts.admin.getJob(id);
+  /** Why this replica should get no traffic yet although it serves (it is loading the store's current version). */
+  notCaughtUp(): string | undefined {
+    return this.opts.admin.notCaughtUp?.();
+  }
+
+  /** The build job `id`, of this replica or (from the store) another; 404 when unknown. */
+  async job(id: string): Promise<BuildJobView> {
+    const job = this.opts.admin.getJob(id) ?? await this.opts.admin.readJob?.(id);
     if (!job) throw new NotFoundError(`no index build job with id "${id}"`);
     return job;
   }
@@ -64,13 +71,13 @@ export class IndexService {
 
   /** Starts a change job deleting these documents; 409 while another job runs. */
   async remove(ids: string[]): Promise<BuildJobView> {
-    if (this.opts.admin.isBuilding()) throw this.refused();
+    this.refuseWhileBusy();
     return this.track(() => this.opts.admin.startChange({ deleteIds: ids }));
   }
 
   /** Starts a job serving an existing version; 404 for an unknown one, 409 while another job runs. */
   async activate(version: string): Promise<BuildJobView> {
-    if (this.opts.admin.isBuilding()) throw this.refused();
+    this.refuseWhileBusy();
     return this.track(() => this.opts.admin.activate(version));
   }
 
@@ -89,9 +96,10 @@ export class IndexService {
   /** Refuses at once while a job runs, then receives and checks the body, then starts the job from the file. */
   private async upload(body: Readable, format: CorpusFormat, requireIds: boolean,
     start: (path: string) => BuildJobView): Promise<BuildJobView> {
-    if (this.opts.admin.isBuilding()) throw this.refused();
+    this.refuseWhileBusy();
     const corpus = await receiveCorpus({
       body, format, maxBytes: this.opts.maxUploadBytes, dir: this.opts.uploadDir, requireIds,
+      ...(this.opts.uploadPrefix ? { prefix: this.opts.uploadPrefix } : {}),
     });
     try {
       // A job may have started while this upload streamed in; the manager is the judge.
@@ -122,9 +130,15 @@ export class IndexService {
     return job;
   }
 
-  private refused(): ConflictError {
-    this.opts.metrics.buildJobs.inc({ outcome: 'rejected' });
-    return conflict();
+  /** 409 before reading a body while a job of this replica runs, or another replica holds the store's lease. */
+  private refuseWhileBusy(): void {
+    try {
+      if (this.opts.admin.isBuilding()) throw conflict();
+      this.opts.admin.assertWritable?.();
+    } catch (err) {
+      if (err instanceof ConflictError) this.opts.metrics.buildJobs.inc({ outcome: 'rejected' });
+      throw err;
+    }
   }
 
   /** Waits for `job` to finish; returns it, or throws BuildFailedError. */

@@ -101,6 +101,8 @@ export interface IndexDescription {
   device?: string;
   /** Why this version serves instead of the one `current` names (damage); absent when all is well. */
   degraded?: string;
+  /** The replica serving it (RAG_REPLICA_ID), on a store that several may share. */
+  replica?: string;
 }
 
 /** A document as uploaded to PUT /index. */
