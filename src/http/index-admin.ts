@@ -43,8 +43,11 @@ export interface IndexAdmin {
   getJob(id: string): BuildJobView | undefined;
   /** The job with this id as the shared store records it (another replica's too), or undefined. */
   readJob?(id: string): Promise<BuildJobView | undefined>;
-  /** Throws a ConflictError (409, naming the holder and since when) while another replica writes the store. */
-  assertWritable?(): void;
+  /**
+   * Resolves when this replica may write the store; rejects with a ConflictError (409, naming the holder and since
+   * when) while another replica's job holds it (a hold of a few milliseconds, for pruning, is waited out).
+   */
+  waitWritable?(): Promise<void>;
   /** Why this replica should get no traffic although it serves: it has not loaded the store's current version. */
   notCaughtUp?(): string | undefined;
   /** Where this replica stands against the shared store (GET /metrics). */

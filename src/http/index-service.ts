@@ -71,13 +71,13 @@ export class IndexService {
 
   /** Starts a change job deleting these documents; 409 while another job runs. */
   async remove(ids: string[]): Promise<BuildJobView> {
-    this.refuseWhileBusy();
+    await this.refuseWhileBusy();
     return this.track(() => this.opts.admin.startChange({ deleteIds: ids }));
   }
 
   /** Starts a job serving an existing version; 404 for an unknown one, 409 while another job runs. */
   async activate(version: string): Promise<BuildJobView> {
-    this.refuseWhileBusy();
+    await this.refuseWhileBusy();
     return this.track(() => this.opts.admin.activate(version));
   }
 
@@ -96,7 +96,7 @@ export class IndexService {
   /** Refuses at once while a job runs, then receives and checks the body, then starts the job from the file. */
   private async upload(body: Readable, format: CorpusFormat, requireIds: boolean,
     start: (path: string) => BuildJobView): Promise<BuildJobView> {
-    this.refuseWhileBusy();
+    await this.refuseWhileBusy();
     const corpus = await receiveCorpus({
       body, format, maxBytes: this.opts.maxUploadBytes, dir: this.opts.uploadDir, requireIds,
       ...(this.opts.uploadPrefix ? { prefix: this.opts.uploadPrefix } : {}),
@@ -131,10 +131,10 @@ export class IndexService {
   }
 
   /** 409 before reading a body while a job of this replica runs, or another replica holds the store's lease. */
-  private refuseWhileBusy(): void {
+  private async refuseWhileBusy(): Promise<void> {
     try {
       if (this.opts.admin.isBuilding()) throw conflict();
-      this.opts.admin.assertWritable?.();
+      await this.opts.admin.waitWritable?.();
     } catch (err) {
       if (err instanceof ConflictError) this.opts.metrics.buildJobs.inc({ outcome: 'rejected' });
       throw err;

@@ -33,20 +33,16 @@ export function registerReplicaMetrics(registry: Registry, status: () => Replica
       this.set(status()?.lastLagSeconds ?? 0);
     },
   });
-  new Counter({
-    name: 'rag_replica_versions_followed_total', help: 'Versions written by another replica that this one switched to',
-    registers,
+  const counter = (name: string, help: string, count: (s: ReplicaStatus) => number) => new Counter({
+    name, help, registers,
     collect() {
       this.reset();
-      this.inc(status()?.followed ?? 0);
+      const s = status();
+      this.inc(s ? count(s) : 0);
     },
   });
-  new Counter({
-    name: 'rag_replica_follow_failures_total', help: 'Versions written by another replica that failed to load here (the previous one kept serving)',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(status()?.failures ?? 0);
-    },
-  });
+  counter('rag_replica_versions_followed_total', 'Versions written by another replica that this one switched to',
+    (s) => s.followed);
+  counter('rag_replica_follow_failures_total',
+    'Versions written by another replica that failed to load here (the previous one kept serving)', (s) => s.failures);
 }

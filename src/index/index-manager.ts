@@ -107,6 +107,8 @@ export class IndexManager {
    * do not take the store's lease after every switch and make a client's write meet a 409.
    */
   private wroteLast = true;
+  /** The last pruning started outside a job (close waits for it, so that no lease outlives the manager). */
+  private pruning: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly opts: IndexManagerOptions) {
@@ -193,9 +195,9 @@ export class IndexManager {
     return this.replica.notCaughtUp();
   }
 
-  /** Throws StoreLeaseConflictError (409) while another replica writes the store. */
-  assertWritable(): void {
-    this.replica.assertWritable();
+  /** Rejects with StoreLeaseConflictError (409) while another replica writes the store (waits out a short hold). */
+  waitWritable(): Promise<void> {
+    return this.replica.waitWritable();
   }
 
   /** True while a build is queued or running. */
@@ -238,8 +240,10 @@ export class IndexManager {
   }
 
   /** Resolves with the job once it succeeded (and the new version serves) or failed. */
-  waitForJob(id: string): Promise<BuildJobView> {
-    return this.jobs.wait(id);
+  async waitForJob(id: string): Promise<BuildJobView> {
+    const done = await this.jobs.wait(id);
+    await this.replica.settled(id); // its record is on disk and the lease free: another replica can write at once
+    return done;
   }
 
   /** Cancels a queued or running build; false when that job is not active. */
@@ -310,6 +314,7 @@ export class IndexManager {
   async close(): Promise<void> {
     this.closed = true;
     await this.jobs.close();
+    await this.pruning;
     await this.replica.close();
     await this.records.flush();
     const loaded = this.current;
@@ -487,7 +492,8 @@ export class IndexManager {
         else this.loaded.delete(version);
         this.replica.changed();
         // A job prunes before it ends; after it, the replica that wrote last prunes what its requests let go.
-        if (this.wroteLast && !this.replica.lease.held()) void this.prune();
+        if (this.wroteLast && !this.closed && !this.replica.lease.held()) this.pruning = this.prune()
+          .catch((err) => this.log.warn(`index: pruning failed: ${err}`));
       },
       onDamaged: (reason) => void this.versionDamaged(version, reason),
       note: (m) => this.log.info(m),
@@ -556,7 +562,7 @@ export class IndexManager {
       } finally {
         await cleanup?.();
       }
-    });
+    }, () => this.records.flush());
   }
 
   /**

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import type { BuildJobs, BuildJobView, BuildRunner } from './build-jobs.js';
 import { CurrentWatch, type FollowHost, type FollowStatus } from './current-watch.js';
 import { ReplicaRecords } from './replica-records.js';
-import { StoreLease } from './store-lease.js';
+import { StoreLease, StoreLeaseConflictError } from './store-lease.js';
 
 /** How a replica shares its store. */
 export interface ReplicaOptions {
@@ -47,6 +47,8 @@ export class ReplicaSync {
   readonly lease: StoreLease;
   private readonly records: ReplicaRecords;
   private readonly watch: CurrentWatch;
+  /** Jobs of this process still holding the lease, and when they let go. */
+  private readonly releases = new Map<string, Promise<void>>();
 
   constructor(indexDir: string, opts: ReplicaOptions, private readonly host: ReplicaHost, log: SyncLog) {
     this.id = opts.id ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
@@ -78,10 +80,11 @@ export class ReplicaSync {
   }
 
   /**
-   * Starts `runner` as a job holding the store's lease until it ends. Throws the local BuildConflictError while a
-   * job of this process runs, StoreLeaseConflictError while another replica's does.
+   * Starts `runner` as a job holding the store's lease until it ends and `recorded` (its final record on disk)
+   * resolves: a record left `running` with no live lease reads as interrupted. Throws the local BuildConflictError
+   * while a job of this process runs, StoreLeaseConflictError while another replica's does.
    */
-  startJob(jobs: BuildJobs, runner: BuildRunner): BuildJobView {
+  startJob(jobs: BuildJobs, runner: BuildRunner, recorded: () => Promise<void> = async () => {}): BuildJobView {
     if (jobs.isBuilding()) return jobs.start(runner);
     const hold = this.lease.hold();
     let job: BuildJobView;
@@ -91,14 +94,35 @@ export class ReplicaSync {
       hold.release();
       throw err;
     }
-    void jobs.wait(job.id).finally(() => hold.release());
+    const released = jobs.wait(job.id).then(recorded).catch(() => {}).finally(() => {
+      hold.release();
+      this.releases.delete(job.id);
+    });
+    this.releases.set(job.id, released);
     return job;
   }
 
-  /** Throws StoreLeaseConflictError while another replica holds the lease (a write would be refused). */
-  assertWritable(): void {
-    if (this.lease.held()) return;
-    this.lease.hold().release();
+  /**
+   * Resolves once this process could take the lease; rejects with StoreLeaseConflictError when another replica
+   * still holds it after `patienceMs` (pruning holds it for milliseconds, a job for as long as it runs).
+   */
+  async waitWritable(patienceMs = 1_000): Promise<void> {
+    const deadline = Date.now() + patienceMs;
+    for (;;) {
+      if (this.lease.held()) return;
+      try {
+        this.lease.hold().release();
+        return;
+      } catch (err) {
+        if (!(err instanceof StoreLeaseConflictError) || Date.now() >= deadline) throw err;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Resolves once the job `id` (started here) has released the lease; at once for any other id. */
+  settled(id: string): Promise<void> {
+    return this.releases.get(id) ?? Promise.resolve();
   }
 
   /** Versions that the other live replicas announce they read: retention keeps them. */
