@@ -4,7 +4,7 @@
  * output lengths. Rows are those of RAG-Token greedy decoding: one per retrieved document, all fed the same token.
  */
 import { performance } from 'node:perf_hooks';
-import type { StepFn } from '../src/generator/decoding/types.js';
+import type { StepFn } from '../src/types/generation.js';
 import type { BenchPipeline } from './pipeline.js';
 import { summarize, type Summary } from './stats.js';
 

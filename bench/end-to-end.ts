@@ -7,7 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import type { BatchingStats } from '../src/generator/batching/step-batcher.js';
 import type { RagEngine } from '../src/rag/engine.js';
-import type { AnswerRequest, GenerationRequest, RagMode } from '../src/rag/types.js';
+import type { AnswerRequest, GenerationRequest } from '../src/rag/types.js';
+import type { RagMode } from '../src/types/generation.js';
 import { summarize, type Summary } from './stats.js';
 
 /** A decoding mode of table 2. */

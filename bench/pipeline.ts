@@ -11,9 +11,10 @@ import { decode } from '../src/generator/decoding/decode.js';
 import { parseGenerationConfig, withRequest, type GenerationConfig } from '../src/generator/decoding/generation-config.js';
 import { docLogWeights } from '../src/generator/decoding/math.js';
 import { BartGenerator, type EncodedContexts } from '../src/onnx/bart-generator.js';
-import { loadRagConfig, type RagConfig } from '../src/rag/rag-config.js';
-import type { RagMode } from '../src/rag/types.js';
-import { Retriever, type IndexSource } from '../src/retriever/retriever.js';
+import { loadRagConfig, type RagConfig } from '../src/generator/rag-config.js';
+import type { RagMode } from '../src/types/generation.js';
+import { Retriever } from '../src/retriever/retriever.js';
+import type { IndexSource } from '../src/types/serving-index.js';
 import { TextTokenizer } from '../src/tokenizer/tokenizer.js';
 
 /** Encoded contexts of one question, with their document log-weights and the retrieval time. */

@@ -84,16 +84,14 @@ function installRequestTracking(app: FastifyInstance, metrics: Metrics, inFlight
  */
 function installGracefulClose(app: FastifyInstance, deps: AppDeps, generation: GenerationService,
   inFlight: InFlight): void {
-  let closing = false;
   // Fastify's own 503 while closing has another body shape, so refusing new work is done here: reads still
   // answer (probes, metrics, job status) while the drain runs, anything that would start work gets 503.
   app.addHook('onRequest', async (request) => {
-    if (closing && request.method !== 'GET' && request.method !== 'HEAD') {
+    if (generation.shuttingDown && request.method !== 'GET' && request.method !== 'HEAD') {
       throw new NotReadyError('the server is shutting down', 1);
     }
   });
   app.addHook('preClose', async () => {
-    closing = true;
     generation.stopAccepting();
     const drained = await inFlight.drain(deps.config.shutdownGraceMs);
     if (!drained) app.log.warn(`closing with ${inFlight.size} requests still open after the grace period`);

@@ -17,17 +17,11 @@ import type { AnswerRequest, GenerationResult, JeopardyRequest } from './rag/typ
 /** The demo corpus indexed when RAG_INDEX_DIR holds no version yet. */
 const DEMO_CORPUS = fileURLToPath(new URL('../index-data/demo/foldoc.jsonl', import.meta.url));
 
-/** An index manager the server can start and close (the real IndexManager, or a test double). */
-export interface ManagedIndex extends IndexAdmin {
-  start(): Promise<void>;
-  close(): Promise<void>;
-}
-
 /** Builds the engine over an index manager (started or not: the engine asks it for the index per request). */
 export type EngineFactory<M> = (opts: { config: Config; indexManager: M; logger: Logger }) => Promise<RagEngine>;
 
 /** What the server runs: by default the real IndexManager and the ONNX engine (`createRagEngine`). */
-export interface Runtime<M extends ManagedIndex> {
+export interface Runtime<M extends IndexAdmin> {
   indexManager: M;
   makeEngine: EngineFactory<M>;
 }
@@ -71,7 +65,8 @@ function defaultRuntime(config: Config, logger: Logger): Runtime<IndexManager> {
   const indexManager = new IndexManager({
     indexDir: config.indexDir, modelDir: config.modelDir, demoCorpus: DEMO_CORPUS, device: config.device,
     keepVersions: config.keepVersions,
-    replica: { id: config.replicaId, pollMs: config.indexPollMs, leaseMs: config.leaseMs }, log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+    replica: { id: config.replicaId, pollMs: config.indexPollMs, leaseMs: config.leaseMs },
+    log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
   });
   const makeEngine: EngineFactory<IndexManager> = (opts) => createRagEngine(opts);
   return { indexManager, makeEngine };
@@ -81,13 +76,13 @@ function defaultRuntime(config: Config, logger: Logger): Runtime<IndexManager> {
  * Starts the service: listens, then loads the index and the engine in the background, and installs the
  * SIGTERM/SIGINT handlers (a second signal exits at once). Resolves once listening.
  */
-export async function startServer<M extends ManagedIndex>(config: Config, runtime?: Runtime<M>): Promise<void> {
+export async function startServer<M extends IndexAdmin>(config: Config, runtime?: Runtime<M>): Promise<void> {
   const logger = pino({ level: config.logLevel });
   if (runtime) await serve(config, runtime, logger);
   else await serve(config, defaultRuntime(config, logger), logger);
 }
 
-async function serve<M extends ManagedIndex>(config: Config, runtime: Runtime<M>, logger: Logger): Promise<void> {
+async function serve<M extends IndexAdmin>(config: Config, runtime: Runtime<M>, logger: Logger): Promise<void> {
   const { indexManager, makeEngine } = runtime;
   const engine = new LoadingEngine();
   const app = await buildApp({ config, engine, indexManager, logger });

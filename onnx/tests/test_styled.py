@@ -98,3 +98,29 @@ def test_styled_dev_items_are_fixed_by_their_seed_and_hold_their_answers():
     assert first == again and first != styled_dev_items(8, 900_002)
     for passage, question, (answer,) in first:
         assert answer in passage["text"] and answer not in question
+
+
+def open_draws(n=400, seed=1):
+    rng = random.Random(seed)
+    return [ex for ex in (styled_example(rng, open_facts=True) for _ in range(n)) if ex]
+
+
+def test_open_relations_are_asked_with_their_own_word_beside_others_of_the_same_family():
+    """The question names its relation by a word the document uses, and the passage holds another value of the
+    same family, so that only the relation's word picks the answer (synth/open_facts.py)."""
+    made = open_draws()
+    assert len(made) > 300 and {ex["style"] for ex in made} == set(STYLES)
+    assert {ex["family"] for ex in made} == {"who", "when", "where", "number", "what"}
+    for ex in made:
+        assert ex["text"].count(ex["answer"]) == 1 and ex["answer"] not in ex["question"]
+    relation_words = [w for ex in made for w in ex["question"].rstrip("?.").split()
+                      if w.islower() and len(w) >= 4 and w.lower() in ex["text"].lower()]
+    assert len(relation_words) > 0.8 * len(made), "questions share their relation's word with the passage"
+
+
+def test_open_relations_are_reproducible_and_leave_the_plain_draws_unchanged():
+    assert open_draws(50, 4) == open_draws(50, 4)
+    rng = random.Random(9)
+    plain = [styled_example(rng) for _ in range(30)]
+    rng = random.Random(9)
+    assert [styled_example(rng, open_facts=False) for _ in range(30)] == plain

@@ -3,13 +3,13 @@
  * and tokenized, the generator's encoder once over the K inputs, decoding (RAG-Token greedy or beam search,
  * RAG-Sequence, the extractive span constraint) through a cached or batched step, each token's text for
  * streaming, and `explain`'s per-token posteriors. One implementation for both places that run it, the calling
- * thread (RAG_WORKERS=0) and a model worker (src/onnx/model-worker.ts), so that both give the same answers.
+ * thread (RAG_WORKERS=0) and a model worker (src/models/model-worker.ts), so that both give the same answers.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EncodedContexts } from '../onnx/bart-generator.js';
-import { loadRagConfig, type RagConfig } from '../rag/rag-config.js';
-import type { RagMode, TokenExplanation } from '../rag/types.js';
+import { loadRagConfig, type RagConfig } from './rag-config.js';
+import type { RagMode, TokenExplanation } from '../types/generation.js';
 import { TextTokenizer } from '../tokenizer/tokenizer.js';
 import { StepBatcher, type BatchingOptions, type StepSource } from './batching/step-batcher.js';
 import { joinContext } from './context-input.js';

@@ -1,8 +1,10 @@
 /**
- * Receives the body of PUT /index: streams it to a temporary NDJSON file while checking every document, so the
- * corpus is never buffered whole. The file holds one normalized `{"id"?, "title", "text"}` per line, ready for the
- * index builder. A bad line, a duplicate id or an oversize body stop the upload and remove the file; so does a full
- * disk, which is a 507 naming the folder instead of a 500.
+ * Receives the body of PUT /index or POST /index/documents: streams it to a temporary NDJSON file while the corpus
+ * reader (index/corpus.ts) checks every document, so the corpus is never buffered whole. The file holds one
+ * normalized `{"id"?, "title", "text"}` per line, ready for the index builder. Until this function returns, the file
+ * is its own: a bad line, a duplicate id or an oversize body stop the upload and remove the file; so does a full disk,
+ * which is a 507 naming the folder instead of a 500. Once returned, the file belongs to the index manager job it
+ * is handed to (IndexAdmin.startBuild, startChange), refused or not.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -11,12 +13,8 @@ import { finished } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ClientGoneError, InsufficientStorageError, isDiskFull, PayloadTooLargeError, ValidationError } from '../errors.js';
-import { checkDocument } from './document-check.js';
-import { JsonDocumentsSplitter } from './json-documents-splitter.js';
-
-/** The two accepted upload formats. */
-export type CorpusFormat = 'ndjson' | 'json';
+import { ClientGoneError, InsufficientStorageError, isDiskFull, PayloadTooLargeError } from '../errors.js';
+import { CorpusReader, type CorpusFormat } from '../index/corpus.js';
 
 /** Where and how to receive an upload. */
 export interface CorpusUploadOptions {
@@ -38,34 +36,6 @@ export interface ReceivedCorpus {
   bytes: number;
 }
 
-/** Splits NDJSON bytes into lines (1-based numbers); `\n` never occurs inside a UTF-8 multibyte sequence. */
-class LineSplitter {
-  private pending: Buffer[] = [];
-  private line = 0;
-
-  constructor(private readonly onLine: (text: string, line: number) => void) {}
-
-  push(chunk: Buffer): void {
-    let start = 0;
-    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
-      this.pending.push(chunk.subarray(start, nl));
-      this.flush();
-      start = nl + 1;
-    }
-    if (start < chunk.length) this.pending.push(chunk.subarray(start));
-  }
-
-  end(): void {
-    if (this.pending.length > 0) this.flush();
-  }
-
-  private flush(): void {
-    const text = Buffer.concat(this.pending).toString('utf8');
-    this.pending = [];
-    this.onLine(text, ++this.line);
-  }
-}
-
 /** Streams and validates an upload into a temporary NDJSON file; throws ValidationError or PayloadTooLargeError. */
 export async function receiveCorpus(opts: CorpusUploadOptions): Promise<ReceivedCorpus> {
   await mkdir(opts.dir, { recursive: true });
@@ -76,35 +46,11 @@ export async function receiveCorpus(opts: CorpusUploadOptions): Promise<Received
   out.on('error', (err) => {
     writeError ??= err;
   });
-  const firstLineOfId = new Map<string, number>();
-  let documents = 0;
   let pendingOutput: string[] = [];
-
-  const accept = (raw: string, where: string, line: number) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      throw new ValidationError(`${where}: not valid JSON (${(err as Error).message})`);
-    }
-    const check = checkDocument(value);
-    if (!check.ok) throw new ValidationError(`${where}: ${check.reason}`);
-    if (opts.requireIds && check.doc.id === undefined) {
-      throw new ValidationError(`${where}: "id" is required: documents are added or replaced by id`);
-    }
-    if (check.doc.id !== undefined) {
-      const first = firstLineOfId.get(check.doc.id);
-      if (first !== undefined) throw new ValidationError(`${where}: duplicate id "${check.doc.id}" (first on line ${first})`);
-      firstLineOfId.set(check.doc.id, line);
-    }
-    documents++;
-    pendingOutput.push(JSON.stringify(check.doc) + '\n');
-  };
-  const parser = opts.format === 'ndjson'
-    ? new LineSplitter((text, line) => {
-      if (text.trim() !== '') accept(text, `line ${line}`, line);
-    })
-    : new JsonDocumentsSplitter((raw, index, line) => accept(raw, `line ${line} (document ${index})`, line));
+  const reader = new CorpusReader({
+    format: opts.format, requireIds: opts.requireIds,
+    onDocument: ({ doc }) => pendingOutput.push(JSON.stringify(doc) + '\n'),
+  });
 
   try {
     const flush = async () => {
@@ -113,15 +59,14 @@ export async function receiveCorpus(opts: CorpusUploadOptions): Promise<Received
       pendingOutput = [];
     };
     const bytes = await pump(opts.body, opts.maxBytes, async (chunk) => {
-      parser.push(chunk);
+      reader.push(chunk);
       await flush();
     });
-    parser.end();
+    reader.end();
     await flush();
-    if (documents === 0) throw new ValidationError('the corpus has no documents');
     out.end();
     await finished(out); // rejects with the write error, even one that came before this line
-    return { path, documents, bytes };
+    return { path, documents: reader.documents, bytes };
   } catch (err) {
     out.destroy();
     await rm(path, { force: true });

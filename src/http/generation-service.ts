@@ -14,7 +14,7 @@ export type GenerationRoute = 'answer' | 'jeopardy';
 
 /** Concurrency-limited access to the engine. */
 export class GenerationService {
-  private closing = false;
+  private stopped = false;
 
   constructor(
     private readonly engine: RagEngine,
@@ -26,19 +26,24 @@ export class GenerationService {
 
   /** True when the engine can serve and the service is not shutting down. */
   ready(): boolean {
-    return !this.closing && this.engine.ready();
+    return !this.stopped && this.engine.ready();
   }
 
   /** The 503 for a request that comes while the engine cannot serve, with the index's reason when it has one. */
   notReady(): NotReadyError {
-    if (this.closing) return new NotReadyError('the server is shutting down', 1);
+    if (this.stopped) return new NotReadyError('the server is shutting down', 1);
     const why = this.indexUnavailable();
     return why ? new NotReadyError(`the service is not ready: ${why}`) : new NotReadyError();
   }
 
   /** Refuses new work from now on (graceful shutdown); in-flight generations continue. */
   stopAccepting(): void {
-    this.closing = true;
+    this.stopped = true;
+  }
+
+  /** True once the server is shutting down: the app refuses every request that would start work. */
+  get shuttingDown(): boolean {
+    return this.stopped;
   }
 
   /**

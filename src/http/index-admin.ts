@@ -1,42 +1,30 @@
 /**
- * What the HTTP layer needs from the index manager (src/index/index-manager.ts): describe the serving index,
- * start a build from a validated NDJSON file, change documents, list and activate versions, and report jobs.
- * Routes depend on this narrow interface only.
+ * What the server and the HTTP layer need from the index manager (src/index/index-manager.ts): start and close
+ * it, describe the serving index, start a build from a validated NDJSON file, change documents, list and activate
+ * versions, and report jobs. The routes and the server depend on this narrow interface only.
  */
-import type { ChangeSummary, DocumentChange } from '../index/document-changes.js';
-import type { StoredDocument } from '../index/loaded-version.js';
+import type { BuildJobView } from '../index/build-jobs.js';
+import type { DocumentChange } from '../index/document-changes.js';
 import type { ReplicaStatus } from '../index/replica-sync.js';
+import type { StoredDocument } from '../types/corpus.js';
 import type { VersionInfo } from '../index/version-list.js';
-import type { IndexDescription } from '../rag/types.js';
+import type { IndexDescription } from '../types/serving-index.js';
 
-export type { ChangeSummary, DocumentChange, ReplicaStatus, StoredDocument, VersionInfo };
-
-/** States of a build job, as GET /index/jobs/:id reports them. */
-export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed';
-
-/** A build job as the HTTP layer reports it. */
-export interface BuildJobView {
-  id: string;
-  state: BuildState;
-  progress: { done: number; total: number };
-  error?: string;
-  /** The version built, once succeeded. */
-  version?: string;
-  /** What a document change did, once succeeded. */
-  changes?: ChangeSummary;
-}
-
-/** The index manager as seen from the routes. */
+/** The index manager as the server and the routes see it (the real IndexManager, or a test double). */
 export interface IndexAdmin {
+  /** Opens the serving version (or builds the first one); resolves once one serves or none can. */
+  start(): Promise<void>;
+  /** Cancels any job and stops serving. */
+  close(): Promise<void>;
   /** The index serving now, or undefined before one is loaded. */
   describe(): IndexDescription | undefined;
   /** Why no index serves (damage, a failed build), or undefined while one serves or is still loading. */
   unavailable(): string | undefined;
-  /** True while a build is queued or running (PUT /index answers 409 before reading the body). */
-  isBuilding(): boolean;
+  /** Throws BuildConflictError (409) while a job is queued or running: an upload is refused before it is read. */
+  refuseIfBusy(): void;
   /**
    * Starts building a new version from a validated NDJSON file, which the manager owns from then on (it removes it
-   * when done). Throws BuildConflictError when another build runs.
+   * when the job ends, or at once when it refuses). Throws BuildConflictError when another job runs.
    */
   startBuild(ndjsonPath: string): BuildJobView;
   /** The job with this id, or undefined. */
@@ -56,7 +44,7 @@ export interface IndexAdmin {
   waitForJob(id: string): Promise<BuildJobView>;
   /**
    * Starts a job applying upserts (a validated NDJSON file, every document with an id, owned by the manager from
-   * then on) and deletions to the serving version. Throws BuildConflictError when another job runs.
+   * then on, refused or not) and deletions to the serving version. Throws BuildConflictError when another job runs.
    */
   startChange(change: DocumentChange): BuildJobView;
   /** Starts a job serving an existing version; throws NotFoundError when there is none of that name. */

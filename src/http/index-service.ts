@@ -1,14 +1,17 @@
 /**
- * PUT /index and friends: refuses while a build runs, receives and validates the upload into a temporary file,
- * hands it to the index manager as a build job, and optionally waits until the new version serves. Document
+ * PUT /index and friends: refuses while a job runs (the manager decides), receives and validates the upload into a
+ * temporary file, hands it to the index manager as a build job, and optionally waits until the new version serves. Document
  * changes and version activations are jobs of the same kind, under the same rules.
  */
 import type { Readable } from 'node:stream';
-import { rm } from 'node:fs/promises';
 import { AppError, ConflictError, NotFoundError, NotReadyError } from '../errors.js';
-import type { IndexDescription } from '../rag/types.js';
-import { receiveCorpus, type CorpusFormat } from './corpus-upload.js';
-import type { BuildJobView, IndexAdmin, StoredDocument, VersionInfo } from './index-admin.js';
+import type { IndexDescription } from '../types/serving-index.js';
+import type { CorpusFormat } from '../index/corpus.js';
+import { receiveCorpus } from './corpus-upload.js';
+import type { IndexAdmin } from './index-admin.js';
+import type { BuildJobView } from '../index/build-jobs.js';
+import type { VersionInfo } from '../index/version-list.js';
+import type { StoredDocument } from '../types/corpus.js';
 import type { Metrics } from './metrics.js';
 
 /** Options of the index service. */
@@ -29,10 +32,6 @@ export class BuildFailedError extends AppError {
   constructor(jobId: string) {
     super(500, 'build_failed', `the index build failed; see GET /index/jobs/${jobId} for the reason`);
   }
-}
-
-function conflict(): ConflictError {
-  return new ConflictError('another index build is running; retry when it has finished');
 }
 
 /** Index description, uploads and build jobs for the routes. */
@@ -71,14 +70,19 @@ export class IndexService {
 
   /** Starts a change job deleting these documents; 409 while another job runs. */
   async remove(ids: string[]): Promise<BuildJobView> {
-    await this.refuseWhileBusy();
-    return this.track(() => this.opts.admin.startChange({ deleteIds: ids }));
+    return this.track(async () => {
+      await this.opts.admin.waitWritable?.();
+      return this.opts.admin.startChange({ deleteIds: ids });
+    });
   }
 
-  /** Starts a job serving an existing version; 404 for an unknown one, 409 while another job runs. */
+  /** Starts a job serving an existing version; 409 while another job runs (before looking for it), else 404. */
   async activate(version: string): Promise<BuildJobView> {
-    await this.refuseWhileBusy();
-    return this.track(() => this.opts.admin.activate(version));
+    return this.track(async () => {
+      this.opts.admin.refuseIfBusy();
+      await this.opts.admin.waitWritable?.();
+      return this.opts.admin.activate(version);
+    });
   }
 
   /** The versions on disk. */
@@ -93,24 +97,21 @@ export class IndexService {
     return doc;
   }
 
-  /** Refuses at once while a job runs, then receives and checks the body, then starts the job from the file. */
-  private async upload(body: Readable, format: CorpusFormat, requireIds: boolean,
+  /**
+   * Refuses at once while a job runs, then receives and checks the body, then hands the file to `start`, which owns
+   * it from then on (a job may have started while the upload streamed in: the manager refuses it then).
+   */
+  private upload(body: Readable, format: CorpusFormat, requireIds: boolean,
     start: (path: string) => BuildJobView): Promise<BuildJobView> {
-    await this.refuseWhileBusy();
-    const corpus = await receiveCorpus({
-      body, format, maxBytes: this.opts.maxUploadBytes, dir: this.opts.uploadDir, requireIds,
-      ...(this.opts.uploadPrefix ? { prefix: this.opts.uploadPrefix } : {}),
-    });
-    try {
-      // A job may have started while this upload streamed in; the manager is the judge.
-      return await this.track(() => {
-        if (this.opts.admin.isBuilding()) throw conflict();
-        return start(corpus.path);
+    return this.track(async () => {
+      this.opts.admin.refuseIfBusy();
+      await this.opts.admin.waitWritable?.(); // another replica's job: 409 before reading the body
+      const corpus = await receiveCorpus({
+        body, format, maxBytes: this.opts.maxUploadBytes, dir: this.opts.uploadDir, requireIds,
+        ...(this.opts.uploadPrefix ? { prefix: this.opts.uploadPrefix } : {}),
       });
-    } catch (err) {
-      await rm(corpus.path, { force: true });
-      throw err;
-    }
+      return start(corpus.path);
+    });
   }
 
   /** Starts a job and counts it (started, then succeeded or failed; rejected when it cannot start). */
@@ -128,17 +129,6 @@ export class IndexService {
       () => this.opts.metrics.buildJobs.inc({ outcome: 'failed' }),
     );
     return job;
-  }
-
-  /** 409 before reading a body while a job of this replica runs, or another replica holds the store's lease. */
-  private async refuseWhileBusy(): Promise<void> {
-    try {
-      if (this.opts.admin.isBuilding()) throw conflict();
-      await this.opts.admin.waitWritable?.();
-    } catch (err) {
-      if (err instanceof ConflictError) this.opts.metrics.buildJobs.inc({ outcome: 'rejected' });
-      throw err;
-    }
   }
 
   /** Waits for `job` to finish; returns it, or throws BuildFailedError. */

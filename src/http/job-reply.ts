@@ -3,7 +3,7 @@
  * finished job (a failed one is a 500 `build_failed`, IndexService.waitForSuccess).
  */
 import type { FastifyReply } from 'fastify';
-import type { BuildJobView } from './index-admin.js';
+import type { BuildJobView } from '../index/build-jobs.js';
 import type { IndexService } from './index-service.js';
 import { accepted, jobWire } from './wire.js';
 

@@ -4,7 +4,7 @@
  * Each app owns its registry, so several apps (tests) never share counters.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { IndexDescription } from '../rag/types.js';
+import type { IndexDescription } from '../types/serving-index.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const TOKEN_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];

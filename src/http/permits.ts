@@ -29,7 +29,6 @@ interface Waiter {
 export class Permits {
   private active = 0;
   private readonly waiters: Waiter[] = [];
-  private idleWaiters: Array<() => void> = [];
   /** Exponentially weighted mean of how long a permit is held, in ms, for Retry-After. */
   private meanHoldMs = 1000;
 
@@ -65,7 +64,6 @@ export class Permits {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
         this.opts.onQueueDepth?.(this.waiters.length);
-        this.notifyIdle();
       };
       const waiter: Waiter = {
         enqueuedAt: performance.now(),
@@ -91,12 +89,6 @@ export class Permits {
     });
   }
 
-  /** Resolves once nothing runs and nothing waits (graceful shutdown). */
-  idle(): Promise<void> {
-    if (this.active === 0 && this.waiters.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
   private grant(): Release {
     this.active++;
     const started = performance.now();
@@ -109,15 +101,7 @@ export class Permits {
       const next = this.waiters[0];
       // The permit passes straight to the first waiter so a new arrival cannot overtake the queue.
       if (next) next.grant(this.grant());
-      else this.notifyIdle();
     };
-  }
-
-  private notifyIdle(): void {
-    if (this.active !== 0 || this.waiters.length !== 0) return;
-    const waiting = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiting) resolve();
   }
 
   private retryAfterSeconds(): number {

@@ -4,7 +4,7 @@
  * last switch to a version written elsewhere lagged, and how many such versions it switched to or failed to load.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ReplicaStatus } from './index-admin.js';
+import type { ReplicaStatus } from '../index/replica-sync.js';
 
 /** Registers the replica metrics on `registry`; `status` undefined (an index double) leaves them empty. */
 export function registerReplicaMetrics(registry: Registry, status: () => ReplicaStatus | undefined): void {

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 import { checkBearer } from './auth.js';
 import type { RouteContext } from './context.js';
-import type { CorpusFormat } from './corpus-upload.js';
+import type { CorpusFormat } from '../index/corpus.js';
 
 const MEDIA: Record<string, CorpusFormat> = { 'application/x-ndjson': 'ndjson', 'application/json': 'json' };
 

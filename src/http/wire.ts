@@ -1,8 +1,12 @@
 /**
  * Mapping between the engine's camelCase objects and the snake_case wire format of docs/API.md, in one place.
  */
-import type { GenerationRequest, GenerationResult, IndexDescription, RetrievedPassage } from '../rag/types.js';
-import type { BuildJobView, StoredDocument, VersionInfo } from './index-admin.js';
+import type { GenerationRequest, GenerationResult } from '../rag/types.js';
+import type { IndexDescription } from '../types/serving-index.js';
+import type { RetrievedPassage } from '../types/corpus.js';
+import type { BuildJobView } from '../index/build-jobs.js';
+import type { VersionInfo } from '../index/version-list.js';
+import type { StoredDocument } from '../types/corpus.js';
 import type { AnswerResponse, IndexDescriptionWire, JeopardyResponse, JobStatus } from './schemas.js';
 import { LIMITS } from './schemas.js';
 

@@ -38,10 +38,10 @@ export interface JobOutcome {
 /** Runs one job; reports progress; resolves once the version it made serves; rejects on failure or abort. */
 export type BuildRunner = (report: (progress: BuildProgress) => void, signal: AbortSignal) => Promise<JobOutcome>;
 
-/** 409: another index build is queued or running. */
+/** 409: another index job (a build, a change, a compaction or an activation) is queued or running. */
 export class BuildConflictError extends ConflictError {
   constructor(runningId: string) {
-    super(`another index build is in progress (job ${runningId}); retry when it has finished`);
+    super(`another index job is running (job ${runningId}); retry when it has finished`);
   }
 }
 
@@ -64,9 +64,14 @@ export class BuildJobs {
     return this.activeId !== undefined;
   }
 
+  /** Throws BuildConflictError (409) while a job is queued or running: the one place that decides a conflict. */
+  refuseIfBusy(): void {
+    if (this.activeId !== undefined) throw new BuildConflictError(this.activeId);
+  }
+
   /** Starts `runner` as a new job unless one is active (then throws BuildConflictError); returns it queued. */
   start(runner: BuildRunner): BuildJobView {
-    if (this.activeId !== undefined) throw new BuildConflictError(this.activeId);
+    this.refuseIfBusy();
     const view: BuildJobView = { id: randomUUID(), state: 'queued', progress: { done: 0, total: 0 } };
     const controller = new AbortController();
     const job: Job = { view, controller, finished: Promise.resolve() };

@@ -9,7 +9,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Device } from '../config.js';
 import { DprEncoder } from '../onnx/dpr-encoder.js';
-import type { Passage } from '../rag/types.js';
+import type { Passage } from '../types/corpus.js';
 import { DEFAULT_HNSW_THRESHOLD, FaissIndex, indexTypeFor } from '../retriever/faiss-index.js';
 import type { BuildProgress } from './build-jobs.js';
 import { createStaging, newVersionName } from './index-store.js';
@@ -17,7 +17,8 @@ import { writeManifest, type IndexManifest } from './manifest.js';
 import { checksumFiles, sha256File } from './version-files.js';
 import { ensureFreeSpace, estimateVersionBytes, vectorDimension } from './disk-space.js';
 import { PassageStoreWriter } from './passage-store.js';
-import { countPassages, DocumentIds, readCorpus, splitDocument } from './passages.js';
+import { readCorpusFile } from './corpus.js';
+import { countPassages, DocumentIds, splitDocument } from './passages.js';
 
 /** What to build, from what, and how. */
 export interface BuildOptions {
@@ -54,7 +55,7 @@ export async function buildIndexVersion(
   const ids = new DocumentIds();
   let documents = 0;
   let total = 0;
-  for await (const { doc } of readCorpus(opts.corpus)) {
+  for await (const { doc } of readCorpusFile(opts.corpus)) {
     if (doc.id !== undefined) ids.reserve(doc.id);
     documents++;
     total += countPassages(doc.text);
@@ -92,8 +93,8 @@ export async function buildIndexVersion(
       window = [];
     };
     try {
-      for await (const { doc, line } of readCorpus(opts.corpus)) {
-        const id = ids.idFor(doc, line);
+      for await (const { doc } of readCorpusFile(opts.corpus)) {
+        const id = ids.idFor(doc);
         for (const passage of splitDocument({ id, title: doc.title, text: doc.text })) {
           store.append(passage);
           window.push(passage);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { Device } from '../config.js';
 import { NotFoundError, NotReadyError } from '../errors.js';
-import type { IndexDescription } from '../rag/types.js';
+import type { IndexDescription } from '../types/serving-index.js';
 import { FaissIndex } from '../retriever/faiss-index.js';
 import { BuildJobs, type BuildJobView, type BuildProgress, type BuildRunner, type JobOutcome } from './build-jobs.js';
 import { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
@@ -28,7 +28,9 @@ import { IntactVersions } from './intact-versions.js';
 import { JobRecords } from './job-records.js';
 import { uploadPrefix } from './replica-records.js';
 import type { IndexManifest } from './manifest.js';
-import type { LoadedVersion, IndexHandle, StoredDocument } from './loaded-version.js';
+import type { LoadedVersion } from './loaded-version.js';
+import type { IndexHandle } from '../types/serving-index.js';
+import type { StoredDocument } from '../types/corpus.js';
 import { SegmentPool } from './open-segment.js';
 import { openVersion } from './open-version.js';
 import { ReplicaSync, type ReplicaOptions, type ReplicaStatus } from './replica-sync.js';
@@ -37,13 +39,6 @@ import { StoreLeaseConflictError } from './store-lease.js';
 import { VersionChanges } from './version-changes.js';
 import { describeVersions, type VersionInfo } from './version-list.js';
 import { writeStoredCorpus } from './stored-corpus.js';
-
-export type { SearchHit } from '../retriever/faiss-index.js';
-export type { BuildJobView, BuildState } from './build-jobs.js';
-export type { IndexHandle, StoredDocument } from './loaded-version.js';
-export type { DocumentChange } from './document-changes.js';
-export type { VersionInfo } from './version-list.js';
-export type { ReplicaStatus } from './replica-sync.js';
 
 /** Minimal logger (pino's methods accept a plain message). */
 export interface IndexLogger {
@@ -200,25 +195,25 @@ export class IndexManager {
     return this.replica.waitWritable();
   }
 
-  /** True while a build is queued or running. */
+  /** True while a job is queued or running. */
   isBuilding(): boolean {
     return this.jobs.isBuilding();
   }
 
+  /** Throws BuildConflictError (409) while a job is queued or running (an upload is refused before it is read). */
+  refuseIfBusy(): void {
+    this.jobs.refuseIfBusy();
+  }
+
   /**
    * Starts building a new version from a validated NDJSON file (`{"id"?, "title", "text"}` per line), which the
-   * manager owns from then on and removes when the build ends. Throws BuildConflictError (409) while another
-   * build runs. The current version serves until the new one is loaded; a failed build leaves it in place.
+   * manager owns from then on (ownFile). Throws BuildConflictError (409) while another job runs. The current
+   * version serves until the new one is loaded; a failed build leaves it in place.
    */
   startBuild(ndjsonPath: string): BuildJobView {
-    try {
+    return this.startOwning(ndjsonPath, () => {
       if (this.closed) throw new NotReadyError('the index manager is shutting down');
-      return this.startJob((report, signal) => this.buildAndSwap(ndjsonPath, report, signal)
-        .finally(() => rm(ndjsonPath, { force: true })));
-    } catch (err) {
-      rmSync(ndjsonPath, { force: true }); // refused: the file is ours to remove, and the caller may check at once
-      throw err;
-    }
+    }, (report, signal) => this.buildAndSwap(ndjsonPath, report, signal));
   }
 
   /**
@@ -246,11 +241,6 @@ export class IndexManager {
     return done;
   }
 
-  /** Cancels a queued or running build; false when that job is not active. */
-  cancelJob(id: string): boolean {
-    return this.jobs.cancel(id);
-  }
-
   /**
    * Starts a job applying a document change to the serving version: upserts from a validated NDJSON file (every
    * document with an id; the manager owns the file from then on) and deletions by id. Throws BuildConflictError
@@ -258,19 +248,30 @@ export class IndexManager {
    * a compaction job.
    */
   startChange(change: DocumentChange): BuildJobView {
-    const discard = () => (change.upsertPath ? rm(change.upsertPath, { force: true }) : Promise.resolve());
-    try {
+    const job = this.startOwning(change.upsertPath, () => {
       if (this.closed || !this.current) throw new NotReadyError(this.unavailable() ?? 'no index version serves yet');
-      const job = this.startJob(async (report, signal) => {
-        await this.replica.catchUp(); // under the lease: build on the store's newest version
-        return this.changes.apply(change, report, signal);
-      }, discard);
-      void this.jobs.wait(job.id).then((done) => {
-        if (done.state === 'succeeded') this.compactIfWanted();
-      });
-      return job;
+    }, async (report, signal) => {
+      await this.replica.catchUp(); // under the lease: build on the store's newest version
+      return this.changes.apply(change, report, signal);
+    });
+    void this.jobs.wait(job.id).then((done) => {
+      if (done.state === 'succeeded') this.compactIfWanted();
+    });
+    return job;
+  }
+
+  /**
+   * Starts `runner` as a job once `check` passes, owning the uploaded file at `path` from then on: removed before
+   * the job reports its end, or at once (synchronously, so a caller that looks right after sees it gone) when the
+   * job is refused.
+   */
+  private startOwning(path: string | undefined, check: () => void, runner: BuildRunner): BuildJobView {
+    try {
+      check();
+      return this.startJob((report, signal) => runner(report, signal)
+        .finally(() => (path === undefined ? undefined : rm(path, { force: true }))));
     } catch (err) {
-      if (change.upsertPath) rmSync(change.upsertPath, { force: true });
+      if (path !== undefined) rmSync(path, { force: true });
       throw err;
     }
   }
@@ -552,16 +553,12 @@ export class IndexManager {
     this.replica.changed();
   }
 
-  /** Runs a job under the store's write lease (replica-sync.ts); `cleanup` runs when it ends. */
-  private startJob(runner: BuildRunner, cleanup?: () => Promise<unknown>): BuildJobView {
+  /** Runs a job under the store's write lease (replica-sync.ts), pruning before it ends. */
+  private startJob(runner: BuildRunner): BuildJobView {
     return this.replica.startJob(this.jobs, async (report, signal) => {
-      try {
-        const outcome = await runner(report, signal);
-        await this.prune(); // still under the job's lease, so that the next writer never waits for it
-        return outcome;
-      } finally {
-        await cleanup?.();
-      }
+      const outcome = await runner(report, signal);
+      await this.prune(); // still under the job's lease, so that the next writer never waits for it
+      return outcome;
     }, () => this.records.flush());
   }
 

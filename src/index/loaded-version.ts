@@ -7,36 +7,13 @@
  * damage that got past the checks at load is a 503 `index_damaged` and a report to the manager, never a 500.
  */
 import { IndexDamagedError } from '../errors.js';
-import type { Passage } from '../rag/types.js';
+import type { Passage } from '../types/corpus.js';
 import { IndexDamageError } from './damage.js';
-import type { SearchHit } from '../retriever/faiss-index.js';
+import type { SearchHit } from '../types/serving-index.js';
 import type { IndexManifest, SegmentRef } from './manifest.js';
 import type { OpenSegment } from './open-segment.js';
-
-/** A document as stored: its passages' texts joined back (passages are whole-word slices), and their count. */
-export interface StoredDocument {
-  id: string;
-  title: string;
-  text: string;
-  passages: number;
-}
-
-/**
- * One request's hold on an index version. Every method works until `release()`; the version's segments are freed
- * only after all handles to it are released, even if a newer version serves meanwhile.
- */
-export interface IndexHandle {
-  readonly version: string;
-  readonly manifest: IndexManifest;
-  /** Searches `queries` (n vectors, row-major n x dimension): per query up to k hits, best (highest score) first. */
-  search(queries: Float32Array, k: number): SearchHit[][];
-  /** The passages stored at these rows (the rows of SearchHit), in the same order. */
-  passages(rows: number[]): Promise<Passage[]>;
-  /** The live document with this id, or undefined. */
-  document(id: string): Promise<StoredDocument | undefined>;
-  /** Ends this hold; further calls throw. Idempotent. */
-  release(): void;
-}
+import type { StoredDocument } from '../types/corpus.js';
+import type { IndexHandle } from '../types/serving-index.js';
 
 /** A segment as one version sees it: its tombstoned rows, and where its rows start in the version's numbering. */
 export interface VersionPart extends SegmentOfVersion {
@@ -84,7 +61,6 @@ export class LoadedVersion {
     };
     return {
       version: this.manifest.version,
-      manifest: this.manifest,
       search: (queries, k) => live().search(queries, k),
       passages: (rows) => live().passages(rows),
       document: (id) => live().document(id),

@@ -8,7 +8,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Passage } from '../rag/types.js';
+import type { Passage } from '../types/corpus.js';
 import { IndexDamageError } from './damage.js';
 
 /** File name of the passages (JSON lines) inside a version folder. */

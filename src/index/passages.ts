@@ -2,11 +2,9 @@
  * Documents to retrieval passages, under the same rule as the toolchain's `onnx/ragkit/data/passages.py`:
  * words = text split on runs of whitespace; passage n = words[100n, 100(n+1)) joined by single spaces;
  * id `{doc_id}-p{n}`; title = the document's title. A document with no words yields no passage.
- * Also reads a corpus file (NDJSON, one `{"id"?, "title", "text"}` per line) and names ids for documents without.
+ * Also names ids for documents without (the corpus reader, corpus.ts, has checked that explicit ones are unique).
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { DocumentInput, Passage } from '../rag/types.js';
+import type { DocumentInput, Passage } from '../types/corpus.js';
 
 /** At most this many whitespace-separated words per passage (the paper's 100-word split). */
 export const PASSAGE_WORDS = 100;
@@ -16,14 +14,6 @@ export interface IdentifiedDocument {
   id: string;
   title: string;
   text: string;
-}
-
-/** Thrown for a corpus line that is not a valid document; `line` is 1-based. */
-export class CorpusLineError extends Error {
-  constructor(readonly line: number, reason: string) {
-    super(`line ${line}: ${reason}`);
-    this.name = 'CorpusLineError';
-  }
 }
 
 // Exactly the characters Python's str.split() treats as whitespace. JS's \s differs: it lacks \x1c-\x1f and \x85
@@ -54,48 +44,15 @@ export function countPassages(text: string, maxWords = PASSAGE_WORDS): number {
   return Math.ceil(splitWords(text).length / maxWords);
 }
 
-/** Checks one parsed corpus line; throws CorpusLineError naming the line and the problem. */
-export function checkCorpusDocument(value: unknown, line: number): DocumentInput {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new CorpusLineError(line, 'a document must be a JSON object with "title" and "text"');
-  }
-  const { id, title, text } = value as Record<string, unknown>;
-  if (id !== undefined && (typeof id !== 'string' || id.trim() === '')) {
-    throw new CorpusLineError(line, '"id" must be a non-empty string when given');
-  }
-  if (typeof title !== 'string') throw new CorpusLineError(line, '"title" must be a string');
-  if (typeof text !== 'string') throw new CorpusLineError(line, '"text" must be a string');
-  return id === undefined ? { title, text } : { id: id as string, title, text };
-}
-
-/** Streams the documents of an NDJSON corpus file with their 1-based line numbers; blank lines are skipped. */
-export async function* readCorpus(path: string): AsyncGenerator<{ doc: DocumentInput; line: number }> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line = 0;
-  for await (const raw of lines) {
-    line++;
-    if (raw.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      throw new CorpusLineError(line, `not valid JSON (${(err as Error).message})`);
-    }
-    yield { doc: checkCorpusDocument(value, line), line };
-  }
-}
-
 const AUTO_ID = /^doc-\d+(~\d+)?$/;
 
 /**
  * Names documents that came without an id, deterministically: the n-th document of the corpus (1-based, counting
  * all documents) is `doc-n`, or `doc-n~2`, `doc-n~3`... if the corpus already uses that id explicitly. Feed it
- * the explicit ids first (`reserve`), then ask for each document in corpus order (`idFor`). Explicit ids must be
- * unique; a repeat throws CorpusLineError.
+ * the explicit ids first (`reserve`), then ask for each document in corpus order (`idFor`).
  */
 export class DocumentIds {
   private readonly reserved = new Set<string>();
-  private readonly seen = new Map<string, number>();
   private position = 0;
 
   /** First pass: notes an explicit id (only ids shaped like automatic ones need remembering). */
@@ -104,14 +61,9 @@ export class DocumentIds {
   }
 
   /** Second pass: the id of the next document in corpus order. */
-  idFor(doc: DocumentInput, line: number): string {
+  idFor(doc: DocumentInput): string {
     this.position++;
-    if (doc.id !== undefined) {
-      const first = this.seen.get(doc.id);
-      if (first !== undefined) throw new CorpusLineError(line, `duplicate id "${doc.id}" (first on line ${first})`);
-      this.seen.set(doc.id, line);
-      return doc.id;
-    }
+    if (doc.id !== undefined) return doc.id;
     let id = `doc-${this.position}`;
     for (let k = 2; this.reserved.has(id); k++) id = `doc-${this.position}~${k}`;
     this.reserved.add(id);

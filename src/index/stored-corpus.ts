@@ -4,21 +4,20 @@
  * spaces (passages.ts), so joining a document's passages with a space and splitting again gives the same passages,
  * ids and titles. Documents that had no words had no passages and are not recovered.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
+import { readLines } from './corpus.js';
 import { PASSAGES_FILE } from './passage-store.js';
 
 /** Writes one `{"id", "title", "text"}` line per stored document to `out` (a new file); returns how many. */
 export async function writeStoredCorpus(versionDir: string, out: string): Promise<number> {
   let documents = 0;
   async function* corpusLines(): AsyncGenerator<string> {
-    const lines = createInterface({ input: createReadStream(join(versionDir, PASSAGES_FILE)), crlfDelay: Infinity });
     let doc: { id: string; title: string; parts: string[] } | undefined;
-    for await (const line of lines) {
-      if (!line) continue;
-      const p = JSON.parse(line) as { doc_id: string; title: string; text: string };
+    for await (const { text } of readLines(join(versionDir, PASSAGES_FILE))) {
+      if (!text) continue;
+      const p = JSON.parse(text) as { doc_id: string; title: string; text: string };
       if (doc?.id !== p.doc_id) { // the builder stores a document's passages one after another
         if (doc) yield documentLine(doc);
         doc = { id: p.doc_id, title: p.title, parts: [] };

@@ -13,7 +13,7 @@ import { composeChange, versionOf, type DocumentChange } from './document-change
 import { commitSegment, commitStaging, createStaging, newVersionName, removeSegment } from './index-store.js';
 import type { LoadedVersion } from './loaded-version.js';
 import { readManifest, writeManifest, type IndexManifest } from './manifest.js';
-import { readCorpus } from './passages.js';
+import { readCorpusFile } from './corpus.js';
 import { segmentRef, sharedRefs } from './segment-refs.js';
 
 /** What the jobs need of the index manager. */
@@ -49,7 +49,7 @@ export class VersionChanges {
   async apply(change: DocumentChange, report: (p: BuildProgress) => void, signal: AbortSignal): Promise<JobOutcome> {
     return this.onServing(async (base) => {
       const upsertIds: string[] = [];
-      if (change.upsertPath) for await (const { doc } of readCorpus(change.upsertPath)) upsertIds.push(doc.id!);
+      if (change.upsertPath) for await (const { doc } of readCorpusFile(change.upsertPath)) upsertIds.push(doc.id!);
       const added = change.upsertPath
         ? await this.commit(async () => (await this.host.buildSegment(change.upsertPath!, report, signal)).staging)
         : undefined;

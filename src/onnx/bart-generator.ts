@@ -5,7 +5,7 @@
  * The first step (every parent -1) runs the no-cache branch with empty past tensors; later steps the cached one.
  */
 import { join } from 'node:path';
-import type { StepFn, StepInput } from '../generator/decoding/types.js';
+import type { StepFn, StepInput } from '../types/generation.js';
 import { cacheLayout, gatherRows, gatherTensor, isIdentity, sameRows, type CacheEntry } from './kv-cache.js';
 import { createSession, float32Output, int64Tensor, ort, type SessionOptions } from './session.js';
 

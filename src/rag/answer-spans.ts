@@ -5,7 +5,7 @@
  * so a client can highlight it.
  */
 import { normalizeSpanText } from '../generator/decoding/span-constraint.js';
-import type { Passage } from './types.js';
+import type { Passage } from '../types/corpus.js';
 
 /** One occurrence of the answer: `passage[field].slice(start, end)` reads as the answer. */
 export interface AnswerSpan {

@@ -9,8 +9,9 @@ import { ValidationError } from '../errors.js';
 import { loadBundleTexts, type BundleTexts, type GeneratedAnswer } from '../generator/answer-generator.js';
 import type { BatchingOptions, BatchingStats } from '../generator/batching/step-batcher.js';
 import { DecodingAbortedError } from '../generator/decoding/types.js';
-import { loadModels, type Models } from '../onnx/models.js';
-import { Retriever, type IndexSource } from '../retriever/retriever.js';
+import { loadModels, type Models } from '../models/models.js';
+import { Retriever } from '../retriever/retriever.js';
+import type { IndexSource } from '../types/serving-index.js';
 import { answerSpans } from './answer-spans.js';
 import type { RagEngine } from './engine.js';
 import type { AnswerRequest, GenerationRequest, GenerationResult, JeopardyRequest } from './types.js';
@@ -18,11 +19,11 @@ import type { AnswerRequest, GenerationRequest, GenerationResult, JeopardyReques
 /** How to load the engine. */
 export interface RagEngineOptions {
   modelDir: string;
-  index: IndexSource & { ready(): boolean };
+  index: IndexSource;
   device?: Device;
   /** Intra-op threads per ONNX session (default: onnxruntime's choice). */
   threads?: number;
-  /** Worker threads running the models (src/onnx/pooled-models.ts); 0 or absent runs them on the calling thread. */
+  /** Worker threads running the models (src/models/pooled-models.ts); 0 or absent runs them on the calling thread. */
   workers?: number;
   /** Cross-request batching of decoder runs (generator/batching), within each model worker; off when absent or `windowMs` is 0. */
   batching?: BatchingOptions;
@@ -37,7 +38,7 @@ export class OnnxRagEngine implements RagEngine {
   private constructor(
     private readonly models: Models,
     private readonly texts: BundleTexts,
-    private readonly index: IndexSource & { ready(): boolean },
+    private readonly index: IndexSource,
   ) {
     this.retriever = new Retriever(models.questionEncoder, index);
   }
@@ -141,7 +142,7 @@ export class OnnxRagEngine implements RagEngine {
 /** The server's factory: the engine over the configured bundle and the started index manager. */
 export async function createRagEngine(opts: {
   config: { modelDir: string; device: Device; batching: BatchingOptions; workers: number; onnxThreads?: number };
-  indexManager: IndexSource & { ready(): boolean };
+  indexManager: IndexSource;
   logger: { warn(msg: string): void };
 }): Promise<OnnxRagEngine> {
   return OnnxRagEngine.load({

@@ -1,29 +1,12 @@
 import type { LeaveOneOut } from '../generator/decoding/leave-one-out.js';
+import type { RetrievedPassage } from '../types/corpus.js';
+import type { RagMode, TokenExplanation } from '../types/generation.js';
 import type { AnswerSpan } from './answer-spans.js';
 
 /**
  * The engine's public types: what the HTTP layer and the CLI ask of it and get back.
  * Field names are camelCase here; routes map them to the snake_case wire format of docs/API.md.
  */
-
-/** RAG-Token marginalizes over documents at every token; RAG-Sequence once per output sequence. */
-export type RagMode = 'token' | 'sequence';
-
-/** One passage as stored in an index. */
-export interface Passage {
-  /** Passage id, unique within an index version (for example `doc42-3`). */
-  id: string;
-  /** Id of the uploaded document the passage was cut from. */
-  docId: string;
-  title: string;
-  text: string;
-}
-
-/** A retrieved passage with its raw inner-product score and its weight p(z|x) among the returned ones. */
-export interface RetrievedPassage extends Passage {
-  score: number;
-  weight: number;
-}
 
 /** Options shared by /answer and /jeopardy, already validated against their bounds. */
 export interface GenerationRequest {
@@ -55,11 +38,6 @@ export interface JeopardyRequest extends GenerationRequest {
   answer: string;
 }
 
-/** For `explain`: one generated token and the posterior over the returned documents when it was chosen. */
-export interface TokenExplanation {
-  text: string;
-  docWeights: number[];
-}
 
 export interface Timings {
   retrieve: number;
@@ -86,28 +64,4 @@ export interface GenerationResult {
   answerSpans?: AnswerSpan[];
   /** With `attribution`: the output's log-likelihood without each document. */
   attribution?: LeaveOneOut;
-}
-
-/** Description of the index currently serving (GET /index). */
-export interface IndexDescription {
-  version: string;
-  documents: number;
-  passages: number;
-  dimension: number;
-  indexType: string;
-  builtAt: string;
-  model: string;
-  /** Execution provider actually in use for the models: 'cpu' or 'cuda'. */
-  device?: string;
-  /** Why this version serves instead of the one `current` names (damage); absent when all is well. */
-  degraded?: string;
-  /** The replica serving it (RAG_REPLICA_ID), on a store that several may share. */
-  replica?: string;
-}
-
-/** A document as uploaded to PUT /index. */
-export interface DocumentInput {
-  id?: string;
-  title: string;
-  text: string;
 }

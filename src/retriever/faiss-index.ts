@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import './openmp-env.js'; // must run before faiss-node loads libgomp
 import faiss from 'faiss-node';
+import type { SearchHit } from '../types/serving-index.js';
 
 /** File name of the FAISS index inside a version folder. */
 export const INDEX_FILE = 'index.faiss';
@@ -19,10 +20,6 @@ export type IndexType = 'IndexFlatIP' | 'HNSW32,Flat';
 export const DEFAULT_HNSW_THRESHOLD = 100_000;
 
 /** One search result: the row (FAISS label = passage row in the store) and its inner-product score. */
-export interface SearchHit {
-  row: number;
-  score: number;
-}
 
 // NOTE: faiss-node takes plain JS arrays (8 bytes per number) and copies them element by element through N-API;
 // adding about 2M numbers per call bounds that temporary array to 16 MB whatever the dimension.

@@ -3,16 +3,12 @@
  * index -> passages with their raw scores and p(z|x), the softmax of the scores over the K returned passages.
  */
 import type { Device } from '../config.js';
-import type { IndexHandle } from '../index/index-manager.js';
+import type { IndexSource } from '../types/serving-index.js';
 import { DprEncoder } from '../onnx/dpr-encoder.js';
-import type { QuestionEncoder } from '../onnx/models.js';
-import type { RetrievedPassage } from '../rag/types.js';
+import type { QuestionEncoder } from '../models/models.js';
+import type { RetrievedPassage } from '../types/corpus.js';
+import { softmax } from '../generator/decoding/math.js';
 import { join } from 'node:path';
-
-/** What the retriever needs of the index manager. */
-export interface IndexSource {
-  acquire(): IndexHandle;
-}
 
 /** Passages retrieved for one question, best first, and the index version they came from. */
 export interface Retrieval {
@@ -38,11 +34,6 @@ export class Retriever {
     return this.encoder.provider;
   }
 
-  /** The question encoder's vector for a question (used by the engine's tests and benches). */
-  async encodeQuestion(question: string): Promise<Float32Array> {
-    return this.encoder.encode([question]);
-  }
-
   /** Top-k passages for a question (fewer when the index holds fewer), with scores and weights. */
   async retrieve(question: string, k: number): Promise<Retrieval> {
     if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
@@ -65,13 +56,4 @@ export class Retriever {
   async close(): Promise<void> {
     await this.encoder.close();
   }
-}
-
-/** Softmax, shifted by the maximum so that large inner products do not overflow. */
-export function softmax(scores: number[]): number[] {
-  if (scores.length === 0) return [];
-  const max = Math.max(...scores);
-  const exps = scores.map((s) => Math.exp(s - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / sum);
 }

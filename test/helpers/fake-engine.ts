@@ -4,9 +4,8 @@
  * the abort signal between steps like the real decoder. Nothing here is product code.
  */
 import type { RagEngine } from '../../src/rag/engine.js';
-import type {
-  AnswerRequest, GenerationRequest, GenerationResult, Passage, RetrievedPassage, JeopardyRequest,
-} from '../../src/rag/types.js';
+import type { AnswerRequest, GenerationRequest, GenerationResult, JeopardyRequest } from '../../src/rag/types.js';
+import type { Passage, RetrievedPassage } from '../../src/types/corpus.js';
 
 /** The passages the double retrieves from. */
 export const FAKE_PASSAGES: Passage[] = [

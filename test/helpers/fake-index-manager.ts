@@ -3,12 +3,16 @@
  * real builder would, keeps the documents of the last build and the changes since in memory, and finishes a job
  * when the test says so, so 409 and ?wait=true can be exercised.
  */
+import { rmSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import type {
-  BuildJobView, ChangeSummary, DocumentChange, IndexAdmin, StoredDocument, VersionInfo,
-} from '../../src/http/index-admin.js';
+import type { IndexAdmin } from '../../src/http/index-admin.js';
+import type { BuildJobView } from '../../src/index/build-jobs.js';
+import type { ChangeSummary, DocumentChange } from '../../src/index/document-changes.js';
+import type { VersionInfo } from '../../src/index/version-list.js';
+import type { StoredDocument } from '../../src/types/corpus.js';
 import { ConflictError, NotFoundError } from '../../src/errors.js';
-import type { DocumentInput, IndexDescription } from '../../src/rag/types.js';
+import type { DocumentInput } from '../../src/types/corpus.js';
+import type { IndexDescription } from '../../src/types/serving-index.js';
 
 interface FakeJob {
   view: BuildJobView;
@@ -39,6 +43,10 @@ export class FakeIndexManager implements IndexAdmin {
   /** What `unavailable()` reports while `current` is undefined. */
   unavailableReason: string | undefined;
 
+  async start(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
   describe(): IndexDescription | undefined {
     return this.current;
   }
@@ -49,6 +57,10 @@ export class FakeIndexManager implements IndexAdmin {
 
   isBuilding(): boolean {
     return this.active !== undefined;
+  }
+
+  refuseIfBusy(): void {
+    if (this.active) throw new ConflictError('another index job is running');
   }
 
   startBuild(ndjsonPath: string): BuildJobView {
@@ -88,7 +100,8 @@ export class FakeIndexManager implements IndexAdmin {
   /** A job reading `path` (if any) that ends by `apply`ing its documents and serving `version` (default: a new one). */
   private startJob(path: string | undefined, apply: (docs: DocumentInput[]) => ChangeSummary | undefined,
     version?: string): BuildJobView {
-    if (this.active) throw new ConflictError('another index build is in progress');
+    if (this.active && path) rmSync(path, { force: true }); // refused: the file is the manager's to remove
+    this.refuseIfBusy();
     if (path) this.uploadedPaths.push(path);
     const view: BuildJobView = { id: `job-${this.nextId++}`, state: 'running', progress: { done: 0, total: 0 } };
     let finish!: (error?: string) => void;

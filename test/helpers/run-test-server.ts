@@ -4,14 +4,13 @@
  * the fake generation down).
  */
 import { loadConfig } from '../../src/config.js';
-import { startServer, type ManagedIndex } from '../../src/server.js';
+import { startServer } from '../../src/server.js';
 import { FakeEngine } from './fake-engine.js';
 import { FakeIndexManager } from './fake-index-manager.js';
 
-/** The index double with the lifecycle the server drives. */
-class ManagedFakeIndex extends FakeIndexManager implements ManagedIndex {
-  async start(): Promise<void> {}
-  async close(): Promise<void> {
+/** The index double, saying when the server closes it. */
+class ManagedFakeIndex extends FakeIndexManager {
+  override async close(): Promise<void> {
     console.log(JSON.stringify({ msg: 'fake index closed' }));
   }
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { PayloadTooLargeError, ValidationError } from '../../src/errors.js';
-import { receiveCorpus, type CorpusFormat } from '../../src/http/corpus-upload.js';
+import { receiveCorpus } from '../../src/http/corpus-upload.js';
+import type { CorpusFormat } from '../../src/index/corpus.js';
 
 async function receive(t: Test, body: string, format: CorpusFormat, maxBytes = 1 << 20) {
   const dir = await mkdtemp(join(tmpdir(), 'corpus-upload-'));

@@ -59,17 +59,19 @@ t.test('Permits removes an aborted waiter and rejects with the abort reason', as
   t.equal(permits.running, 0, 'the permit was not handed to the aborted waiter');
 });
 
-t.test('Permits.idle resolves once nothing runs or waits; release is idempotent', async (t) => {
+t.test('release is idempotent: a second call frees no second slot', async (t) => {
   const permits = new Permits({ maxConcurrent: 1, maxQueue: 4, queueTimeoutMs: 10_000 });
-  await permits.idle();
   const release = await permits.acquire();
-  let idle = false;
-  const done = permits.idle().then(() => (idle = true));
+  release();
+  release();
+  t.equal(permits.running, 0);
+  const again = await permits.acquire();
+  let second = false;
+  const waiting = permits.acquire().then((r) => ((second = true), r));
   await tick();
-  t.equal(idle, false);
-  release();
-  release();
-  await done;
-  t.equal(idle, true);
+  t.equal(second, false, 'the one slot is taken: the next caller waits');
+  t.equal(permits.queued, 1);
+  again();
+  (await waiting)();
   t.equal(permits.running, 0);
 });

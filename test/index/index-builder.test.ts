@@ -71,7 +71,7 @@ function dot(v: Float32Array, row: number, q: Float32Array): number {
 t.test('a bad line fails the build before any folder is made', async (t) => {
   const { corpus, indexDir } = setup(t);
   writeFileSync(corpus, '{"title":"a","text":"b"}\n{"title":"a"}\n');
-  await t.rejects(buildIndexVersion({ indexDir, corpus, modelDir, device: 'cpu' }), /line 2: "text" must be a string/);
+  await t.rejects(buildIndexVersion({ indexDir, corpus, modelDir, device: 'cpu' }), /line 2: "text" is required and must be a string/);
   t.notOk(existsSync(join(indexDir, 'staging')) && readdirSync(join(indexDir, 'staging')).length > 0);
 });
 

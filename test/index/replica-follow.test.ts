@@ -27,7 +27,7 @@ t.test('a follower switches to what another replica makes current, keeps what fa
   t.equal(rollback.state, 'succeeded');
   await waitFor(() => follower.describe()!.version === store.older, 5_000);
   t.equal(inFlight.version, store.newer, 'the request in flight keeps its version');
-  t.equal(inFlight.search(new Float32Array(inFlight.manifest.dimension).fill(0.1), 1)[0]!.length, 1, 'and can still search it');
+  t.equal(inFlight.search(new Float32Array(follower.describe()!.dimension).fill(0.1), 1)[0]!.length, 1, 'and can still search it');
   t.match(follower.replicaStatus(), { replica: 'follower', serving: store.older, storeVersion: store.older, followed: 1, failures: 0 });
   t.equal(follower.notCaughtUp(), undefined, 'caught up: ready');
   await waitFor(async () => (await follower.readJob(rollback.id))?.state === 'succeeded', 5_000);

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import { decode } from '../../src/generator/decoding/decode.js';
 import { parseGenerationConfig } from '../../src/generator/decoding/generation-config.js';
-import type { StepFn } from '../../src/generator/decoding/types.js';
+import type { StepFn } from '../../src/types/generation.js';
 import { BartGenerator } from '../../src/onnx/bart-generator.js';
 import { ragTokenGreedy } from '../../src/generator/decoding/greedy.js';
 import { PieceVocabulary, SpanConstraint } from '../../src/generator/decoding/span-constraint.js';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IndexManager } from '../../src/index/index-manager.js';
 import { DprEncoder } from '../../src/onnx/dpr-encoder.js';
-import { Retriever, softmax } from '../../src/retriever/retriever.js';
+import { softmax } from '../../src/generator/decoding/math.js';
+import { Retriever } from '../../src/retriever/retriever.js';
 import { tinyBundle } from '../helpers/toolchain-bundle.js';
 
 const modelDir = tinyBundle;
@@ -25,9 +26,11 @@ t.test('retrieval equals brute-force inner product over the whole corpus', async
   const manager = await IndexManager.open({ indexDir: join(dir, 'index'), modelDir, demoCorpus, device: 'cpu', threads: 1 });
   const retriever = await Retriever.load(modelDir, manager);
   const ctx = await DprEncoder.load(join(modelDir, 'ctx_encoder'));
+  const questions = await DprEncoder.load(join(modelDir, 'question_encoder'));
   t.teardown(async () => {
     await retriever.close();
     await ctx.close();
+    await questions.close();
     await manager.close();
   });
 
@@ -40,7 +43,7 @@ t.test('retrieval equals brute-force inner product over the whole corpus', async
   const d = vectors.length / n;
 
   for (const question of ['which network protocol?', 'memory of the city', 'algorithm language data']) {
-    const q = await retriever.encodeQuestion(question);
+    const q = await questions.encode([question]);
     const scored = all.map((p, r) => {
       let s = 0;
       for (let j = 0; j < d; j++) s += vectors[r * d + j] * q[j];

@@ -217,9 +217,10 @@ class ExampleMaker:
         """A question about a defined term's expansion, or about a fact, beside both (terms.py)."""
         return self._invented(terms_example(passage, rng))
 
-    def styled(self, rng):
-        """A question about an invented entity written in one of many styles (synth/styled.py)."""
-        return self._invented(styled_example(rng))
+    def styled(self, rng, open_facts=False):
+        """A question about an invented entity written in one of many styles (synth/styled.py), with `open_facts`
+        about one of its open relations (synth/open_facts.py)."""
+        return self._invented(styled_example(rng, open_facts))
 
     def definition(self, passage, rng):
         """"What is {title}?" answered by the passage's defining phrase (synth/definitions.py)."""

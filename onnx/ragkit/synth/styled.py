@@ -9,6 +9,7 @@ import re
 
 from ..data.passages import split_document
 from .entities import KINDS, make_entity
+from .open_facts import FAMILIES, make_open_fact, open_fact_specs
 from .styles import STYLES
 
 LABEL_QUESTION_SHARE = 0.3  # in infoboxes and tables: "What is the mayor of X?" naming the field or column
@@ -20,17 +21,34 @@ _TITLES = {"table": ["{kind}s", "List of {kind}s", "Register of {kind}s", "{kind
            "news": ["{e} in the news", "Report: {e}", "{e}"]}
 
 
-def _same_columns(entity, other):
-    """`other` with its facts reordered to `entity`'s keys (a table row)."""
+def _same_columns(entity, other, rng):
+    """`other` with its facts reordered to `entity`'s keys (a table row); open facts get values of their own."""
     by_key = {f["key"]: f for f in other["facts"]}
-    return dict(other, facts=[by_key[f["key"]] for f in entity["facts"]])
+    return dict(other, facts=[by_key[f["key"]] if f["key"] in by_key else make_open_fact(f["spec"], rng)
+                              for f in entity["facts"]])
 
 
-def _distractors(entity, style, rng):
+def _distractors(entity, style, rng, open_specs=()):
+    """Other entities in the document; with `open_specs`, half of them state one of those relations too, so that
+    the question's entity, not only its relation, picks the value."""
     if style == "table":
-        return [_same_columns(entity, make_entity(entity["kind"], rng)) for _ in range(rng.randint(2, 4))]
-    return [make_entity(rng.choice(list(KINDS)), rng, n_facts=rng.randint(1, 2))
-            for _ in range(rng.choice((0, 1, 1, 2)))]
+        return [_same_columns(entity, make_entity(entity["kind"], rng), rng) for _ in range(rng.randint(2, 4))]
+    others = [make_entity(rng.choice(list(KINDS)), rng, n_facts=rng.randint(1, 2))
+              for _ in range(rng.choice((0, 1, 1, 2)))]
+    for other in others:
+        if open_specs and rng.random() < 0.5:
+            other["facts"].append(make_open_fact(rng.choice(open_specs), rng))
+    return others
+
+
+def _open_entity(kind, rng):
+    """An entity with one to three of its kind's facts and open relations (open_facts.py), and the fact asked."""
+    specs = open_fact_specs(rng, asked := rng.choice(FAMILIES))
+    entity = make_entity(kind, rng, n_facts=rng.randint(1, 3))
+    opened = [make_open_fact(spec, rng) for spec in specs]
+    entity["facts"] += opened
+    rng.shuffle(entity["facts"])
+    return entity, specs, rng.choice([f for f in opened if f["family"] == asked])
 
 
 def _label_question(fact, document):
@@ -40,20 +58,25 @@ def _label_question(fact, document):
     return f"What is the {nouns[0].lower()} of {{e}}?" if nouns else None
 
 
-def styled_example(rng):
+def styled_example(rng, open_facts=False):
     """{title, text, question, answer, style, kind, family, document} of one invented document (`text` its served
     passage that holds the answer, `document` the whole as written), or None when the drawn answer would not be a
-    fair question (it occurs in the question, or not exactly once in one passage)."""
+    fair question (it occurs in the question, or not exactly once in one passage). `open_facts`: the entity also
+    states open relations (open_facts.py), and the question asks for one of them."""
     style, kind = rng.choice(list(STYLES)), rng.choice(list(KINDS))
-    entity = make_entity(kind, rng, n_facts=rng.randint(3, 6))
-    distractors = _distractors(entity, style, rng)
+    if open_facts:
+        entity, specs, asked = _open_entity(kind, rng)
+        distractors = _distractors(entity, style, rng, specs)
+    else:
+        entity, asked = make_entity(kind, rng, n_facts=rng.randint(3, 6)), None
+        distractors = _distractors(entity, style, rng)
     text = STYLES[style](entity, distractors, rng)
     has_gloss = style not in ("table", "timeline")
-    if has_gloss and rng.random() < DEFINITION_SHARE:
+    if not asked and has_gloss and rng.random() < DEFINITION_SHARE:
         templates = _PERSON_DEFINITION_QUESTIONS if kind == "person" else _DEFINITION_QUESTIONS
         question, answer, family = rng.choice(templates), entity["gloss"], "definition"
     else:
-        fact = rng.choice(entity["facts"])
+        fact = asked or rng.choice(entity["facts"])
         question, answer, family = rng.choice(fact["questions"]), fact["value"], fact["family"]
         if style in ("infobox", "table") and rng.random() < LABEL_QUESTION_SHARE:
             question = _label_question(fact, text) or question

@@ -48,6 +48,8 @@ TERMS = {"terms": 0.3, "relations": 0.15, **{kind: 0.55 * w for kind, w in DRILL
 # Invented entities written in many styles (synth/styled.py) and "What is X?" answered by a passage's defining
 # phrase (synth/definitions.py), keeping 40% of terms' mix.
 STYLES = {"styled": 0.55, "definition": 0.05, **{kind: 0.4 * w for kind, w in TERMS.items()}}
+# Styled documents with open relations named by words of a word list (synth/open_facts.py), beside styles' mix.
+OPEN = {"styled_open": 0.4, "styled": 0.22, "definition": 0.03, **{kind: 0.35 * w for kind, w in TERMS.items()}}
 
 # DPR example mixes (synth/dpr_examples.py): generated questions, titles, inverse cloze, rare terms; the mined stage
 # gives 30% of its examples to titles framed as questions.
@@ -82,6 +84,9 @@ RECIPE = (
 # naming a field) did not pass rule 11's criteria: style sets +21 of the 51 asked.
 CANDIDATES = (
     Stage("styles", "generator", "aligned", STYLES, steps=3000, lr=1e-4, warmup=50, seed_offset=9,
+          answer_space="passage"),
+    # `open` (rule 15, fifteenth session) on styles 3000.
+    Stage("open", "generator", "styles", OPEN, steps=2000, lr=1e-4, warmup=50, seed_offset=10,
           answer_space="passage"),
 )
 STAGES = {stage.name: stage for stage in RECIPE + CANDIDATES}

@@ -104,6 +104,7 @@ EXAMPLE_KINDS = {
     "relations": _passage("relations"),
     "terms": _passage("terms"),
     "styled": lambda maker, data, rng: maker.styled(rng),
+    "styled_open": lambda maker, data, rng: maker.styled(rng, open_facts=True),
     "definition": _passage("definition"),
     "qa": lambda maker, data, rng: _qa(maker, data, rng, False),
     "qa_disguised": lambda maker, data, rng: _qa(maker, data, rng, True),

@@ -8,7 +8,7 @@
  * To the decoding code a member is an ordinary step callback: decoding stays a pure function of rows and `step`.
  */
 import type { EncodedContexts, GeneratorStep } from '../../onnx/bart-generator.js';
-import type { StepInput } from '../decoding/types.js';
+import type { StepInput } from '../../types/generation.js';
 import { stackContexts } from './stacked-contexts.js';
 
 /** What the batcher drives: the generator's cached step over a set of contexts. */

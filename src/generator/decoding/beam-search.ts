@@ -11,7 +11,8 @@ import { applyLogitsProcessors } from './logits-processors.js';
 import { docPosterior, marginalize, type BeamMarginal } from './marginal.js';
 import type { SpanConstraint } from './span-constraint.js';
 import { runTracks, type DecodingTrack, type TrackRows } from './tracks.js';
-import type { BeamHypothesis, DecodeOptions, StepFn, TokenDecoding } from './types.js';
+import type { BeamHypothesis, DecodeOptions, TokenDecoding } from './types.js';
+import type { StepFn } from '../../types/generation.js';
 
 /** One candidate continuation: beam, token and its total score. */
 export interface Candidate {

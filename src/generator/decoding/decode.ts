@@ -6,7 +6,8 @@ import { ragTokenBeam } from './beam-search.js';
 import type { GenerationConfig } from './generation-config.js';
 import { ragTokenGreedy } from './greedy.js';
 import { ragSequence } from './rag-sequence.js';
-import type { DecodeOptions, SequenceDecoding, StepFn, TokenDecoding } from './types.js';
+import type { DecodeOptions, SequenceDecoding, TokenDecoding } from './types.js';
+import type { StepFn } from '../../types/generation.js';
 
 /** Which decoder to run. */
 export interface DecodeRequest extends DecodeOptions {

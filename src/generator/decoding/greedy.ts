@@ -7,7 +7,8 @@ import { applyLogitsProcessors } from './logits-processors.js';
 import { docPosterior, marginalize } from './marginal.js';
 import type { SpanConstraint } from './span-constraint.js';
 import { runTracks, type DecodingTrack, type TrackRows } from './tracks.js';
-import type { DecodeOptions, StepFn, TokenDecoding } from './types.js';
+import type { DecodeOptions, TokenDecoding } from './types.js';
+import type { StepFn } from '../../types/generation.js';
 
 /** Options of greedy decoding. */
 export interface GreedyOptions extends DecodeOptions {

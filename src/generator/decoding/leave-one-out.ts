@@ -8,7 +8,7 @@ import type { GenerationConfig } from './generation-config.js';
 import { logSumExp } from './math.js';
 import { TeacherForcedTrack } from './teacher-forcing.js';
 import { runTracks } from './tracks.js';
-import type { StepFn } from './types.js';
+import type { StepFn } from '../../types/generation.js';
 
 /** The answer's log-likelihood, and without each document (null where no document would be left). */
 export interface LeaveOneOut {

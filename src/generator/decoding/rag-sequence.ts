@@ -8,7 +8,8 @@ import type { GenerationConfig } from './generation-config.js';
 import { logSumExp, softmax } from './math.js';
 import { TeacherForcedTrack } from './teacher-forcing.js';
 import { runTracks } from './tracks.js';
-import type { BeamHypothesis, DecodeOptions, SequenceCandidate, SequenceDecoding, StepFn } from './types.js';
+import type { BeamHypothesis, DecodeOptions, SequenceCandidate, SequenceDecoding } from './types.js';
+import type { StepFn } from '../../types/generation.js';
 
 /** Options of RAG-Sequence decoding. */
 export interface SequenceOptions extends DecodeOptions {

@@ -4,7 +4,8 @@
  * parents among its own rows of the previous step; this module maps them to rows of the shared batch. This is
  * how RAG-Sequence runs K beam searches at once, and how rows of several requests can later share one step.
  */
-import { DecodingAbortedError, type StepFn } from './types.js';
+import { DecodingAbortedError } from './types.js';
+import { type StepFn } from '../../types/generation.js';
 
 /** The rows a track wants in the next step; `parents` index the track's own rows of the previous step. */
 export interface TrackRows {

@@ -1,27 +1,8 @@
 /**
  * The decoding core's vocabulary (docs/DECODING.md): rows, the step callback, decoding results, the abort error.
- * Decoding never sees a session; it asks a `StepFn` for the next logits of a set of rows.
+ * Decoding never sees a session; it asks a `StepFn` (types/generation.ts) for the next logits of a set of rows.
  */
 import type { SpanConstraint } from './span-constraint.js';
-
-/**
- * One decoder step over a set of rows. A row is one decoder sequence attending to one encoded input.
- * All arrays have one entry per row.
- */
-export interface StepInput {
-  /** The token each row feeds in this step (the decoder start token on the first step). */
-  tokens: Int32Array;
-  /**
-   * The row of the previous step whose key/value cache this row continues; -1 for every row on the first step
-   * (a fresh decoding: the step function starts a new cache).
-   */
-  parents: Int32Array;
-  /** The encoded input each row attends to; on later steps always its parent's context. */
-  contexts: Int32Array;
-}
-
-/** Raw next-token logits for every row, `[rows, vocab]` row-major (callers apply log_softmax). */
-export type StepFn = (input: StepInput) => Promise<Float32Array>;
 
 /** Options common to every decoding entry point. */
 export interface DecodeOptions {

@@ -6,7 +6,7 @@ import t from 'tap';
 import { StepBatcher, type StepSource } from '../../../src/generator/batching/step-batcher.js';
 import { stackContexts } from '../../../src/generator/batching/stacked-contexts.js';
 import { decode, type Decoding } from '../../../src/generator/decoding/decode.js';
-import type { StepInput } from '../../../src/generator/decoding/types.js';
+import type { StepInput } from '../../../src/types/generation.js';
 import type { EncodedContexts, GeneratorStep } from '../../../src/onnx/bart-generator.js';
 import { testConfig } from '../decoding/config.js';
 

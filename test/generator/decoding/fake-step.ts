@@ -3,7 +3,7 @@
  * tokens generated so far. It rebuilds every row's prefix from `parents` (so a wrong parent shows up as a wrong
  * distribution) and checks that later steps keep each row's context, as a real key/value cache would require.
  */
-import type { StepFn, StepInput } from '../../../src/generator/decoding/types.js';
+import type { StepFn, StepInput } from '../../../src/types/generation.js';
 
 /** Per context (or '*' for any), per generated prefix ('' for none, else 'a,b'), probabilities of some tokens. */
 export type Table = Record<string, Record<string, Record<number, number>>>;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { decode } from '../../../src/generator/decoding/decode.js';
 import type { GenerationConfig } from '../../../src/generator/decoding/generation-config.js';
-import type { StepFn } from '../../../src/generator/decoding/types.js';
+import type { StepFn } from '../../../src/types/generation.js';
 import { testConfig } from './config.js';
 
 const V = 6;

@@ -5,7 +5,7 @@ import { DEFAULT_GENERATION_CONFIG, type GenerationConfig } from '../../../src/g
 import { decode } from '../../../src/generator/decoding/decode.js';
 import { applyLogitsProcessors } from '../../../src/generator/decoding/logits-processors.js';
 import { normalizeSpanText, PieceVocabulary, SpanConstraint } from '../../../src/generator/decoding/span-constraint.js';
-import type { StepFn } from '../../../src/generator/decoding/types.js';
+import type { StepFn } from '../../../src/types/generation.js';
 
 const BOS = 0;
 const EOS = 2;

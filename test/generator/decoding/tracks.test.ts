@@ -3,7 +3,8 @@ import { BeamSearchTrack } from '../../../src/generator/decoding/beam-search.js'
 import { decode } from '../../../src/generator/decoding/decode.js';
 import { GreedyTrack, ragTokenGreedy } from '../../../src/generator/decoding/greedy.js';
 import { runTracks } from '../../../src/generator/decoding/tracks.js';
-import { DecodingAbortedError, type StepFn } from '../../../src/generator/decoding/types.js';
+import { DecodingAbortedError } from '../../../src/generator/decoding/types.js';
+import { type StepFn } from '../../../src/types/generation.js';
 import { logw, testConfig } from './config.js';
 import { fakeStep } from './fake-step.js';
 

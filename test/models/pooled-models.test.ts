@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { GenerationJob } from '../../src/generator/answer-generator.js';
 import { DecodingAbortedError } from '../../src/generator/decoding/types.js';
-import { loadModels, type Models } from '../../src/onnx/models.js';
-import { startModelPool } from '../../src/onnx/pooled-models.js';
+import { loadModels, type Models } from '../../src/models/models.js';
+import { startModelPool } from '../../src/models/pooled-models.js';
 import { loadTinyFixtures, maxAbsDiff, tinyBundle } from '../helpers/toolchain-bundle.js';
 
 const fixtures = loadTinyFixtures() as ReturnType<typeof loadTinyFixtures> & {

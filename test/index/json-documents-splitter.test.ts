@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ValidationError } from '../../src/errors.js';
-import { JsonDocumentsSplitter } from '../../src/http/json-documents-splitter.js';
+import { JsonDocumentsSplitter } from '../../src/index/json-documents-splitter.js';
 
 function split(body: string, chunkSize = 3) {
   const out: Array<{ raw: string; index: number; line: number }> = [];

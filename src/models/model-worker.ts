@@ -9,8 +9,8 @@ import type { BatchingOptions, BatchingStats } from '../generator/batching/step-
 import { AnswerGenerator, loadBundleTexts, type GeneratedAnswer, type GenerationJob } from '../generator/answer-generator.js';
 import type { TextInput } from '../tokenizer/tokenizer.js';
 import { sendWarning, serveCalls, transferring, type CallContext, type Served } from '../workers/serve-calls.js';
-import { loadBundleSessions } from './bundle-sessions.js';
-import type { Device } from './session.js';
+import { loadBundleSessions } from '../onnx/bundle-sessions.js';
+import type { Device } from '../onnx/session.js';
 
 const MARK = 'rag-model-worker';
 

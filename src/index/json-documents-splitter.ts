@@ -32,11 +32,6 @@ export class JsonDocumentsSplitter {
 
   constructor(private readonly sink: ElementSink) {}
 
-  /** Elements seen so far. */
-  get documents(): number {
-    return this.count;
-  }
-
   /** Scans one chunk of the body. */
   push(chunk: Buffer): void {
     let elementStart = this.state === 'element' ? 0 : -1;

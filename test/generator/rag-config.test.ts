@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseRagConfig } from '../../src/rag/rag-config.js';
+import { parseRagConfig } from '../../src/generator/rag-config.js';
 
 t.test('absent fields take facebook/rag-token-nq\'s values; no task is extractive by default, none abstains', async (t) => {
   const cfg = parseRagConfig({});

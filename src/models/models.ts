@@ -7,9 +7,9 @@
 import type { BatchingOptions, BatchingStats } from '../generator/batching/step-batcher.js';
 import { AnswerGenerator, loadBundleTexts, type AnswerSource, type BundleTexts } from '../generator/answer-generator.js';
 import type { TextInput } from '../tokenizer/tokenizer.js';
-import { loadBundleSessions } from './bundle-sessions.js';
+import { loadBundleSessions } from '../onnx/bundle-sessions.js';
 import { startModelPool } from './pooled-models.js';
-import type { Device } from './session.js';
+import type { Device } from '../onnx/session.js';
 
 /** What the retriever asks of a question encoder. */
 export interface QuestionEncoder {

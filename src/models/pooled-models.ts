@@ -10,7 +10,7 @@ import type { TextInput } from '../tokenizer/tokenizer.js';
 import { WorkerPool, type CallOptions, type PoolWorker } from '../workers/pool.js';
 import { modelWorkerData, type ModelCalls, type ModelResults, type ModelWorkerInfo } from './model-worker.js';
 import type { ModelOptions, Models, QuestionEncoder } from './models.js';
-import type { Device } from './session.js';
+import type { Device } from '../onnx/session.js';
 
 /** The worker module next to this one, in the same form (.ts under tsx, .js compiled). */
 const ENTRY = new URL(`./model-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
