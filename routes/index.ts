@@ -1,6 +1,7 @@
 /**
  * The index: GET /index describes the version serving; PUT /index (admin) uploads a whole new corpus as NDJSON or
- * `{"documents": [...]}` JSON and builds it as a job; GET /index/jobs/:id reports a build.
+ * `{"documents": [...]}` JSON and builds it as a job; GET /index/jobs/:id reports a build (of any replica sharing the
+ * store).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -42,7 +43,7 @@ const indexRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) =>
       params: Type.Object({ id: Type.String() }),
       response: { 200: JobStatus, ...errorResponses(404) },
     },
-  }, async (request) => jobWire(ctx.index.job(request.params.id)));
+  }, async (request) => jobWire(await ctx.index.job(request.params.id)));
 
   app.put('/index', {
     schema: uploadSchema,

@@ -5,6 +5,7 @@
  */
 import type { BuildJobView } from '../index/build-jobs.js';
 import type { DocumentChange } from '../index/document-changes.js';
+import type { ReplicaStatus } from '../index/replica-sync.js';
 import type { StoredDocument } from '../types/corpus.js';
 import type { VersionInfo } from '../index/version-list.js';
 import type { IndexDescription } from '../types/serving-index.js';
@@ -29,6 +30,17 @@ export interface IndexAdmin {
   startBuild(ndjsonPath: string, indexKind?: IndexKind): BuildJobView;
   /** The job with this id, or undefined. */
   getJob(id: string): BuildJobView | undefined;
+  /** The job with this id as the shared store records it (another replica's too), or undefined. */
+  readJob?(id: string): Promise<BuildJobView | undefined>;
+  /**
+   * Resolves when this replica may write the store; rejects with a ConflictError (409, naming the holder and since
+   * when) while another replica's job holds it (a hold of a few milliseconds, for pruning, is waited out).
+   */
+  waitWritable?(): Promise<void>;
+  /** Why this replica should get no traffic although it serves: it has not loaded the store's current version. */
+  notCaughtUp?(): string | undefined;
+  /** Where this replica stands against the shared store (GET /metrics). */
+  replicaStatus?(): ReplicaStatus;
   /** Resolves with the job once it succeeded (and the new version serves) or failed. */
   waitForJob(id: string): Promise<BuildJobView>;
   /**

@@ -165,6 +165,7 @@ export const IndexDescriptionSchema = Type.Object({
   degraded: Type.Optional(Type.String({
     description: 'present when the version `current` names is damaged or missing: why, and which version serves instead',
   })),
+  replica: Type.Optional(Type.String({ description: 'the replica answering (RAG_REPLICA_ID), one of those sharing the store' })),
 }, { description: 'The index version serving' });
 export type IndexDescriptionWire = Static<typeof IndexDescriptionSchema>;
 

@@ -613,6 +613,8 @@ export interface operations {
                         device?: "cpu" | "cuda";
                         /** @description present when the version `current` names is damaged or missing: why, and which version serves instead */
                         degraded?: string;
+                        /** @description the replica answering (RAG_REPLICA_ID), one of those sharing the store */
+                        replica?: string;
                     };
                 };
             };
@@ -680,6 +682,8 @@ export interface operations {
                         device?: "cpu" | "cuda";
                         /** @description present when the version `current` names is damaged or missing: why, and which version serves instead */
                         degraded?: string;
+                        /** @description the replica answering (RAG_REPLICA_ID), one of those sharing the store */
+                        replica?: string;
                     };
                 };
             };
