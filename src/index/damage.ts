@@ -29,7 +29,8 @@ export function asDamage(err: unknown, where: string): unknown {
   if (err instanceof IndexDamageError) return err;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code !== undefined && TRANSIENT.has(code)) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  // One line: a JSON parser quotes the damaged text, line breaks and all, and the reason goes into logs and health.
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ');
   return new IndexDamageError(where, `cannot be opened: ${message}`);
 }
 
