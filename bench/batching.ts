@@ -1,11 +1,12 @@
 /**
  * What cross-request batching buys through the HTTP service: default `/answer` requests (the bundle's n_docs,
- * beams and extractive setting) with 1 and with 8 concurrent clients, batching off (`RAG_BATCH_MAX_REQUESTS=1`,
- * two generations interleaving per worker) and on (the server's defaults), everything else the server's defaults.
- * Both services are loaded side by side and measured in alternating rounds within one process, so that the load
- * of a shared machine falls on both alike: compare the ratios of one run, not absolute numbers across runs.
+ * beams and extractive setting) with 1 and with 8 concurrent clients, under the settings of ARMS (everything else
+ * the server's defaults). The services are loaded side by side and measured in alternating rounds within one
+ * process, so that the load of a shared machine falls on all alike: compare the ratios of one run, not absolute
+ * numbers across runs. CPU per request is the process's (every thread), the steadiest figure on a busy machine.
  *
- *     npx tsx bench/batching.ts [--bundles=demo,random-base] [--requests=16] [--rounds=2] [--passages=100] [--max-new-tokens=N]
+ *     npx tsx bench/batching.ts [--bundles=demo,random-base] [--arms=off,on] [--requests=16] [--rounds=2] [--passages=100]
+ *                               [--max-new-tokens=N]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,14 +32,16 @@ const defaults = {
 };
 
 /**
- * The settings compared: the server's defaults with batching off and on, and two other layouts of the 2 cores
- * (one worker using both; two workers each using both, oversubscribed).
+ * The settings compared: the server's defaults with batching off (one generation per batch, the default) and on (16), on with
+ * the generations in flight held to off's 4, and two other layouts of the 2 cores with batching on (one worker
+ * using both; two workers each using both, oversubscribed).
  */
 const ARMS: Record<string, Record<string, string>> = {
   off: { RAG_BATCH_MAX_REQUESTS: '1' },
-  on: {},
-  'on-1x2': { RAG_WORKERS: '1', RAG_ONNX_THREADS: '2' },
-  'on-2x2': { RAG_WORKERS: '2', RAG_ONNX_THREADS: '2' },
+  on: { RAG_BATCH_MAX_REQUESTS: '16' },
+  'on-c4': { RAG_BATCH_MAX_REQUESTS: '16', RAG_MAX_CONCURRENT: '4' },
+  'on-1x2': { RAG_BATCH_MAX_REQUESTS: '16', RAG_WORKERS: '1', RAG_ONNX_THREADS: '2' },
+  'on-2x2': { RAG_BATCH_MAX_REQUESTS: '16', RAG_WORKERS: '2', RAG_ONNX_THREADS: '2' },
 };
 
 /** One load level's figures. */

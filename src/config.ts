@@ -85,7 +85,8 @@ export function loadConfig(env: Env = process.env, cores = availableParallelism(
   const adminToken = env.RAG_ADMIN_TOKEN;
   const workers = intVar(env, 'RAG_WORKERS', Math.min(4, cores), 0, 64);
   const threads = workers > 0 ? Math.max(1, Math.floor(cores / workers)) : undefined;
-  const batchMembers = intVar(env, 'RAG_BATCH_MAX_REQUESTS', 16, 1, 64);
+  // Batching off by default: on this 2-core machine it cost CPU per request instead of saving it (docs/BENCHMARKS.md).
+  const batchMembers = intVar(env, 'RAG_BATCH_MAX_REQUESTS', 1, 1, 64);
   const onnxThreads = env.RAG_ONNX_THREADS?.trim() ? intVar(env, 'RAG_ONNX_THREADS', 1, 1, 256) : threads;
   return {
     host: stringVar(env, 'HOST', '127.0.0.1'),
