@@ -31,7 +31,7 @@ export interface Config {
   maxBodyBytes: number;
   /** How long SIGTERM waits for in-flight work before closing anyway. */
   shutdownGraceMs: number;
-  /** Cross-request batching: how long a new decoder batch waits for more requests (0: off), and its size limit. */
+  /** Cross-request batching: an extra wait for a new decoder batch (0: none), and its size limit (1: off). */
   batching: { windowMs: number; maxMembers: number };
   /** Worker threads running the ONNX models; 0 runs them on the main thread (which then blocks during each run). */
   workers: number;
@@ -102,6 +102,8 @@ export function loadConfig(env: Env = process.env, cores = availableParallelism(
   const adminToken = env.RAG_ADMIN_TOKEN;
   const workers = intVar(env, 'RAG_WORKERS', Math.min(4, cores), 0, 64);
   const threads = workers > 0 ? Math.max(1, Math.floor(cores / workers)) : undefined;
+  // Batching off by default: on this 2-core machine it cost CPU per request instead of saving it (docs/BENCHMARKS.md).
+  const batchMembers = intVar(env, 'RAG_BATCH_MAX_REQUESTS', 1, 1, 64);
   const onnxThreads = env.RAG_ONNX_THREADS?.trim() ? intVar(env, 'RAG_ONNX_THREADS', 1, 1, 256) : threads;
   const port = intVar(env, 'PORT', 8080, 0, 65535);
   return {
@@ -113,19 +115,16 @@ export function loadConfig(env: Env = process.env, cores = availableParallelism(
     // An empty token would let an empty bearer through, so empty counts as unset.
     adminToken: adminToken && adminToken.length > 0 ? adminToken : undefined,
     logLevel: choiceVar(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
-    // Two generations per worker: a worker takes the next request while one decodes (they interleave at decoder
-    // steps, and share runs when batching is on), so the queue drains without a round trip to the main thread.
-    maxConcurrent: intVar(env, 'RAG_MAX_CONCURRENT', Math.max(1, 2 * workers), 1, 64),
+    // With batching, up to 8 generations per worker share its decoder runs (batching.maxMembers permitting);
+    // without, two per worker interleave at decoder steps, so the queue drains without a round trip to the main thread.
+    maxConcurrent: intVar(env, 'RAG_MAX_CONCURRENT', Math.max(1, Math.min(64, workers * (batchMembers > 1 ? Math.min(8, batchMembers) : 2))), 1, 64),
     maxQueue: intVar(env, 'RAG_MAX_QUEUE', 32, 0, 10_000),
     queueTimeoutMs: intVar(env, 'RAG_QUEUE_TIMEOUT_MS', 30_000, 1, 3_600_000),
     requestTimeoutMs: intVar(env, 'RAG_REQUEST_TIMEOUT_MS', 120_000, 1, 3_600_000),
     maxUploadBytes: intVar(env, 'RAG_MAX_UPLOAD_BYTES', 512 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
     maxBodyBytes: intVar(env, 'RAG_MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     shutdownGraceMs: intVar(env, 'RAG_SHUTDOWN_GRACE_MS', 30_000, 0, 600_000),
-    batching: {
-      windowMs: intVar(env, 'RAG_BATCH_WINDOW_MS', 0, 0, 1_000),
-      maxMembers: intVar(env, 'RAG_BATCH_MAX_REQUESTS', 16, 1, 64),
-    },
+    batching: { windowMs: intVar(env, 'RAG_BATCH_WINDOW_MS', 0, 0, 1_000), maxMembers: batchMembers },
     workers,
     keepVersions: intVar(env, 'RAG_KEEP_VERSIONS', 5, 1, 1000),
     replicaId: replicaVar(env, port),

@@ -6,11 +6,14 @@ t.test('loadConfig applies the documented defaults', async (t) => {
   t.match(c, { host: '127.0.0.1', port: 8080, modelDir: 'onnx/demo', indexDir: 'index-data', device: 'cpu',
     logLevel: 'info' });
   t.equal(c.adminToken, undefined);
-  t.same(c.batching, { windowMs: 0, maxMembers: 16 }, 'cross-request batching off: on the demo bundle it measured slower (npm run bench)');
+  t.same(c.batching, { windowMs: 0, maxMembers: 1 }, 'cross-request batching off: it cost CPU per request here (bench/batching.ts)');
 });
 
-t.test('loadConfig reads the batching variables; a window of 0 turns batching off', async (t) => {
+t.test('loadConfig reads the batching variables; with batching on, up to 8 generations per worker run at once', async (t) => {
   t.same(loadConfig({ RAG_BATCH_WINDOW_MS: '0', RAG_BATCH_MAX_REQUESTS: '4' }).batching, { windowMs: 0, maxMembers: 4 });
+  t.match(loadConfig({ RAG_BATCH_MAX_REQUESTS: '16' }, 2), { workers: 2, maxConcurrent: 16 });
+  t.match(loadConfig({ RAG_BATCH_MAX_REQUESTS: '4' }, 2), { workers: 2, maxConcurrent: 8 }, 'no more per worker than fit one batch');
+  t.match(loadConfig({ RAG_BATCH_MAX_REQUESTS: '1' }, 2), { workers: 2, maxConcurrent: 4 }, 'off: two per worker');
   t.throws(() => loadConfig({ RAG_BATCH_WINDOW_MS: '5000' }), { message: /RAG_BATCH_WINDOW_MS must be an integer between 0 and 1000/ });
   t.throws(() => loadConfig({ RAG_BATCH_MAX_REQUESTS: '0' }), { message: /RAG_BATCH_MAX_REQUESTS must be an integer between 1 and 64/ });
 });

@@ -89,23 +89,33 @@ export async function loadBundleTexts(modelDir: string): Promise<BundleTexts> {
 
 /** Generates over one generator; see the module comment. */
 export class AnswerGenerator implements AnswerSource {
-  /** Shares decoder runs between concurrent generations; null runs each alone. */
+  /** Shares decoder runs between concurrent generations; null (batches of at most 1) runs each alone. */
   readonly batcher: StepBatcher | null;
   /** Token texts for extractive answers, built on first use. */
   private pieceVocabulary: PieceVocabulary | null = null;
 
   constructor(private readonly generator: ContextGenerator, private readonly texts: BundleTexts, batching?: BatchingOptions) {
-    this.batcher = batching && batching.windowMs > 0 ? new StepBatcher(generator, batching) : null;
+    this.batcher = batching && batching.maxMembers > 1 ? new StepBatcher(generator, batching) : null;
   }
 
   async generate(job: GenerationJob, hooks: GenerationHooks): Promise<GeneratedAnswer> {
+    // A batch forming while this generation encodes waits for it (step-batcher.ts).
+    const arrived = this.batcher?.expect();
+    try {
+      return await this.decodeJob(job, hooks, arrived);
+    } finally {
+      arrived?.();
+    }
+  }
+
+  private async decodeJob(job: GenerationJob, hooks: GenerationHooks, arrived?: () => void): Promise<GeneratedAnswer> {
     const { tokenizer, rag, generation } = this.texts;
     const inputs = job.passages.map((p) => tokenizer.encode(
       joinContext(p.title, p.text, job.slot, rag.titleSep, rag.docSep), { maxLength: rag.maxCombinedLength },
     ).ids);
     hooks.signal?.throwIfAborted();
     const contexts = await this.generator.encode(inputs, generation.padTokenId ?? tokenizer.padId);
-    const cached = (this.batcher ?? this.generator).createStep(contexts);
+    const cached = this.batcher ? this.batcher.createStep(contexts, arrived) : this.generator.createStep(contexts);
     // Streaming is greedy decoding (docs/API.md): one token event per decoded token.
     const streaming = hooks.onToken !== undefined && job.mode === 'token';
     const cfg = withRequest(generation, { numBeams: streaming ? 1 : job.numBeams, maxNewTokens: job.maxNewTokens });

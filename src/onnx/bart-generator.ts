@@ -116,12 +116,17 @@ class CachedStep implements GeneratorStep {
   private past: Map<string, ort.Tensor> | null = null;
   private rowContexts: Int32Array | null = null;
   private mask: ort.Tensor | null = null;
+  private readonly allOutputs: string[];
+  private readonly cachedOutputs: string[];
 
   constructor(
     private readonly decoder: ort.InferenceSession,
     private readonly cache: CacheEntry[],
     private readonly contexts: EncodedContexts,
-  ) {}
+  ) {
+    this.allOutputs = ['logits', ...cache.map((entry) => entry.present)];
+    this.cachedOutputs = ['logits', ...cache.filter((entry) => entry.kind === 'decoder').map((entry) => entry.present)];
+  }
 
   step: StepFn = async ({ tokens, parents, contexts }: StepInput) => {
     const rows = tokens.length;
@@ -157,13 +162,16 @@ class CachedStep implements GeneratorStep {
         if (!keep) gathered.push(feeds[entry.past]);
       }
     }
-    const out = await this.decoder.run(feeds);
+    // The cached branch passes the cross-attention keys/values through unchanged: fetching them would copy the
+    // largest tensors of the step out of onnxruntime every step, so only the first step fetches them.
+    const out = await this.decoder.run(feeds, first ? this.allOutputs : this.cachedOutputs);
     const logits = float32Output(out.logits, 'logits', 3);
     if (out.logits.dims[0] !== rows || out.logits.dims[1] !== 1) throw new Error(`logits have shape [${out.logits.dims}]`);
-    // The previous presents and their gathered copies are spent; the new presents are the cache now.
-    this.drop();
-    for (const tensor of gathered) tensor.dispose();
-    this.past = new Map(this.cache.map((entry) => [entry.past, out[entry.present]]));
+    const next = new Map(this.cache.map((entry) => [entry.past, out[entry.present] ?? feeds[entry.past]]));
+    // The previous presents and their gathered copies are spent, except what carries over; the new presents are the cache now.
+    for (const [name, tensor] of this.past ?? []) if (next.get(name) !== tensor) tensor.dispose();
+    for (const tensor of gathered) if (![...next.values()].includes(tensor)) tensor.dispose();
+    this.past = next;
     this.rowContexts = Int32Array.from(contexts);
     return logits;
   };

@@ -78,7 +78,8 @@ t.test(`the engine reproduces the reference decodings over an index of the fixtu
 
 t.test(`with cross-request batching, concurrent requests share decoder runs and still decode as the reference (${where})`, async (t) => {
   const docs = fixtures.passages.map((p: FixturePassage) => ({ id: p.id, title: p.title, text: p.text }));
-  const engine = await engineOver(t, docs, { windowMs: 50, maxMembers: 64 }, workers);
+  // The server's default: no window, a batch forms from what is queued.
+  const engine = await engineOver(t, docs, { windowMs: 0, maxMembers: 64 }, workers);
   const beams = fixtures.config.generation.num_beams;
   const base: GenerationRequest = { nDocs: K, mode: 'token', numBeams: 1, maxNewTokens: fixtures.config.generation.max_length - 1 };
   const asked = (fixtures.questions as Case[]).flatMap((c) => [
@@ -91,6 +92,27 @@ t.test(`with cross-request batching, concurrent requests share decoder runs and 
   answers.forEach((a, i) => t.equal(a.text, asked[i].c.outputs[asked[i].name].text.trim(), `${asked[i].name} for "${asked[i].c.query}"`));
   const stats = (await engine.batchingStats())!;
   t.ok(stats.members / stats.cohorts > 1, `requests shared runs: ${stats.members} decodings in ${stats.cohorts} batches`);
+
+  // Streaming and explain, concurrently and batched, give what an engine without batching gives.
+  const alone = await engineOver(t, docs, undefined, workers);
+  const traced = (fixtures.questions as Case[]).flatMap((c) => [
+    { ...base, question: c.query, explain: true },
+    { ...base, question: c.query, numBeams: beams, explain: true },
+    { ...base, question: c.query, mode: 'sequence' as const, numBeams: beams, explain: true },
+    { ...base, question: c.query, numBeams: beams },
+  ]);
+  const streamed = (e: OnnxRagEngine, req: GenerationRequest & { question: string }, i: number) => {
+    // Every fourth request streams (greedy, as the HTTP route streams).
+    if (i % 4 !== 3) return e.answer(req).then((a) => ({ text: a.text, tokens: a.tokens, pieces: [] as string[] }));
+    const pieces: string[] = [];
+    return e.answer({ ...req, onToken: (p) => pieces.push(p) }).then((a) => ({ text: a.text, tokens: a.tokens, pieces }));
+  };
+  const expected = [];
+  for (const [i, req] of traced.entries()) expected.push(await streamed(alone, req, i));
+  const before = (await engine.batchingStats())!;
+  t.same(await Promise.all(traced.map((req, i) => streamed(engine, req, i))), expected, 'texts, explanations and streamed pieces as alone');
+  const after = (await engine.batchingStats())!;
+  t.ok(after.members - before.members > after.cohorts - before.cohorts, 'and they shared runs');
 });
 }
 

@@ -40,6 +40,8 @@ function fingerprint(ctx: EncodedContexts, k: number): number {
 class FakeSource implements StepSource {
   runs = 0;
   released = 0;
+  /** Rows of each run, in order. */
+  readonly rowCounts: number[] = [];
 
   createStep(ctx: EncodedContexts): GeneratorStep {
     let prefixes: number[][] = [];
@@ -47,6 +49,7 @@ class FakeSource implements StepSource {
     const step = async ({ tokens, parents, contexts: rows }: StepInput): Promise<Float32Array> => {
       if (!live) throw new Error('step after release');
       this.runs++;
+      this.rowCounts.push(tokens.length);
       await new Promise((resolve) => setImmediate(resolve));
       prefixes = Array.from(tokens, (tok, r) => (parents[r] < 0 ? [tok] : [...prefixes[parents[r]], tok]));
       const logits = new Float32Array(tokens.length * VOCAB);
@@ -149,4 +152,51 @@ t.test('bad steps are refused with the reason, before they reach a cohort', asyn
   await t.rejects(s.step({ tokens: Int32Array.of(2, 2), parents: Int32Array.of(-1, 0), contexts: Int32Array.of(0, 0) }), /mix/);
   s.release();
   t.throws(() => new StepBatcher(new FakeSource(), { windowMs: 1, maxMembers: 0 }), /maxMembers/);
+});
+
+/** Drives one member by hand: a first step over its K contexts, then `steps - 1` cached steps; the logits of each. */
+async function drive(source: StepSource & { createStep(ctx: EncodedContexts, arrived?: () => void): GeneratorStep }, ctx: EncodedContexts, steps: number, arrived?: () => void): Promise<number[][]> {
+  const s = source.createStep(ctx, arrived);
+  const k = ctx.count;
+  const out: number[][] = [];
+  try {
+    for (let i = 0; i < steps; i++) {
+      const logits = await s.step({
+        tokens: new Int32Array(k).fill(i === 0 ? 2 : 3 + i),
+        parents: Int32Array.from({ length: k }, (_, r) => (i === 0 ? -1 : r)),
+        contexts: Int32Array.from({ length: k }, (_, r) => r),
+      });
+      out.push(Array.from(logits));
+    }
+  } finally {
+    s.release();
+  }
+  return out;
+}
+
+t.test('without a window, a batch forms from the decodings announced while it forms, and a lone one starts at once', async (t) => {
+  const source = new FakeSource();
+  const batcher = new StepBatcher(source, { windowMs: 0, maxMembers: 8 });
+  const alone = await drive(batcher, REQUESTS[0].ctx, 3);
+  t.same(alone, await drive(new FakeSource(), REQUESTS[0].ctx, 3), 'a lone decoding gives what it gives without the batcher');
+  t.equal(batcher.stats.cohorts, 1);
+  // Three generations announced (still encoding): the first to arrive waits for the other two, not for a timer.
+  const tickets = [batcher.expect(), batcher.expect(), batcher.expect()];
+  const late = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const got = await Promise.all(REQUESTS.slice(0, 3).map(async (req, i) => { await late(20 * i); return drive(batcher, req.ctx, 3, tickets[i]); }));
+  t.same(got, await Promise.all(REQUESTS.slice(0, 3).map((req) => drive(new FakeSource(), req.ctx, 3))), 'each as alone');
+  t.equal(batcher.stats.cohorts, 2, 'the three arrivals shared one batch');
+  t.equal(batcher.stats.members, 4);
+});
+
+t.test('a decoding that ends leaves its rows in the runs as ghosts until they outnumber the live rows', async (t) => {
+  const two = contexts(5, 4, [4, 2]);
+  const three = contexts(6, 4, [4, 3, 1]);
+  for (const [short, long, rows] of [[two, three, [5, 5, 5, 5]], [three, two, [5, 5, 2, 2]]] as const) {
+    const source = new FakeSource();
+    const batcher = new StepBatcher(source, { windowMs: 0, maxMembers: 8 });
+    const [, longLogits] = await Promise.all([drive(batcher, short, 2), drive(batcher, long, 4)]);
+    t.same(longLogits, await drive(new FakeSource(), long, 4), 'the longer decoding gives what it gives alone');
+    t.same(source.rowCounts, rows, `runs of ${rows.join(', ')} rows`);
+  }
 });
