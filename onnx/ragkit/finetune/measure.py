@@ -95,17 +95,17 @@ def measure_one(cfg, size, batch):
     return out
 
 
-def table(rows, cfg):
-    head = ("| models | trained parameters | batch (questions) | generator rows x tokens | wall s/step "
-            "| CPU s/step | questions/s (wall) | peak RSS |")
-    lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
-    for r in rows:
-        step, cpu = statistics.median(r["seconds"]), statistics.median(r["cpu_seconds"])
-        gpu = f", GPU {r['peak_gpu_gb']:.1f} GB" if "peak_gpu_gb" in r else ""
-        lines.append(f"| {r['size']} | {r['trained_params_m']:.0f}M | {r['batch']} | "
-                     f"{r['batch'] * cfg['n_docs']} x {cfg['source_tokens']} | {step:.2f} | {cpu:.2f} | "
-                     f"{r['batch'] / step:.2f} | {r['peak_rss_gb']:.1f} GB{gpu} |")
-    return "\n".join(lines)
+HEAD = ("| models | trained parameters | batch (questions) | generator rows x tokens | wall s/step | CPU s/step "
+        "| questions/s (wall) | peak RSS |")
+
+
+def row(r, cfg):
+    """One run as a line of the table."""
+    step, cpu = statistics.median(r["seconds"]), statistics.median(r["cpu_seconds"])
+    gpu = f", GPU {r['peak_gpu_gb']:.1f} GB" if "peak_gpu_gb" in r else ""
+    return (f"| {r['size']} | {r['trained_params_m']:.0f}M | {r['batch']} | "
+            f"{r['batch'] * cfg['n_docs']} x {cfg['source_tokens']} | {step:.2f} | {cpu:.2f} | "
+            f"{r['batch'] / step:.2f} | {r['peak_rss_gb']:.1f} GB{gpu} |")
 
 
 def main(cfg):
@@ -114,8 +114,11 @@ def main(cfg):
         size, batch = cfg["one"].split(":")
         print(json.dumps(measure_one(cfg, size, int(batch))), flush=True)
         return None
+    print(f"{cfg['steps']} steps after one warm-up, K={cfg['n_docs']}, {cfg['question_tokens']}-token questions, "
+          f"{cfg['target_tokens']}-token answers, {cfg['passages']} passages, {torch.get_num_threads()} threads, "
+          f"{cfg['device']}, torch {torch.__version__}\n\n{HEAD}\n|" + "---|" * (HEAD.count(" | ") + 1), flush=True)
     rows = []
-    for run in cfg["runs"].split(","):
+    for run in cfg["runs"].split(","):  # each run printed when measured: a long one stopped keeps the others
         size, _, batch = run.partition(":")
         args = [f"--{k}={v}" for k, v in cfg.items() if k not in ("runs", "one")] + [f"--one={size}:{batch or 8}"]
         done = subprocess.run([sys.executable, "-m", "ragkit.finetune.measure", *args], cwd=ONNX_DIR,
@@ -123,11 +126,7 @@ def main(cfg):
         if done.returncode != 0:
             raise SystemExit(f"measuring {run} failed:\n{done.stderr[-2000:]}")
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(f"measured {run}: {rows[-1]['seconds']}", file=sys.stderr, flush=True)
-    print(f"{cfg['steps']} steps after one warm-up, K={cfg['n_docs']}, {cfg['question_tokens']}-token questions, "
-          f"{cfg['target_tokens']}-token answers, {cfg['passages']} passages, {torch.get_num_threads()} threads, "
-          f"{cfg['device']}, torch {torch.__version__}")
-    print(table(rows, cfg))
+        print(row(rows[-1], cfg), flush=True)
     return rows
 
 
