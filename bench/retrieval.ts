@@ -11,7 +11,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { PassageStore, PassageStoreWriter } from '../src/index/passage-store.js';
-import { FaissIndex, type IndexType } from '../src/retriever/faiss-index.js';
+import { FaissIndex } from '../src/retriever/faiss-index.js';
 import { randomVectors } from './random-vectors.js';
 
 const defaults = { sizes: '100000,1000000', dim: 128, queries: 200, k: 5, passages: 1_000_000 };
@@ -33,7 +33,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-function benchIndex(type: IndexType, n: number): string[] {
+function benchIndex(type: string, n: number): string[] {
   const { dim, queries, k } = args;
   const index = FaissIndex.create(dim, type);
   const t0 = performance.now();

@@ -1,6 +1,7 @@
 /**
  * Liveness and readiness: /healthz answers while the process runs; /readyz answers 503 until the models and an
- * index are loaded (and again while shutting down), so a load balancer only sends work that can be served. Its
+ * index are loaded (and again while shutting down, and while a replica loads the version another one made current),
+ * so a load balancer only sends work that can be served. Its
  * 503 body says why (still loading, no intact index and what is damaged, shutting down); the log gets one line
  * per change of readiness, not one per probe (they come every second or so).
  */
@@ -41,7 +42,8 @@ function whyNotReady(ctx: RouteContext): NotReadyError | undefined {
   if (ctx.generation.ready()) {
     try {
       ctx.index.describe();
-      return undefined;
+      const behind = ctx.index.notCaughtUp();
+      return behind === undefined ? undefined : new NotReadyError(behind, 1);
     } catch (err) {
       if (err instanceof NotReadyError) return err;
       throw err;

@@ -1,11 +1,12 @@
 /**
  * The index: GET /index describes the version serving; PUT /index (admin) uploads a whole new corpus as NDJSON or
- * `{"documents": [...]}` JSON and builds it as a job; GET /index/jobs/:id reports a build.
+ * `{"documents": [...]}` JSON and builds it as a job; GET /index/jobs/:id reports a build (of any replica sharing the
+ * store).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { RouteContext } from '../src/http/context.js';
-import { corpusBody, errorResponses, IndexDescriptionSchema, JobAccepted, JobStatus, WaitQuery } from '../src/http/schemas.js';
+import { BuildQuery, corpusBody, errorResponses, IndexDescriptionSchema, JobAccepted, JobStatus } from '../src/http/schemas.js';
 import { bodyStream, formatOf, streamedBody, uploadChecks } from '../src/http/streamed-upload.js';
 import { accepted, indexWire, jobWire } from '../src/http/wire.js';
 
@@ -14,7 +15,7 @@ const uploadSchema = {
   operationId: 'replaceIndex',
   tags: ['index'],
   security: [{ bearerAuth: [] }],
-  querystring: WaitQuery,
+  querystring: BuildQuery,
   body: corpusBody('one document per line: {"id"?, "title", "text"}'),
   response: {
     200: IndexDescriptionSchema,
@@ -42,14 +43,15 @@ const indexRoutes: FastifyPluginAsyncTypebox<RouteContext> = async (app, ctx) =>
       params: Type.Object({ id: Type.String() }),
       response: { 200: JobStatus, ...errorResponses(404) },
     },
-  }, async (request) => jobWire(ctx.index.job(request.params.id)));
+  }, async (request) => jobWire(await ctx.index.job(request.params.id)));
 
   app.put('/index', {
     schema: uploadSchema,
     validatorCompiler: streamedBody,
     onRequest: uploadChecks(ctx),
   }, async (request, reply) => {
-    const job = await ctx.index.replace(bodyStream(request), formatOf(request.headers['content-type']));
+    const kind = request.query.index_type === 'auto' ? undefined : request.query.index_type;
+    const job = await ctx.index.replace(bodyStream(request), formatOf(request.headers['content-type']), kind);
     if (request.query.wait) return indexWire(await ctx.index.waitUntilServing(job));
     return reply.code(202).send(accepted(job));
   });

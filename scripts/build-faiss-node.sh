@@ -10,8 +10,10 @@ support=scripts/faiss-node
 
 # The check that decides "already built": load the addon, then in a worker thread build an inner-product index
 # with the factory (as src/retriever/faiss-index.ts does) and write it; after the worker has exited, read the
-# file and search it on the main thread (what an index build followed by a swap does).
+# file and search it on the main thread (what an index build followed by a swap does) with 21 queries, which
+# faiss answers through BLAS. An addon without the setParameter method added below is rebuilt.
 check='const f = require("faiss-node"); const os = require("os"), path = require("path"), fs = require("fs");
+if (typeof f.Index.prototype.setParameter !== "function") throw new Error("faiss-node lacks setParameter");
 const { Worker } = require("worker_threads");
 const file = path.join(os.tmpdir(), "faiss-node-check-" + process.pid + ".faiss");
 const w = new Worker("const f = require(\"faiss-node\"); const i = f.Index.fromFactory(2, \"Flat\", " +
@@ -19,8 +21,8 @@ const w = new Worker("const f = require(\"faiss-node\"); const i = f.Index.fromF
   { eval: true, workerData: file });
 w.on("exit", (code) => {
   if (code !== 0) throw new Error("faiss-node worker exited with " + code);
-  const r = f.Index.read(file).search([0, 1], 1); fs.unlinkSync(file);
-  if (r.labels[0] !== 1) throw new Error("faiss-node search returned " + r.labels);
+  const r = f.Index.read(file).search(Array(21).fill([0, 1]).flat(), 1); fs.unlinkSync(file);
+  if (r.labels.some((l) => l !== 1)) throw new Error("faiss-node search returned " + r.labels);
 });'
 
 [ -d "$pkg/src" ] || { echo "build-faiss-node: $pkg is missing; run npm ci --ignore-scripts first" >&2; exit 1; }
@@ -39,6 +41,18 @@ pattern='inline static Napi::FunctionReference \*constructor;'
 [ "$(grep -c "$pattern" "$pkg/src/faiss.cc")" = 1 ] || {
   echo "build-faiss-node: $pkg/src/faiss.cc no longer matches the thread_local patch; check its constructor static" >&2; exit 1; }
 sed "s/$pattern/inline static thread_local Napi::FunctionReference *constructor;/" "$pkg/src/faiss.cc" > "$pkg/src/faiss-thread-local.cc"
+
+# faiss-node cannot set search-time parameters (nprobe, efSearch): Index gets a setParameter(name, value) method
+# (set-parameter.inc, inserted before the base class's protected members and registered beside toBuffer).
+file="$pkg/src/faiss-thread-local.cc"
+register='      InstanceMethod("toBuffer", &Index::toBuffer),'
+for anchor in 'protected:' "$register" '#include <faiss/index_factory.h>'; do
+  [ "$(grep -cxF "$anchor" "$file")" = 1 ] || {
+    echo "build-faiss-node: $pkg/src/faiss.cc no longer has one line '$anchor' for the setParameter patch" >&2; exit 1; }
+done
+sed -i -e "/^protected:$/e cat $support/set-parameter.inc" \
+  -e 's/^      InstanceMethod("toBuffer", &Index::toBuffer),$/&\n      InstanceMethod("setParameter", \&Index::setParameter),/' \
+  -e 's/^#include <faiss\/index_factory.h>$/&\n#include <faiss\/AutoTune.h>/' "$file"
 
 # node-gyp: npm's bundled copy sits next to npm-cli.js; otherwise npx (which may need the registry).
 npm_root=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")

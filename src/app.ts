@@ -17,6 +17,8 @@ import { IndexService } from './http/index-service.js';
 import { InFlight } from './http/in-flight.js';
 import { uploadsDir } from './index/index-store.js';
 import { Metrics } from './http/metrics.js';
+import { registerReplicaMetrics } from './http/replica-metrics.js';
+import { uploadPrefix } from './index/replica-records.js';
 import { Permits } from './http/permits.js';
 import answerRoute from '../routes/answer.js';
 import docsRoutes from '../routes/docs.js';
@@ -115,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, openApiInfo());
 
   const metrics = new Metrics(() => deps.indexManager.describe());
+  registerReplicaMetrics(metrics.registry, () => deps.indexManager.replicaStatus?.());
   const permits = new Permits({
     maxConcurrent: config.maxConcurrent, maxQueue: config.maxQueue, queueTimeoutMs: config.queueTimeoutMs,
     onQueueDepth: (depth) => metrics.queueSize.set(depth),
@@ -122,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const generation = new GenerationService(deps.engine, permits, metrics, () => deps.indexManager.unavailable());
   const index = new IndexService({
-    admin: deps.indexManager, metrics, uploadDir: uploadsDir(config.indexDir),
+    admin: deps.indexManager, metrics, uploadDir: uploadsDir(config.indexDir), uploadPrefix: uploadPrefix(config.replicaId),
     maxUploadBytes: config.maxUploadBytes, device: () => deps.engine.device?.(),
   });
   installErrorHandler(app);

@@ -2,7 +2,7 @@
  * The service's configuration, read from the environment once and validated here. This module is the only reader
  * of `process.env`: everything else receives a `Config` (TGI's `Args`, Fastify's env plugin).
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 
 /** Execution device for the ONNX sessions. */
 export type Device = 'cpu' | 'cuda';
@@ -39,6 +39,12 @@ export interface Config {
   onnxThreads?: number;
   /** Index versions kept on disk, with the segments they use (the serving one included). */
   keepVersions: number;
+  /** This replica's name in the shared index store (its lease, its announcement, its uploads). */
+  replicaId: string;
+  /** How often the store's `current` is polled besides the file-system watch (network file systems send no events). */
+  indexPollMs: number;
+  /** How long the store's write lease lasts unless renewed; a crashed holder's lease can be broken after it. */
+  leaseMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -68,6 +74,17 @@ function stringVar(env: Env, name: string, fallback: string): string {
   return raw ? raw : fallback;
 }
 
+const REPLICA_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** `RAG_REPLICA_ID`, by default the host name (a pod's name on Kubernetes) and the port. */
+function replicaVar(env: Env, port: number): string {
+  const raw = stringVar(env, 'RAG_REPLICA_ID', `${hostname()}-${port}`);
+  if (!REPLICA_ID.test(raw)) {
+    throw new ConfigError(`RAG_REPLICA_ID must be 1 to 128 letters, digits, ".", "_" or "-", got "${raw}"`);
+  }
+  return raw;
+}
+
 function choiceVar<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
   const raw = stringVar(env, name, fallback);
   if (!choices.includes(raw as T)) {
@@ -86,9 +103,10 @@ export function loadConfig(env: Env = process.env, cores = availableParallelism(
   const workers = intVar(env, 'RAG_WORKERS', Math.min(4, cores), 0, 64);
   const threads = workers > 0 ? Math.max(1, Math.floor(cores / workers)) : undefined;
   const onnxThreads = env.RAG_ONNX_THREADS?.trim() ? intVar(env, 'RAG_ONNX_THREADS', 1, 1, 256) : threads;
+  const port = intVar(env, 'PORT', 8080, 0, 65535);
   return {
     host: stringVar(env, 'HOST', '127.0.0.1'),
-    port: intVar(env, 'PORT', 8080, 0, 65535),
+    port,
     modelDir: stringVar(env, 'RAG_MODEL_DIR', 'onnx/demo'),
     indexDir: stringVar(env, 'RAG_INDEX_DIR', 'index-data'),
     device: choiceVar<Device>(env, 'RAG_DEVICE', 'cpu', ['cpu', 'cuda']),
@@ -110,6 +128,9 @@ export function loadConfig(env: Env = process.env, cores = availableParallelism(
     },
     workers,
     keepVersions: intVar(env, 'RAG_KEEP_VERSIONS', 5, 1, 1000),
+    replicaId: replicaVar(env, port),
+    indexPollMs: intVar(env, 'RAG_INDEX_POLL_MS', 2_000, 100, 600_000),
+    leaseMs: intVar(env, 'RAG_LEASE_MS', 30_000, 1_000, 3_600_000),
     ...(onnxThreads !== undefined ? { onnxThreads } : {}),
   };
 }

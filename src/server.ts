@@ -64,7 +64,9 @@ class LoadingEngine implements RagEngine {
 function defaultRuntime(config: Config, logger: Logger): Runtime<IndexManager> {
   const indexManager = new IndexManager({
     indexDir: config.indexDir, modelDir: config.modelDir, demoCorpus: DEMO_CORPUS, device: config.device,
-    keepVersions: config.keepVersions, log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+    keepVersions: config.keepVersions,
+    replica: { id: config.replicaId, pollMs: config.indexPollMs, leaseMs: config.leaseMs },
+    log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
   });
   const makeEngine: EngineFactory<IndexManager> = (opts) => createRagEngine(opts);
   return { indexManager, makeEngine };

@@ -25,6 +25,8 @@ export interface CorpusUploadOptions {
   dir: string;
   /** Every document must carry an `id` (an upsert replaces documents by id). */
   requireIds?: boolean;
+  /** Start of the file's name (default `upload-`): replicas sharing a store name theirs apart. */
+  prefix?: string;
 }
 
 /** A received, fully validated corpus on disk. */
@@ -37,7 +39,7 @@ export interface ReceivedCorpus {
 /** Streams and validates an upload into a temporary NDJSON file; throws ValidationError or PayloadTooLargeError. */
 export async function receiveCorpus(opts: CorpusUploadOptions): Promise<ReceivedCorpus> {
   await mkdir(opts.dir, { recursive: true });
-  const path = join(opts.dir, `upload-${randomUUID()}.ndjson`);
+  const path = join(opts.dir, `${opts.prefix ?? 'upload-'}${randomUUID()}.ndjson`);
   const out = createWriteStream(path);
   // Held from the start: a write error (ENOSPC) can come while nothing awaits the stream, and unheard it would crash.
   let writeError: Error | undefined;

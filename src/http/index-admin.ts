@@ -5,9 +5,11 @@
  */
 import type { BuildJobView } from '../index/build-jobs.js';
 import type { DocumentChange } from '../index/document-changes.js';
+import type { ReplicaStatus } from '../index/replica-sync.js';
 import type { StoredDocument } from '../types/corpus.js';
 import type { VersionInfo } from '../index/version-list.js';
 import type { IndexDescription } from '../types/serving-index.js';
+import type { IndexKind } from '../retriever/index-spec.js';
 
 /** The index manager as the server and the routes see it (the real IndexManager, or a test double). */
 export interface IndexAdmin {
@@ -25,9 +27,20 @@ export interface IndexAdmin {
    * Starts building a new version from a validated NDJSON file, which the manager owns from then on (it removes it
    * when the job ends, or at once when it refuses). Throws BuildConflictError when another job runs.
    */
-  startBuild(ndjsonPath: string): BuildJobView;
+  startBuild(ndjsonPath: string, indexKind?: IndexKind): BuildJobView;
   /** The job with this id, or undefined. */
   getJob(id: string): BuildJobView | undefined;
+  /** The job with this id as the shared store records it (another replica's too), or undefined. */
+  readJob?(id: string): Promise<BuildJobView | undefined>;
+  /**
+   * Resolves when this replica may write the store; rejects with a ConflictError (409, naming the holder and since
+   * when) while another replica's job holds it (a hold of a few milliseconds, for pruning, is waited out).
+   */
+  waitWritable?(): Promise<void>;
+  /** Why this replica should get no traffic although it serves: it has not loaded the store's current version. */
+  notCaughtUp?(): string | undefined;
+  /** Where this replica stands against the shared store (GET /metrics). */
+  replicaStatus?(): ReplicaStatus;
   /** Resolves with the job once it succeeded (and the new version serves) or failed. */
   waitForJob(id: string): Promise<BuildJobView>;
   /**

@@ -12,6 +12,7 @@ import type { IndexAdmin } from './index-admin.js';
 import type { BuildJobView } from '../index/build-jobs.js';
 import type { VersionInfo } from '../index/version-list.js';
 import type { StoredDocument } from '../types/corpus.js';
+import type { IndexKind } from '../retriever/index-spec.js';
 import type { Metrics } from './metrics.js';
 
 /** Options of the index service. */
@@ -20,6 +21,8 @@ export interface IndexServiceOptions {
   metrics: Metrics;
   /** Folder for uploads in progress (on the same file system as the index, so the manager can move them). */
   uploadDir: string;
+  /** Start of upload file names (this replica's, on a shared store). */
+  uploadPrefix?: string;
   maxUploadBytes: number;
   /** The execution provider the engine runs on, reported with the index (undefined while loading). */
   device?: () => 'cpu' | 'cuda' | undefined;
@@ -44,16 +47,24 @@ export class IndexService {
     return device ? { ...d, device } : d;
   }
 
-  /** The build job `id`; 404 when unknown. */
-  job(id: string): BuildJobView {
-    const job = this.opts.admin.getJob(id);
+  /** Why this replica should get no traffic yet although it serves (it is loading the store's current version). */
+  notCaughtUp(): string | undefined {
+    return this.opts.admin.notCaughtUp?.();
+  }
+
+  /** The build job `id`, of this replica or (from the store) another; 404 when unknown. */
+  async job(id: string): Promise<BuildJobView> {
+    const job = this.opts.admin.getJob(id) ?? await this.opts.admin.readJob?.(id);
     if (!job) throw new NotFoundError(`no index build job with id "${id}"`);
     return job;
   }
 
-  /** Receives `body` and starts a build from it; throws 409, 400 or 413 as docs/API.md says. */
-  replace(body: Readable, format: CorpusFormat): Promise<BuildJobView> {
-    return this.upload(body, format, false, (path) => this.opts.admin.startBuild(path));
+  /**
+   * Receives `body` and starts a build from it, of `indexKind` or by size when absent; throws 409, 400 or 413 as
+   * docs/API.md says.
+   */
+  replace(body: Readable, format: CorpusFormat, indexKind?: IndexKind): Promise<BuildJobView> {
+    return this.upload(body, format, false, (path) => this.opts.admin.startBuild(path, indexKind));
   }
 
   /** Receives documents to add or replace (each with an id) and starts a change job; 409, 400 or 413 like PUT. */
@@ -63,13 +74,17 @@ export class IndexService {
 
   /** Starts a change job deleting these documents; 409 while another job runs. */
   async remove(ids: string[]): Promise<BuildJobView> {
-    return this.track(() => this.opts.admin.startChange({ deleteIds: ids }));
+    return this.track(async () => {
+      await this.opts.admin.waitWritable?.();
+      return this.opts.admin.startChange({ deleteIds: ids });
+    });
   }
 
   /** Starts a job serving an existing version; 409 while another job runs (before looking for it), else 404. */
   async activate(version: string): Promise<BuildJobView> {
-    return this.track(() => {
+    return this.track(async () => {
       this.opts.admin.refuseIfBusy();
+      await this.opts.admin.waitWritable?.();
       return this.opts.admin.activate(version);
     });
   }
@@ -94,8 +109,10 @@ export class IndexService {
     start: (path: string) => BuildJobView): Promise<BuildJobView> {
     return this.track(async () => {
       this.opts.admin.refuseIfBusy();
+      await this.opts.admin.waitWritable?.(); // another replica's job: 409 before reading the body
       const corpus = await receiveCorpus({
         body, format, maxBytes: this.opts.maxUploadBytes, dir: this.opts.uploadDir, requireIds,
+        ...(this.opts.uploadPrefix ? { prefix: this.opts.uploadPrefix } : {}),
       });
       return start(corpus.path);
     });

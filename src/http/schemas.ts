@@ -3,6 +3,7 @@
  * the OpenAPI document (@fastify/swagger), so /docs/json always says what the server enforces.
  */
 import { Type, type Static } from 'typebox';
+import { INDEX_KINDS } from '../retriever/index-spec.js';
 
 /** Bounds of the generation parameters (docs/API.md). */
 export const LIMITS = {
@@ -156,7 +157,7 @@ export const IndexDescriptionSchema = Type.Object({
   documents: Type.Integer(),
   passages: Type.Integer(),
   dimension: Type.Integer(),
-  index_type: Type.String({ description: 'FAISS factory string, e.g. IndexFlatIP or HNSW32,Flat' }),
+  index_type: Type.String({ description: 'FAISS factory string, e.g. IndexFlatIP, HNSW32,Flat or IVF1024,PQ96x8np' }),
   built_at: Type.String({ description: 'ISO 8601 time the version was built' }),
   model: Type.String({ description: 'identity of the model bundle that embedded the passages' }),
   device: Type.Optional(Type.Union([Type.Literal('cpu'), Type.Literal('cuda')],
@@ -164,6 +165,7 @@ export const IndexDescriptionSchema = Type.Object({
   degraded: Type.Optional(Type.String({
     description: 'present when the version `current` names is damaged or missing: why, and which version serves instead',
   })),
+  replica: Type.Optional(Type.String({ description: 'the replica answering (RAG_REPLICA_ID), one of those sharing the store' })),
 }, { description: 'The index version serving' });
 export type IndexDescriptionWire = Static<typeof IndexDescriptionSchema>;
 
@@ -174,6 +176,13 @@ export const JobAccepted = Type.Object({ job_id: Type.String(), status_url: Type
 /** `?wait=true` of the routes that start an index job. */
 export const WaitQuery = Type.Object({
   wait: Type.Optional(Type.Boolean({ description: 'answer 200 once the new version serves, instead of 202 at once' })),
+});
+
+/** PUT /index's query: `?wait=true`, and the index kind to build. */
+export const BuildQuery = Type.Object({
+  ...WaitQuery.properties,
+  index_type: Type.Optional(stringEnum(['auto', ...INDEX_KINDS],
+    '"flat" (exact), "hnsw" (graph) or "ivf_pq" (compressed, re-ranked exactly); "auto" (default) picks by corpus size')),
 });
 
 /** What a document change did (in its job's status). */

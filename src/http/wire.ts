@@ -74,6 +74,7 @@ export function indexWire(d: IndexDescription): IndexDescriptionWire {
     index_type: d.indexType, built_at: d.builtAt, model: d.model,
     ...(d.device === 'cpu' || d.device === 'cuda' ? { device: d.device } : {}),
     ...(d.degraded !== undefined ? { degraded: d.degraded } : {}),
+    ...(d.replica !== undefined ? { replica: d.replica } : {}),
   };
 }
 

@@ -2,15 +2,19 @@
  * Compaction: every document change adds a segment and leaves tombstones, and each costs every search a little
  * (one more FAISS search, k more rows fetched per dead row). When a version has too many small segments, or too
  * large a share of dead rows in them, its small flat segments are merged into one without their dead rows. The
- * vectors are read back from the segments' files, not embedded again. Large segments (and HNSW ones, whose vectors
- * cannot be read back) keep their tombstones until the next `PUT /index`.
+ * vectors are read back from the segments' files, not embedded again. The merged segment is of the kind the version
+ * was built as (a flat version's stays flat, an IVF-PQ version's is trained on the merged vectors), so compaction
+ * keeps the memory profile a build chose. Large segments (and HNSW or IVF-PQ ones) keep their tombstones until the
+ * next `PUT /index`.
  */
 import { rm } from 'node:fs/promises';
 import { FaissIndex } from '../retriever/faiss-index.js';
+import { indexSpec, kindOf, type IndexKind } from '../retriever/index-spec.js';
 import { createStaging, newVersionName } from './index-store.js';
 import type { LoadedVersion, VersionPart } from './loaded-version.js';
 import { writeManifest, type IndexManifest } from './manifest.js';
 import { PassageStoreWriter } from './passage-store.js';
+import { SegmentIndexWriter } from './segment-index.js';
 import { checksumFiles } from './version-files.js';
 
 /** When to compact. */
@@ -36,15 +40,22 @@ export function compactionPlan(version: LoadedVersion, policy: CompactionPolicy)
   return crowded || hollow ? small : undefined;
 }
 
+/** The kind a version was built as (older manifests: that of its first segment). */
+export function chosenKind(manifest: IndexManifest): IndexKind {
+  return manifest.index_kind ?? kindOf(manifest.index_type.split('+')[0]!);
+}
+
 /**
- * Writes one flat segment holding the live rows of `parts`, in their order, into a new staging folder with its
- * manifest (named as the new segment); returns the folder. Removes it on failure.
+ * Writes one segment of the version's kind holding the live rows of `parts`, in their order, into a new staging
+ * folder with its manifest (named as the new segment); returns the folder. Removes it on failure.
  */
 export async function writeMergedSegment(indexDir: string, parts: VersionPart[], like: IndexManifest): Promise<string> {
   const name = newVersionName();
   const staging = await createStaging(indexDir, name);
   try {
-    const index = FaissIndex.create(like.dimension, 'IndexFlatIP');
+    const rows = parts.reduce((n, p) => n + p.ref.passages - p.dead.size, 0);
+    const spec = indexSpec(chosenKind(like), rows, like.dimension);
+    const index = new SegmentIndexWriter(staging, spec);
     const store = new PassageStoreWriter(staging);
     let documents = 0;
     try {
@@ -58,18 +69,21 @@ export async function writeMergedSegment(indexDir: string, parts: VersionPart[],
           live.push(vectors.subarray(run.first * like.dimension, (run.first + run.count) * like.dimension));
           documents++;
         }
-        index.add(concat(live));
+        index.add(concat(live), like.dimension);
       }
+      index.finish();
+    } catch (err) {
+      index.abort();
+      throw err;
     } finally {
       store.close();
     }
-    index.write(staging);
     const manifest: IndexManifest = {
-      version: name, documents, passages: index.size, dimension: like.dimension, index_type: 'IndexFlatIP',
+      version: name, documents, passages: index.size, dimension: like.dimension, index_type: spec.factory,
+      index_kind: spec.kind, index_params: spec.params,
       built_at: new Date().toISOString(), model: like.model, ctx_encoder_sha256: like.ctx_encoder_sha256,
       files: await checksumFiles(staging),
     };
-    index.dispose();
     await writeManifest(staging, manifest);
     return staging;
   } catch (err) {

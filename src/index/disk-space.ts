@@ -25,14 +25,15 @@ export async function vectorDimension(encoderDir: string): Promise<number> {
 /**
  * Bytes a version of `passages` passages will take: the passage store (the corpus text plus about 256 bytes of ids,
  * title and JSON per passage, and 8 bytes of offset), and the FAISS index (4 bytes per vector component; HNSW32
- * adds its graph, 64 neighbours of 4 bytes on the base level and some upper-level links).
+ * adds its graph, 64 neighbours of 4 bytes on the base level and some upper-level links; IVF-PQ keeps the float
+ * vectors on disk for re-ranking plus a code of about d/8 bytes and an 8-byte id per vector).
  */
 export function estimateVersionBytes(opts: {
   corpusBytes: number; passages: number; dimension: number; indexType: string;
 }): number {
   const store = opts.corpusBytes + opts.passages * (256 + 8);
-  const graph = opts.indexType.startsWith('HNSW') ? 300 : 0;
-  return store + opts.passages * (opts.dimension * 4 + graph);
+  const extra = opts.indexType.startsWith('HNSW') ? 300 : opts.indexType.startsWith('IVF') ? opts.dimension / 8 + 8 : 0;
+  return store + Math.ceil(opts.passages * (opts.dimension * 4 + extra));
 }
 
 /** Free bytes (for an unprivileged writer) on the file system holding `path`, or its nearest existing parent. */

@@ -74,6 +74,8 @@ export function versionOf(
   return {
     version, documents, passages, dimension: like.dimension,
     index_type: [...new Set(segments.map((s) => s.index_type))].join('+'),
+    ...(like.index_kind ? { index_kind: like.index_kind } : {}),
+    ...(like.index_params ? { index_params: like.index_params } : {}),
     built_at: new Date().toISOString(), model: like.model, ctx_encoder_sha256: like.ctx_encoder_sha256, segments,
   };
 }

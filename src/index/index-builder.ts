@@ -1,7 +1,7 @@
 /**
- * Builds one index version from an NDJSON corpus: documents -> passages -> context encoder in batches -> FAISS,
- * written into a staging folder (index.faiss, passage store, manifest.json with every file's checksum), once the
- * disk has room for it. Runs inside the build worker; the
+ * Builds one index version from an NDJSON corpus: documents -> passages -> context encoder in batches -> FAISS
+ * (flat, HNSW or IVF-PQ by size or as asked: index-spec.ts), written into a staging folder (index.faiss, for IVF-PQ
+ * vectors.f32, the passage store, manifest.json with every file's checksum), once the disk has room for it. Runs inside the build worker; the
  * manager moves the finished folder into versions/. Any failure or cancellation removes the staging folder.
  */
 import { createHash } from 'node:crypto';
@@ -10,7 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Device } from '../config.js';
 import { DprEncoder } from '../onnx/dpr-encoder.js';
 import type { Passage } from '../types/corpus.js';
-import { DEFAULT_HNSW_THRESHOLD, FaissIndex, indexTypeFor } from '../retriever/faiss-index.js';
+import { chooseKind, DEFAULT_THRESHOLDS, indexSpec, type IndexKind, type KindThresholds } from '../retriever/index-spec.js';
 import type { BuildProgress } from './build-jobs.js';
 import { createStaging, newVersionName } from './index-store.js';
 import { writeManifest, type IndexManifest } from './manifest.js';
@@ -18,6 +18,7 @@ import { checksumFiles, sha256File } from './version-files.js';
 import { ensureFreeSpace, estimateVersionBytes, vectorDimension } from './disk-space.js';
 import { PassageStoreWriter } from './passage-store.js';
 import { readCorpusFile } from './corpus.js';
+import { SegmentIndexWriter } from './segment-index.js';
 import { countPassages, DocumentIds, splitDocument } from './passages.js';
 
 /** What to build, from what, and how. */
@@ -31,7 +32,9 @@ export interface BuildOptions {
   threads?: number;
   /** Passages per encoder run (default 32). */
   batchSize?: number;
-  hnswThreshold?: number;
+  /** The index kind; by corpus size (`thresholds`) when absent. */
+  indexKind?: IndexKind;
+  thresholds?: KindThresholds;
   /** Version name (default: a new timestamped one). */
   version?: string;
   /** Free bytes the build must leave on the index's disk, on top of its own expected size (default 0). */
@@ -62,11 +65,11 @@ export async function buildIndexVersion(
   }
   if (total === 0) throw new Error('the corpus has no words to index');
   onProgress({ done: 0, total });
-  const indexType = indexTypeFor(total, opts.hnswThreshold ?? DEFAULT_HNSW_THRESHOLD);
+  const dimension = await vectorDimension(join(opts.modelDir, 'ctx_encoder'));
+  const spec = indexSpec(opts.indexKind ?? chooseKind(total, opts.thresholds ?? DEFAULT_THRESHOLDS), total, dimension);
   // Checked before any work: a disk that fills mid-build fails late and costs the whole embedding time.
   const expected = estimateVersionBytes({
-    corpusBytes: (await stat(opts.corpus)).size, passages: total,
-    dimension: await vectorDimension(join(opts.modelDir, 'ctx_encoder')), indexType,
+    corpusBytes: (await stat(opts.corpus)).size, passages: total, dimension, indexType: spec.factory,
   });
   await ensureFreeSpace(opts.indexDir, expected + (opts.reserveBytes ?? 0), `a build of ${total} passages`);
 
@@ -78,18 +81,17 @@ export async function buildIndexVersion(
     encoder = await DprEncoder.load(ctxDir, { device: opts.device, intraOpThreads: opts.threads });
     const checksum = await ctxEncoderChecksum(opts.modelDir);
     const store = new PassageStoreWriter(staging);
-    let index: FaissIndex | undefined;
+    const index = new SegmentIndexWriter(staging, spec);
     let window: Passage[] = [];
     const batchSize = opts.batchSize ?? 32;
     // The encoder groups a window of passages by length into batches; a wide window pads less.
     const windowSize = batchSize * 8;
     const flush = async () => {
-      const indexed = index?.size ?? 0;
+      const indexed = index.size;
       const vectors = await encoder!.encode(window.map((p) => [p.title, p.text] as const), {
         batchSize, signal, onBatch: (done) => onProgress({ done: indexed + done, total }),
       });
-      index ??= FaissIndex.create(vectors.length / window.length, indexType);
-      index.add(vectors);
+      index.add(vectors, vectors.length / window.length);
       window = [];
     };
     try {
@@ -102,19 +104,22 @@ export async function buildIndexVersion(
         }
       }
       if (window.length > 0) await flush();
+    } catch (err) {
+      index.abort();
+      throw err;
     } finally {
       store.close();
     }
-    if (!index || index.size !== total || store.size !== total) {
-      throw new Error(`indexed ${index?.size ?? 0} vectors and stored ${store.size} passages, expected ${total}`);
+    if (index.size !== total || store.size !== total) {
+      throw new Error(`indexed ${index.size} vectors and stored ${store.size} passages, expected ${total}`);
     }
-    index.write(staging);
+    const written = index.finish();
     const manifest: IndexManifest = {
-      version, documents, passages: total, dimension: index.dimension, index_type: indexType,
+      version, documents, passages: total, dimension: written, index_type: spec.factory,
+      index_kind: spec.kind, index_params: spec.params,
       built_at: new Date().toISOString(), model: await bundleIdentity(opts.modelDir), ctx_encoder_sha256: checksum,
       files: await checksumFiles(staging),
     };
-    index.dispose();
     await writeManifest(staging, manifest);
     return { version, staging, manifest };
   } catch (err) {

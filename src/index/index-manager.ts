@@ -14,6 +14,7 @@ import type { Device } from '../config.js';
 import { NotFoundError, NotReadyError } from '../errors.js';
 import type { IndexDescription } from '../types/serving-index.js';
 import { FaissIndex } from '../retriever/faiss-index.js';
+import { DEFAULT_THRESHOLDS, type IndexKind } from '../retriever/index-spec.js';
 import { BuildJobs, type BuildJobView, type BuildProgress, type BuildRunner, type JobOutcome } from './build-jobs.js';
 import { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
 import type { DocumentChange } from './document-changes.js';
@@ -26,13 +27,16 @@ import {
 } from './index-store.js';
 import { IntactVersions } from './intact-versions.js';
 import { JobRecords } from './job-records.js';
+import { uploadPrefix } from './replica-records.js';
 import type { IndexManifest } from './manifest.js';
 import type { LoadedVersion } from './loaded-version.js';
 import type { IndexHandle } from '../types/serving-index.js';
 import type { StoredDocument } from '../types/corpus.js';
 import { SegmentPool } from './open-segment.js';
 import { openVersion } from './open-version.js';
+import { ReplicaSync, type ReplicaOptions, type ReplicaStatus } from './replica-sync.js';
 import { pruneSegments } from './retention.js';
+import { StoreLeaseConflictError } from './store-lease.js';
 import { VersionChanges } from './version-changes.js';
 import { describeVersions, type VersionInfo } from './version-list.js';
 import { writeStoredCorpus } from './stored-corpus.js';
@@ -56,8 +60,10 @@ export interface IndexManagerOptions {
   threads?: number;
   /** Passages per context-encoder batch. */
   batchSize?: number;
-  /** From this many passages on, build `HNSW32,Flat` instead of the exhaustive `IndexFlatIP`. */
+  /** From this many passages on, a build with no `index_type` makes HNSW instead of flat (default 100,000)... */
   hnswThreshold?: number;
+  /** ...and from this many on, IVF-PQ (default 1,000,000): index-spec.ts. */
+  ivfPqThreshold?: number;
   /**
    * Versions kept on disk (`RAG_KEEP_VERSIONS`, default 5, the serving one included) with the segments they use;
    * older ones are deleted once nothing reads them.
@@ -67,6 +73,8 @@ export interface IndexManagerOptions {
   compaction?: Partial<CompactionPolicy>;
   /** Free bytes a build must leave on the index's disk besides the new version (default 0). */
   reserveBytes?: number;
+  /** How this process shares `indexDir` with other replicas (replica-sync.ts). */
+  replica?: ReplicaOptions;
   log?: IndexLogger;
 }
 
@@ -89,11 +97,29 @@ export class IndexManager {
   /** Versions loaded now (serving, or held by requests in flight), and how many times: pruning leaves them. */
   private readonly loaded = new Map<string, number>();
   private readonly changes: VersionChanges;
+  private readonly replica: ReplicaSync;
+  /** Counts swaps, so that following the store never swaps in a version loaded before a newer swap. */
+  private swaps = 0;
+  /**
+   * False once this replica follows a version another one wrote: pruning is then that writer's, so that replicas
+   * do not take the store's lease after every switch and make a client's write meet a 409.
+   */
+  private wroteLast = true;
+  /** The last pruning started outside a job (close waits for it, so that no lease outlives the manager). */
+  private pruning: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly opts: IndexManagerOptions) {
     this.log = opts.log ?? { info: () => {}, warn: () => {} };
-    this.records = new JobRecords(join(opts.indexDir, 'jobs'));
+    this.replica = new ReplicaSync(opts.indexDir, opts.replica ?? {}, {
+      serving: () => this.current?.manifest.version,
+      reading: () => [...this.loaded.keys()],
+      busy: () => this.jobs.isBuilding(),
+      follow: (version) => this.followStore(version),
+    }, this.log);
+    const lease = this.replica.lease;
+    this.records = new JobRecords(join(opts.indexDir, 'jobs'), 20,
+      { mine: () => lease.heldToken(), live: () => lease.current()?.token });
     this.jobs = new BuildJobs(20, (view) => this.records.save(view));
     this.versions = new IntactVersions(opts.indexDir, (v) => this.load(v), this.log);
     this.changes = new VersionChanges({
@@ -121,7 +147,11 @@ export class IndexManager {
    * for damage. Calling it again returns the same promise.
    */
   start(): Promise<void> {
-    this.startPromise ??= this.startOnce();
+    this.startPromise ??= (async () => {
+      this.replica.announce();
+      await this.startOnce();
+      if (!this.closed) this.replica.follow();
+    })();
     return this.startPromise;
   }
 
@@ -149,8 +179,23 @@ export class IndexManager {
     return {
       version: m.version, documents: m.documents, passages: m.passages, dimension: m.dimension,
       indexType: m.index_type, builtAt: m.built_at, model: m.model,
-      ...(this.degraded ? { degraded: this.degraded } : {}),
+      ...(this.degraded ? { degraded: this.degraded } : {}), replica: this.replica.id,
     };
+  }
+
+  /** Where this replica stands against the shared store: the version it serves, the store's, and any lag. */
+  replicaStatus(): ReplicaStatus {
+    return this.replica.status();
+  }
+
+  /** Why this replica should get no traffic although it serves: it has not loaded the store's current version. */
+  notCaughtUp(): string | undefined {
+    return this.replica.notCaughtUp();
+  }
+
+  /** Rejects with StoreLeaseConflictError (409) while another replica writes the store (waits out a short hold). */
+  waitWritable(): Promise<void> {
+    return this.replica.waitWritable();
   }
 
   /** True while a job is queued or running. */
@@ -168,10 +213,10 @@ export class IndexManager {
    * manager owns from then on (ownFile). Throws BuildConflictError (409) while another job runs. The current
    * version serves until the new one is loaded; a failed build leaves it in place.
    */
-  startBuild(ndjsonPath: string): BuildJobView {
+  startBuild(ndjsonPath: string, indexKind?: IndexKind): BuildJobView {
     return this.startOwning(ndjsonPath, () => {
       if (this.closed) throw new NotReadyError('the index manager is shutting down');
-    }, (report, signal) => this.buildAndSwap(ndjsonPath, report, signal));
+    }, (report, signal) => this.buildAndSwap(ndjsonPath, report, signal, indexKind));
   }
 
   /**
@@ -187,9 +232,16 @@ export class IndexManager {
     return this.jobs.get(id) ?? this.records.get(id);
   }
 
+  /** The job with this id as the store records it (another replica's too), or undefined. */
+  async readJob(id: string): Promise<BuildJobView | undefined> {
+    return this.getJob(id) ?? this.records.readStored(id);
+  }
+
   /** Resolves with the job once it succeeded (and the new version serves) or failed. */
-  waitForJob(id: string): Promise<BuildJobView> {
-    return this.jobs.wait(id);
+  async waitForJob(id: string): Promise<BuildJobView> {
+    const done = await this.jobs.wait(id);
+    await this.replica.settled(id); // its record is on disk and the lease free: another replica can write at once
+    return done;
   }
 
   /**
@@ -201,7 +253,10 @@ export class IndexManager {
   startChange(change: DocumentChange): BuildJobView {
     const job = this.startOwning(change.upsertPath, () => {
       if (this.closed || !this.current) throw new NotReadyError(this.unavailable() ?? 'no index version serves yet');
-    }, (report, signal) => this.changes.apply(change, report, signal));
+    }, async (report, signal) => {
+      await this.replica.catchUp(); // under the lease: build on the store's newest version
+      return this.changes.apply(change, report, signal);
+    });
     void this.jobs.wait(job.id).then((done) => {
       if (done.state === 'succeeded') this.compactIfWanted();
     });
@@ -216,7 +271,7 @@ export class IndexManager {
   private startOwning(path: string | undefined, check: () => void, runner: BuildRunner): BuildJobView {
     try {
       check();
-      return this.jobs.start((report, signal) => runner(report, signal)
+      return this.startJob((report, signal) => runner(report, signal)
         .finally(() => (path === undefined ? undefined : rm(path, { force: true }))));
     } catch (err) {
       if (path !== undefined) rmSync(path, { force: true });
@@ -233,7 +288,7 @@ export class IndexManager {
     if (!(await listVersions(this.opts.indexDir)).includes(version)) {
       throw new NotFoundError(`no index version "${version}"; GET /index/versions lists them`);
     }
-    return this.jobs.start(async (_report, signal) => {
+    return this.startJob(async (_report, signal) => {
       const damage = await this.versions.damage(version);
       if (damage !== undefined) throw new Error(`version ${version} is damaged (${damage})`);
       await this.serveVersion(version, signal, false);
@@ -263,6 +318,8 @@ export class IndexManager {
   async close(): Promise<void> {
     this.closed = true;
     await this.jobs.close();
+    await this.pruning;
+    await this.replica.close();
     await this.records.flush();
     const loaded = this.current;
     this.current = undefined;
@@ -273,8 +330,14 @@ export class IndexManager {
   private prepare(): Promise<void> {
     this.preparePromise ??= (async () => {
       const { indexDir } = this.opts;
-      await clearStaging(indexDir);
-      const removed = await clearOldUploads(indexDir, this.startedAt);
+      this.replica.lease.reclaimOwn();
+      const hold = this.replica.lease.tryHold(); // while another replica holds it, staging/ holds its build
+      try {
+        if (hold) await clearStaging(indexDir);
+      } finally {
+        hold?.release();
+      }
+      const removed = await clearOldUploads(indexDir, this.startedAt, uploadPrefix(this.replica.id));
       if (removed.length > 0) this.log.info(`index: removed ${removed.length} upload(s) left by an earlier process`);
       await this.records.recover();
     })();
@@ -307,7 +370,14 @@ export class IndexManager {
   /** Builds the demo corpus into the empty index directory; a failure leaves the manager not ready, saying why. */
   private async buildDemo(): Promise<void> {
     this.log.info(`index: no version in ${this.opts.indexDir}; building one from ${this.opts.demoCorpus}`);
-    const job = this.jobs.start((report, signal) => this.buildAndSwap(this.opts.demoCorpus, report, signal));
+    let job: BuildJobView;
+    try {
+      job = this.startJob((report, signal) => this.buildAndSwap(this.opts.demoCorpus, report, signal));
+    } catch (err) {
+      if (!(err instanceof StoreLeaseConflictError)) throw err;
+      this.log.info(`index: ${err.lease.owner} is building the first version; serving it once it is current`);
+      return;
+    }
     const done = await this.jobs.wait(job.id);
     if (done.state === 'succeeded' || this.current) return;
     this.unavailableReason = `building the demo index failed (${done.error}); PUT /index to build one`;
@@ -351,8 +421,9 @@ export class IndexManager {
     corpus: string,
     report: (p: BuildProgress) => void,
     signal: AbortSignal,
+    indexKind?: IndexKind,
   ): Promise<JobOutcome> {
-    const { staging, version } = await this.runBuild(corpus, report, signal);
+    const { staging, version } = await this.runBuild(corpus, report, signal, indexKind);
     try {
       if (signal.aborted) throw new Error('cancelled');
       await commitStaging(this.opts.indexDir, staging, version);
@@ -365,13 +436,15 @@ export class IndexManager {
   }
 
   /** Builds a corpus into a staging folder in the build worker (the one place its options are set). */
-  private async runBuild(corpus: string, report: (p: BuildProgress) => void, signal: AbortSignal) {
+  private async runBuild(corpus: string, report: (p: BuildProgress) => void, signal: AbortSignal, indexKind?: IndexKind) {
     await this.prepare(); // never build into a staging/ that start-up is about to clear
     return runBuildInWorker({
       indexDir: this.opts.indexDir, corpus, modelDir: this.opts.modelDir, device: this.opts.device ?? 'cpu',
       // One core stays with the requests served meanwhile.
       threads: this.opts.threads ?? Math.max(1, availableParallelism() - 1), batchSize: this.opts.batchSize,
-      hnswThreshold: this.opts.hnswThreshold, reserveBytes: this.opts.reserveBytes,
+      indexKind, reserveBytes: this.opts.reserveBytes, thresholds: {
+        hnsw: this.opts.hnswThreshold ?? DEFAULT_THRESHOLDS.hnsw, ivfPq: this.opts.ivfPqThreshold ?? DEFAULT_THRESHOLDS.ivfPq,
+      },
     }, report, signal);
   }
 
@@ -386,6 +459,7 @@ export class IndexManager {
     try {
       loaded = await this.load(version);
       if (signal.aborted || this.closed) throw new Error('cancelled');
+      this.replica.lease.verify(); // another replica broke a lease this process failed to renew: it writes now
       await writeCurrent(indexDir, version);
     } catch (err) {
       loaded?.unref();
@@ -395,6 +469,7 @@ export class IndexManager {
     }
     this.degraded = undefined;
     this.unavailableReason = undefined;
+    this.wroteLast = true;
     this.swap(loaded);
     this.log.info(`index: now serving version ${version} (${loaded.manifest.passages} passages)`);
   }
@@ -402,7 +477,16 @@ export class IndexManager {
   /** Starts a compaction job when the serving version wants one and no other job runs. */
   private compactIfWanted(): void {
     if (this.closed || this.jobs.isBuilding() || !this.changes.wantsCompaction()) return;
-    const job = this.jobs.start((_report, signal) => this.changes.compact(signal));
+    let job: BuildJobView;
+    try {
+      job = this.startJob(async (_report, signal) => {
+        await this.replica.catchUp();
+        return this.changes.compact(signal);
+      });
+    } catch (err) {
+      if (err instanceof StoreLeaseConflictError) return; // another replica writes: a later change compacts
+      throw err;
+    }
     this.log.info(`index: compacting the serving version's small segments (job ${job.id})`);
   }
 
@@ -413,12 +497,16 @@ export class IndexManager {
         const n = this.loaded.get(version)! - 1;
         if (n > 0) this.loaded.set(version, n);
         else this.loaded.delete(version);
-        void this.prune();
+        this.replica.changed();
+        // A job prunes before it ends; after it, the replica that wrote last prunes what its requests let go.
+        if (this.wroteLast && !this.closed && !this.replica.lease.held()) this.pruning = this.prune()
+          .catch((err) => this.log.warn(`index: pruning failed: ${err}`));
       },
       onDamaged: (reason) => void this.versionDamaged(version, reason),
       note: (m) => this.log.info(m),
     });
     this.loaded.set(version, (this.loaded.get(version) ?? 0) + 1);
+    this.replica.changed();
     return loaded;
   }
 
@@ -441,6 +529,11 @@ export class IndexManager {
       documents = await writeStoredCorpus(versionDir(this.opts.indexDir, manifest.version), corpus);
       job = this.startBuild(corpus);
     } catch (err) { // serving goes on: the stale version still answers, and PUT /index can replace it
+      if (err instanceof StoreLeaseConflictError) {
+        this.log.warn(`${stale}; replica ${err.lease.owner} writes the store (re-embedding it, when it runs this ` +
+          'bundle): this replica serves what it makes current');
+        return;
+      }
       this.log.warn(`${stale}; its passages could not be read back to embed again (${err}): PUT /index to replace it`);
       return;
     }
@@ -461,7 +554,40 @@ export class IndexManager {
     }
     const previous = this.current;
     this.current = next;
+    this.swaps++;
     previous?.unref();
+    this.replica.changed();
+  }
+
+  /** Runs a job under the store's write lease (replica-sync.ts), pruning before it ends. */
+  private startJob(runner: BuildRunner): BuildJobView {
+    return this.replica.startJob(this.jobs, async (report, signal) => {
+      const outcome = await runner(report, signal);
+      await this.prune(); // still under the job's lease, so that the next writer never waits for it
+      return outcome;
+    }, () => this.records.flush());
+  }
+
+  /**
+   * Serves `version`, which another replica made current: loads, verifies and warms it, and swaps it in unless the
+   * store moved on or this process swapped meanwhile (false then: nothing changed). Throws when it fails to load;
+   * the serving version stays.
+   */
+  private async followStore(version: string): Promise<boolean> {
+    const swaps = this.swaps;
+    const loaded = await this.load(version);
+    const still = await readCurrent(this.opts.indexDir).catch(() => undefined);
+    if (still !== version || swaps !== this.swaps || this.closed) {
+      loaded.unref();
+      return false;
+    }
+    this.degraded = undefined;
+    this.unavailableReason = undefined;
+    this.wroteLast = false;
+    this.swap(loaded);
+    this.log.info(`index: now serving version ${version} (${loaded.manifest.passages} passages), made current by ` +
+      'another replica');
+    return true;
   }
 
   /**
@@ -469,14 +595,21 @@ export class IndexManager {
    * loaded version holds; nothing while `current` cannot be read.
    */
   private async prune(): Promise<void> {
-    let pointed: string | undefined;
+    const hold = this.replica.lease.tryHold();
+    if (!hold) return; // another replica writes the store: it prunes after its job
     try {
-      pointed = await readCurrent(this.opts.indexDir);
-    } catch {
-      return; // what a damaged pointer should have named is unknown: it may be any of them
+      let pointed: string | undefined;
+      try {
+        pointed = await readCurrent(this.opts.indexDir);
+      } catch {
+        return; // what a damaged pointer should have named is unknown: it may be any of them
+      }
+      const read = new Set([...this.loaded.keys(), ...await this.replica.readByReplicas()]);
+      await this.versions.prune(Math.max(1, this.opts.keepVersions ?? 5), [this.current?.manifest.version, pointed], read);
+      await pruneSegments(this.opts.indexDir, new Set([...this.pool.held(), ...this.changes.pinned()]), this.log);
+      await this.replica.sweep();
+    } finally {
+      hold.release();
     }
-    await this.versions.prune(Math.max(1, this.opts.keepVersions ?? 5), [this.current?.manifest.version, pointed],
-      new Set(this.loaded.keys()));
-    await pruneSegments(this.opts.indexDir, new Set([...this.pool.held(), ...this.changes.pinned()]), this.log);
   }
 }

@@ -134,9 +134,11 @@ export async function clearStaging(indexDir: string): Promise<void> {
 
 /**
  * Removes the uploads left by an earlier process (killed while receiving a body, or before its build removed the
- * file): those last written before `startedAt`. Uploads this process is receiving are newer and stay.
+ * file): those last written before `startedAt`. Uploads this process is receiving are newer and stay. On a store
+ * shared by replicas, files named with another replica's prefix (`upload-<replica>--`) are that replica's: only
+ * those with `ownPrefix` (and unprefixed ones) are this process's to remove.
  */
-export async function clearOldUploads(indexDir: string, startedAt: Date): Promise<string[]> {
+export async function clearOldUploads(indexDir: string, startedAt: Date, ownPrefix = 'upload-'): Promise<string[]> {
   const dir = uploadsDir(indexDir);
   let names: string[];
   try {
@@ -147,6 +149,7 @@ export async function clearOldUploads(indexDir: string, startedAt: Date): Promis
   }
   const removed: string[] = [];
   for (const name of names) {
+    if (!name.startsWith(ownPrefix) && /^upload-.+--/.test(name)) continue;
     const path = join(dir, name);
     const s = await stat(path).catch(() => undefined);
     if (!s || s.mtimeMs >= startedAt.getTime()) continue;

@@ -82,7 +82,7 @@ export class LoadedVersion {
     for (const part of this.parts) {
       const size = part.segment.index.size;
       if (size === part.dead.size) continue;
-      const results = this.checked(part, part.segment.index.search(queries, Math.min(size, k + part.dead.size)));
+      const results = this.checked(part, part.segment.search(queries, Math.min(size, k + part.dead.size)));
       results.forEach((hits, q) => {
         const live = hits.filter((h) => !part.dead.has(h.row)).map((h) => ({ row: h.row + part.offset, score: h.score }));
         merged[q] = (merged[q] ?? []).concat(live);

@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { INDEX_KINDS, type IndexKind, type IndexParams } from '../retriever/index-spec.js';
 import type { FileChecksum } from './version-files.js';
 
 /** File name of the manifest inside a version folder. */
@@ -15,8 +16,15 @@ export interface IndexManifest {
   documents: number;
   passages: number;
   dimension: number;
-  /** FAISS factory string: `IndexFlatIP` (exhaustive) or `HNSW32,Flat` (graph), both inner product. */
+  /**
+   * FAISS factory string, inner product: `IndexFlatIP` (exhaustive), `HNSW32,Flat` (graph) or `IVF<nlist>,PQ<m>x<bits>np`
+   * (compressed, re-ranked against vectors.f32). A version made of segments joins its segments' strings with `+`.
+   */
   index_type: string;
+  /** The kind the build chose (by size or as asked); compaction merges into it. Absent in older manifests. */
+  index_kind?: IndexKind;
+  /** The parameters the build chose for it (nprobe, efSearch, ...): index-spec.ts. */
+  index_params?: IndexParams;
   built_at: string;
   /** Identity of the model bundle whose context encoder embedded the passages. */
   model: string;
@@ -44,6 +52,8 @@ export interface SegmentRef {
   /** Documents stored in it, dead ones included. */
   documents: number;
   index_type: string;
+  /** Its search parameters (nprobe, efSearch, re-ranking depth), set when it opens. */
+  index_params?: IndexParams;
   /** Size and sha256 of its files, verified when it opens. */
   files: Record<string, FileChecksum>;
   /** Tombstones: ids of documents stored in this segment that are deleted (or replaced by a newer segment). */
@@ -75,6 +85,10 @@ export function parseManifest(value: unknown, where: string): IndexManifest {
     }
   }
   if ((record.dimension as number) < 1) throw new ManifestError(`${where}: "dimension" must be at least 1`);
+  if (record.index_kind !== undefined && !INDEX_KINDS.includes(record.index_kind as IndexKind)) {
+    throw new ManifestError(`${where}: "index_kind" must be one of ${INDEX_KINDS.join(', ')}`);
+  }
+  if (record.index_params !== undefined) checkParams(record.index_params, where, 'index_params');
   if (record.files !== undefined) checkFiles(record.files, where, 'files');
   if (record.segments !== undefined) checkSegments(record.segments, where);
   return record as unknown as IndexManifest;
@@ -93,6 +107,13 @@ function checkFiles(files: unknown, where: string, field: string): void {
   }
 }
 
+function checkParams(params: unknown, where: string, field: string): void {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)
+    || !Object.values(params).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
+    throw new ManifestError(`${where}: "${field}" must be an object of non-negative numbers`);
+  }
+}
+
 function checkSegments(segments: unknown, where: string): void {
   if (!Array.isArray(segments)) throw new ManifestError(`${where}: "segments" must be an array`);
   segments.forEach((entry: unknown, i) => {
@@ -108,6 +129,7 @@ function checkSegments(segments: unknown, where: string): void {
       }
     }
     checkFiles(s.files, where, `${field}.files`);
+    if (s.index_params !== undefined) checkParams(s.index_params, where, `${field}.index_params`);
     if (!Array.isArray(s.deleted) || !s.deleted.every((id) => typeof id === 'string')) {
       throw new ManifestError(`${where}: "${field}.deleted" must be an array of document ids`);
     }

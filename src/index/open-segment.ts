@@ -6,10 +6,14 @@
  */
 import { join } from 'node:path';
 import { FaissIndex, INDEX_FILE } from '../retriever/faiss-index.js';
+import type { SearchHit } from '../types/serving-index.js';
+import { indexSpec, IVF_RERANK, kindOf } from '../retriever/index-spec.js';
 import { asDamage, IndexDamageError } from './damage.js';
 import { readDocumentRows, type DocumentRows } from './document-rows.js';
 import { PassageStore, PASSAGES_FILE } from './passage-store.js';
+import { rerankExact } from './segment-index.js';
 import type { SegmentLocation } from './segment-refs.js';
+import { VectorFile, VECTORS_FILE } from './vector-file.js';
 import { verifyFiles } from './version-files.js';
 
 /** An opened segment; see the module comment. */
@@ -25,6 +29,9 @@ export class OpenSegment {
     /** Document id -> its rows in this segment. */
     readonly docs: Map<string, DocumentRows>,
     private readonly onLastRelease: () => void,
+    /** IVF-PQ: the float vectors its candidates are re-ranked against, and how many candidates. */
+    private readonly vectors?: VectorFile,
+    private readonly rerank = IVF_RERANK,
   ) {}
 
   /**
@@ -44,22 +51,44 @@ export class OpenSegment {
       index.dispose();
       throw asDamage(err, join(dir, PASSAGES_FILE));
     });
+    let vectors: VectorFile | undefined;
     try {
+      // Segments written before parameters were recorded get today's defaults for their kind (efSearch 128, not 16).
+      const params = ref.index_params ?? indexSpec(kindOf(ref.index_type), ref.passages, dimension).params;
+      index.applyParams(params);
+      if (kindOf(ref.index_type) === 'ivf_pq') {
+        try {
+          vectors = VectorFile.open(dir, dimension, ref.passages);
+        } catch (err) {
+          throw asDamage(err, join(dir, VECTORS_FILE));
+        }
+      }
       if (index.size !== ref.passages || store.size !== ref.passages || index.dimension !== dimension) {
         throw new IndexDamageError(dir, `is inconsistent: its record says ${ref.passages} passages of dimension ` +
           `${dimension}, index has ${index.size} of ${index.dimension}, store ${store.size}`);
       }
+      const docs = await readDocumentRows(dir);
+      const segment = new OpenSegment(ref.name, dir, index, store, docs, onLastRelease, vectors, params.rerank);
       if (index.size > 0) {
-        index.search(new Float32Array(index.dimension), 1); // warm-up: pages the index in before requests do
+        segment.search(new Float32Array(index.dimension), 1); // warm-up: pages the index in before requests do
         await store.getMany([0]);
       }
-      const docs = await readDocumentRows(dir);
-      return new OpenSegment(ref.name, dir, index, store, docs, onLastRelease);
+      return segment;
     } catch (err) {
+      vectors?.close();
       index.dispose();
       await store.close();
       throw asDamage(err, dir);
     }
+  }
+
+  /**
+   * Top-k rows by inner product for each query (row-major); IVF-PQ's approximate candidates are re-ranked exactly
+   * against the float vectors on disk. Synchronous, like FAISS's own search.
+   */
+  search(queries: Float32Array, k: number): SearchHit[][] {
+    if (!this.vectors) return this.index.search(queries, k);
+    return rerankExact(queries, this.index.search(queries, Math.max(k, this.rerank)), this.vectors, k);
   }
 
   /** One more version uses it. */
@@ -72,6 +101,7 @@ export class OpenSegment {
     if (--this.refs > 0) return;
     this.onLastRelease();
     this.index.dispose();
+    this.vectors?.close();
     void this.store.close();
   }
 

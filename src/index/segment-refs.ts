@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { commitSegment, createStaging, segmentDir, versionDir } from './index-store.js';
 import { writeManifest, type IndexManifest, type SegmentRef } from './manifest.js';
 import type { LoadedVersion } from './loaded-version.js';
-import { checksumFiles, VERSION_FILES } from './version-files.js';
+import { checksumFiles, filesOf } from './version-files.js';
 
 /** A segment of a version and the folder that holds its files. */
 export interface SegmentLocation {
@@ -27,7 +27,7 @@ export function segmentsOf(indexDir: string, manifest: IndexManifest): SegmentLo
   }
   const ref: SegmentRef = {
     name: manifest.version, passages: manifest.passages, documents: manifest.documents,
-    index_type: manifest.index_type, files: manifest.files ?? {}, deleted: [],
+    index_type: manifest.index_type, index_params: manifest.index_params, files: manifest.files ?? {}, deleted: [],
   };
   return [{ ref, dir: versionDir(indexDir, manifest.version), verified: manifest.files !== undefined }];
 }
@@ -37,7 +37,7 @@ export function segmentRef(manifest: IndexManifest, deleted: string[] = []): Seg
   if (!manifest.files) throw new Error(`segment ${manifest.version} records no checksums`);
   return {
     name: manifest.version, passages: manifest.passages, documents: manifest.documents,
-    index_type: manifest.index_type, files: manifest.files, deleted,
+    index_type: manifest.index_type, index_params: manifest.index_params, files: manifest.files, deleted,
   };
 }
 
@@ -66,7 +66,7 @@ async function shareSelfContained(indexDir: string, manifest: IndexManifest): Pr
   const source = versionDir(indexDir, name);
   const staging = await createStaging(indexDir, `${name}.segment`);
   try {
-    for (const file of VERSION_FILES) {
+    for (const file of filesOf(manifest)) {
       await link(join(source, file), join(staging, file)).catch((err: NodeJS.ErrnoException) => {
         if (!NO_LINKS.has(err.code ?? '')) throw err;
         return copyFile(join(source, file), join(staging, file), constants.COPYFILE_FICLONE);

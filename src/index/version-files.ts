@@ -14,7 +14,9 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INDEX_FILE } from '../retriever/faiss-index.js';
 import { IndexDamageError } from './damage.js';
+import type { IndexManifest } from './manifest.js';
 import { OFFSETS_FILE, PASSAGES_FILE } from './passage-store.js';
+import { VECTORS_FILE } from './vector-file.js';
 
 /** Size and sha256 of one file of a version. */
 export interface FileChecksum {
@@ -22,8 +24,16 @@ export interface FileChecksum {
   sha256: string;
 }
 
-/** The files of a version besides its manifest, each of which the manifest records. */
+/** The files every version has besides its manifest, each of which the manifest records. */
 export const VERSION_FILES = [INDEX_FILE, PASSAGES_FILE, OFFSETS_FILE] as const;
+
+/** Files some versions have (IVF-PQ's float vectors), recorded when present. */
+const OPTIONAL_FILES = [VECTORS_FILE] as const;
+
+/** The files a version's manifest records (the required ones for a manifest without checksums). */
+export function filesOf(manifest: IndexManifest): string[] {
+  return manifest.files ? Object.keys(manifest.files) : [...VERSION_FILES];
+}
 
 /** Hex sha256 of a file, streamed. */
 export async function sha256File(path: string): Promise<string> {
@@ -39,12 +49,18 @@ export async function checksumFiles(dir: string): Promise<Record<string, FileChe
     const path = join(dir, name);
     files[name] = { bytes: (await stat(path)).size, sha256: await sha256File(path) };
   }
+  for (const name of OPTIONAL_FILES) {
+    const path = join(dir, name);
+    const bytes = await stat(path).then((s) => s.size, () => undefined);
+    if (bytes !== undefined) files[name] = { bytes, sha256: await sha256File(path) };
+  }
   return files;
 }
 
 /** Throws IndexDamageError naming the first file that is missing, of another size, or of another checksum. */
 export async function verifyFiles(dir: string, files: Record<string, FileChecksum>): Promise<void> {
-  for (const name of VERSION_FILES) {
+  const names = [...new Set([...VERSION_FILES, ...Object.keys(files)])];
+  for (const name of names) {
     const path = join(dir, name);
     const expected = files[name];
     if (!expected) throw new IndexDamageError(join(dir, 'manifest.json'), `records no checksum for ${name}`);
@@ -56,9 +72,9 @@ export async function verifyFiles(dir: string, files: Record<string, FileChecksu
       throw new IndexDamageError(path, `has ${bytes} bytes; the manifest says ${expected.bytes}`);
     }
   }
-  for (const name of VERSION_FILES) {
+  for (const name of names) {
     const path = join(dir, name);
-    if (await sha256File(path) !== files[name].sha256) {
+    if (await sha256File(path) !== files[name]!.sha256) {
       throw new IndexDamageError(path, 'does not match the sha256 its manifest records');
     }
   }

@@ -1,6 +1,6 @@
 /**
- * The only module that imports faiss-node. Wraps an inner-product FAISS index: exhaustive `IndexFlatIP` for small
- * corpora, `HNSW32,Flat` above a size threshold, with Float32Array in and out. faiss-node's methods take plain JS
+ * The only module that imports faiss-node. Wraps an inner-product FAISS index made from a factory string (the kinds
+ * and their strings are in index-spec.ts), with Float32Array in and out. faiss-node's methods take plain JS
  * arrays and run synchronously on the calling thread, so large adds are chunked and searches block the event loop
  * (bench/retrieval.ts measures for how long).
  */
@@ -8,16 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import './openmp-env.js'; // must run before faiss-node loads libgomp
 import faiss from 'faiss-node';
+import type { IndexParams } from './index-spec.js';
 import type { SearchHit } from '../types/serving-index.js';
 
 /** File name of the FAISS index inside a version folder. */
 export const INDEX_FILE = 'index.faiss';
-
-/** The two index kinds we build, named by their FAISS factory string (the manifest's `index_type`). */
-export type IndexType = 'IndexFlatIP' | 'HNSW32,Flat';
-
-/** Default size from which HNSW replaces exhaustive search: below it a flat scan takes a few milliseconds. */
-export const DEFAULT_HNSW_THRESHOLD = 100_000;
 
 /** One search result: the row (FAISS label = passage row in the store) and its inner-product score. */
 
@@ -25,21 +20,19 @@ export const DEFAULT_HNSW_THRESHOLD = 100_000;
 // adding about 2M numbers per call bounds that temporary array to 16 MB whatever the dimension.
 const ADD_CHUNK_VALUES = 1 << 21;
 
-/** Picks the index kind for a corpus of `passages` vectors. */
-export function indexTypeFor(passages: number, hnswThreshold = DEFAULT_HNSW_THRESHOLD): IndexType {
-  return passages >= hnswThreshold ? 'HNSW32,Flat' : 'IndexFlatIP';
-}
+/** faiss-node with the setParameter method scripts/build-faiss-node.sh adds. */
+type NativeIndex = faiss.Index & { setParameter(name: string, value: number): void };
 
 /** An inner-product FAISS index of fixed dimension. */
 export class FaissIndex {
-  private index: faiss.Index | undefined;
+  private index: NativeIndex | undefined;
 
   private constructor(index: faiss.Index, readonly type: string) {
-    this.index = index;
+    this.index = index as NativeIndex;
   }
 
-  /** An empty index of this kind and dimension. */
-  static create(dimension: number, type: IndexType): FaissIndex {
+  /** An empty index of this factory string (`IndexFlatIP` for the exhaustive one) and dimension. */
+  static create(dimension: number, type: string): FaissIndex {
     if (!Number.isInteger(dimension) || dimension < 1) throw new Error(`dimension must be a positive integer, got ${dimension}`);
     // NOTE: never `new faiss.IndexFlatIP(d)`: built against Debian's libfaiss, writing such an index segfaults,
     // while the factory's "Flat" with the inner-product metric makes the same IndexFlatIP and writes fine.
@@ -83,6 +76,21 @@ export class FaissIndex {
 
   get dimension(): number {
     return this.live().getDimension();
+  }
+
+  /** Trains the index's quantizers (IVF, PQ) on these vectors (row-major); a no-op for flat and HNSW. */
+  train(vectors: Float32Array): void {
+    const index = this.live();
+    if (!index.isTrained()) index.train(Array.from(vectors));
+  }
+
+  /**
+   * Sets the search-time parameters recorded in `params` (nprobe, efSearch); faiss keeps them in the index file
+   * too, and a `write()` after this records them.
+   */
+  applyParams(params: IndexParams | undefined): void {
+    if (params?.nprobe !== undefined) this.live().setParameter('nprobe', params.nprobe);
+    if (params?.ef_search !== undefined) this.live().setParameter('efSearch', params.ef_search);
   }
 
   /** Appends vectors (row-major, n x dimension); they get labels size .. size + n - 1. */
@@ -130,7 +138,7 @@ export class FaissIndex {
     this.index = undefined;
   }
 
-  private live(): faiss.Index {
+  private live(): NativeIndex {
     if (!this.index) throw new Error('FAISS index used after dispose()');
     return this.index;
   }

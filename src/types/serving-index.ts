@@ -48,4 +48,6 @@ export interface IndexDescription {
   device?: string;
   /** Why this version serves instead of the one `current` names (damage); absent when all is well. */
   degraded?: string;
+  /** The replica serving it (RAG_REPLICA_ID), on a store that several may share. */
+  replica?: string;
 }

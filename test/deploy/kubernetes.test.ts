@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
@@ -16,7 +17,7 @@ import { openApiDocument } from '../helpers/openapi.js';
 
 const ROOT = join(import.meta.dirname, '../../deploy/kubernetes');
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
-  'apps/v1/Deployment': Deployment, 'v1/Service': Service, 'v1/Secret': Secret, 'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'apps/v1/Deployment': Deployment, 'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler, 'v1/Service': Service, 'v1/Secret': Secret, 'v1/PersistentVolumeClaim': PersistentVolumeClaim,
 };
 
 type Manifest = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -58,7 +59,7 @@ const byKind = (all: Manifest[], kind: string) => all.filter((m) => m.kind === k
 
 t.test('every manifest is a valid Kubernetes object', async (t) => {
   const all = resources(ROOT);
-  t.same(all.map((m) => m.kind).sort(), ['Deployment', 'PersistentVolumeClaim', 'Secret', 'Service']);
+  t.same(all.map((m) => m.kind).sort(), ['Deployment', 'HorizontalPodAutoscaler', 'PersistentVolumeClaim', 'Secret', 'Service']);
   for (const manifest of all) validate(t, manifest);
   t.throws(() => new Deployment({ ...byKind(all, 'Deployment')[0], spec: { replicas: 'two' } } as never).validate(),
     'the schemas do reject a broken object');
@@ -86,8 +87,17 @@ t.test('the manifests fit the service and each other', async (t) => {
     container.env.find((e: Manifest) => e.name === 'RAG_INDEX_DIR').value, 'mounted where RAG_INDEX_DIR points');
   t.equal(byKind(all, 'Secret')[0]!.metadata.name, container.envFrom[0].secretRef.name, 'the admin token comes from the Secret');
   t.equal(byKind(all, 'Secret')[0]!.stringData.RAG_ADMIN_TOKEN, '', 'no token is shipped: admin routes stay closed until one is set');
-  t.equal(deployment.spec.replicas, 1, 'one replica per store until replicas follow each other\'s changes');
-  t.equal(deployment.spec.strategy.type, 'Recreate', 'the store is never mounted by two pods at once');
+  t.ok(deployment.spec.replicas > 1, 'several replicas share the store');
+  t.same(byKind(all, 'PersistentVolumeClaim')[0]!.spec.accessModes, ['ReadWriteMany'], 'every replica mounts the store');
+  t.equal(deployment.spec.strategy.rollingUpdate.maxUnavailable, 0, 'a rollout keeps every replica serving until its successor is ready');
+  t.same(container.env.find((e: Manifest) => e.name === 'RAG_REPLICA_ID').valueFrom, { fieldRef: { fieldPath: 'metadata.name' } },
+    'each replica is named after its pod');
+  const hpa = byKind(all, 'HorizontalPodAutoscaler')[0]!;
+  t.match(hpa.spec.scaleTargetRef, { apiVersion: deployment.apiVersion, kind: 'Deployment', name: deployment.metadata.name },
+    'the autoscaler scales the Deployment');
+  t.equal(hpa.spec.metrics[0].resource.name, 'cpu');
+  t.ok(hpa.spec.minReplicas > 1 && hpa.spec.maxReplicas >= hpa.spec.minReplicas);
+  t.ok(container.resources.requests.cpu, 'CPU utilization needs a CPU request');
   t.ok(pod.terminationGracePeriodSeconds * 1000 > 30_000, 'Kubernetes waits longer than the service drains');
 });
 

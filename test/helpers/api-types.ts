@@ -603,7 +603,7 @@ export interface operations {
                         documents: number;
                         passages: number;
                         dimension: number;
-                        /** @description FAISS factory string, e.g. IndexFlatIP or HNSW32,Flat */
+                        /** @description FAISS factory string, e.g. IndexFlatIP, HNSW32,Flat or IVF1024,PQ96x8np */
                         index_type: string;
                         /** @description ISO 8601 time the version was built */
                         built_at: string;
@@ -613,6 +613,8 @@ export interface operations {
                         device?: "cpu" | "cuda";
                         /** @description present when the version `current` names is damaged or missing: why, and which version serves instead */
                         degraded?: string;
+                        /** @description the replica answering (RAG_REPLICA_ID), one of those sharing the store */
+                        replica?: string;
                     };
                 };
             };
@@ -639,6 +641,8 @@ export interface operations {
             query?: {
                 /** @description answer 200 once the new version serves, instead of 202 at once */
                 wait?: boolean;
+                /** @description "flat" (exact), "hnsw" (graph) or "ivf_pq" (compressed, re-ranked exactly); "auto" (default) picks by corpus size */
+                index_type?: "auto" | "flat" | "hnsw" | "ivf_pq";
             };
             header?: never;
             path?: never;
@@ -668,7 +672,7 @@ export interface operations {
                         documents: number;
                         passages: number;
                         dimension: number;
-                        /** @description FAISS factory string, e.g. IndexFlatIP or HNSW32,Flat */
+                        /** @description FAISS factory string, e.g. IndexFlatIP, HNSW32,Flat or IVF1024,PQ96x8np */
                         index_type: string;
                         /** @description ISO 8601 time the version was built */
                         built_at: string;
@@ -678,6 +682,8 @@ export interface operations {
                         device?: "cpu" | "cuda";
                         /** @description present when the version `current` names is damaged or missing: why, and which version serves instead */
                         degraded?: string;
+                        /** @description the replica answering (RAG_REPLICA_ID), one of those sharing the store */
+                        replica?: string;
                     };
                 };
             };

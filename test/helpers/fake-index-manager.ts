@@ -13,6 +13,7 @@ import type { StoredDocument } from '../../src/types/corpus.js';
 import { ConflictError, NotFoundError } from '../../src/errors.js';
 import type { DocumentInput } from '../../src/types/corpus.js';
 import type { IndexDescription } from '../../src/types/serving-index.js';
+import type { IndexKind } from '../../src/retriever/index-spec.js';
 
 interface FakeJob {
   view: BuildJobView;
@@ -63,7 +64,11 @@ export class FakeIndexManager implements IndexAdmin {
     if (this.active) throw new ConflictError('another index job is running');
   }
 
-  startBuild(ndjsonPath: string): BuildJobView {
+  /** The index kind the last build was asked for. */
+  lastIndexKind: IndexKind | undefined;
+
+  startBuild(ndjsonPath: string, indexKind?: IndexKind): BuildJobView {
+    this.lastIndexKind = indexKind;
     return this.startJob(ndjsonPath, (docs) => {
       this.stored.clear();
       for (const doc of docs) this.stored.set(doc.id ?? `doc-${this.stored.size + 1}`, doc);

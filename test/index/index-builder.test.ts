@@ -75,11 +75,17 @@ t.test('a bad line fails the build before any folder is made', async (t) => {
   t.notOk(existsSync(join(indexDir, 'staging')) && readdirSync(join(indexDir, 'staging')).length > 0);
 });
 
-t.test('the HNSW threshold switches the index type', async (t) => {
+t.test('the size thresholds switch the index type, and an asked-for kind wins over them', async (t) => {
   const { corpus, indexDir } = setup(t);
   writeCorpus(corpus, 4);
-  const result = await buildIndexVersion({ indexDir, corpus, modelDir, device: 'cpu', hnswThreshold: 2 });
-  t.equal(result.manifest.index_type, 'HNSW32,Flat');
+  const hnsw = await buildIndexVersion({ indexDir, corpus, modelDir, device: 'cpu', thresholds: { hnsw: 2, ivfPq: 1000 } });
+  t.match(hnsw.manifest, { index_type: 'HNSW32,Flat', index_kind: 'hnsw', index_params: { ef_search: 128 } });
+  const ivf = await buildIndexVersion({ indexDir, corpus, modelDir, device: 'cpu', thresholds: { hnsw: 2, ivfPq: 3 } });
+  t.match(ivf.manifest, { index_type: /^IVF\d+,PQ\d+x\d+np$/, index_kind: 'ivf_pq', index_params: { nprobe: 1, rerank: 100 } });
+  t.ok(ivf.manifest.files!['vectors.f32'], 'the float vectors for re-ranking are written and checksummed');
+  const flat = await buildIndexVersion({ indexDir, corpus, modelDir, device: 'cpu', indexKind: 'flat', thresholds: { hnsw: 2, ivfPq: 3 } });
+  t.match(flat.manifest, { index_type: 'IndexFlatIP', index_kind: 'flat' });
+  t.notOk(flat.manifest.files!['vectors.f32']);
 });
 
 t.test('the worker builds with progress, and a cancelled worker leaves no staging folder', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FaissIndex, indexTypeFor } from '../../src/retriever/faiss-index.js';
+import { FaissIndex } from '../../src/retriever/faiss-index.js';
 import { randomVectors } from '../../bench/random-vectors.js';
 
 /** Top-k rows by exact inner product, computed in JS. */
@@ -79,7 +79,25 @@ t.test('HNSW32,Flat finds the inner-product nearest neighbour and survives write
   t.throws(() => back.size, /after dispose/);
 });
 
-t.test('index type switches to HNSW at the threshold', async (t) => {
-  t.equal(indexTypeFor(99, 100), 'IndexFlatIP');
-  t.equal(indexTypeFor(100, 100), 'HNSW32,Flat');
+t.test('an IVF index trains, takes nprobe, and keeps it in its file', async (t) => {
+  const d = 16;
+  const data = randomVectors(2000, d, 3);
+  const queries = randomVectors(20, d, 4);
+  const flat = FaissIndex.create(d, 'IndexFlatIP');
+  flat.add(data);
+  const exact = flat.search(queries, 5);
+  const ivf = FaissIndex.create(d, 'IVF16,Flat');
+  ivf.train(data);
+  ivf.add(data);
+  ivf.applyParams({ nprobe: 1 });
+  const narrow = ivf.search(queries, 5);
+  t.notSame(narrow, exact, 'one list of sixteen misses some neighbours');
+  ivf.applyParams({ nprobe: 16 });
+  t.same(ivf.search(queries, 5).map((h) => h.map((x) => x.row)), exact.map((h) => h.map((x) => x.row)), 'every list: exact');
+  const dir = mkdtempSync(join(tmpdir(), 'faiss-ivf-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  ivf.write(dir);
+  t.same(FaissIndex.read(dir).search(queries, 5).map((h) => h.map((x) => x.row)), exact.map((h) => h.map((x) => x.row)),
+    'nprobe survives write and read');
+  t.throws(() => ivf.applyParams({ ef_search: 10 }), /efSearch|HNSW|parameter/i, 'efSearch is refused by an IVF index');
 });

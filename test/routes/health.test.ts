@@ -24,6 +24,18 @@ t.test('GET /readyz answers 503 until the models and an index are loaded', async
   t.equal((await fetch(`${app.url}/readyz`)).status, 503, 'no index loaded');
 });
 
+t.test('GET /readyz answers 503 while a replica loads the version another replica made current', async (t) => {
+  const app = await startTestApp(t);
+  let behind: string | undefined = 'replica r1 is loading version v2, current in the store, and serves v1 meanwhile';
+  Object.assign(app.index, { notCaughtUp: () => behind });
+  const res = await fetch(`${app.url}/readyz`);
+  t.equal(res.status, 503);
+  t.same(await res.json(), { error: { code: 'not_ready', message: behind } });
+  t.equal((await fetch(`${app.url}/index`)).status, 200, 'GET /index still says which version it serves');
+  behind = undefined;
+  t.equal((await fetch(`${app.url}/readyz`)).status, 200, 'ready once it serves the store\'s version');
+});
+
 t.test('an unknown route answers 404 with the error body', async (t) => {
   const app = await startTestApp(t);
   const res = await fetch(`${app.url}/nope?x=1`);

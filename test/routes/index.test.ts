@@ -169,6 +169,20 @@ t.test('PUT /index answers 400 for a bad ?wait value', async (t) => {
   t.equal(app.index.uploadedPaths.length, 0);
 });
 
+t.test('PUT /index?index_type= chooses the index kind; an unknown one is a 400 naming the field and its values', async (t) => {
+  const app = await startTestApp(t);
+  const bad = await put(app, ndjson, { type: NDJSON, query: '?index_type=annoy' });
+  t.equal(bad.status, 400);
+  t.same(await bad.json(), { error: { code: 'invalid_request',
+    message: '`index_type` must be one of "auto", "flat", "hnsw", "ivf_pq"' } });
+  t.equal(app.index.uploadedPaths.length, 0, 'no upload is kept and no build starts');
+  for (const [value, kind] of [['ivf_pq', 'ivf_pq'], ['hnsw', 'hnsw'], ['auto', undefined]] as const) {
+    const res = await put(app, ndjson, { type: NDJSON, query: `?wait=true&index_type=${value}` });
+    t.equal(res.status, 200);
+    t.equal(app.index.lastIndexKind, kind, `index_type=${value} reaches the build as ${kind}`);
+  }
+});
+
 t.test('PUT /index: a client that disconnects mid-upload leaves no file and starts no build', async (t) => {
   const app = await startTestApp(t);
   const controller = new AbortController();

@@ -85,7 +85,7 @@ RECIPE = (
 CANDIDATES = (
     Stage("styles", "generator", "aligned", STYLES, steps=3000, lr=1e-4, warmup=50, seed_offset=9,
           answer_space="passage"),
-    # `open` (rule 15, fifteenth session) on styles 3000.
+    # `open` (rule 15, fifteenth session) on styles 3000: style sets +26 of the 51 rule 11 asks, not adopted.
     Stage("open", "generator", "styles", OPEN, steps=2000, lr=1e-4, warmup=50, seed_offset=10,
           answer_space="passage"),
 )
