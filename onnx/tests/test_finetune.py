@@ -144,6 +144,16 @@ def test_a_damaged_or_missing_bundle_is_named(setup, tmp_path):
         run(setup, tmp_path / "out", bundle=str(damaged))
 
 
+def test_a_device_the_machine_lacks_is_refused_before_training(setup, tmp_path):
+    with pytest.raises(SystemExit, match="--device must be one of cpu, cuda, got 'tpu'"):
+        run(setup, tmp_path / "out", device="tpu")
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    message = rf"--device=cuda: {gpus + 1} process\(es\) need as many GPUs; torch sees {gpus}"
+    with pytest.raises(SystemExit, match=message):
+        run(setup, tmp_path / "out", device="cuda", nproc=gpus + 1)
+    assert not os.path.exists(tmp_path / "out.checkpoints")
+
+
 def test_losses_marginalize_over_passages():
     torch.manual_seed(0)
     logits, labels = torch.randn(6, 4, 7), torch.randint(0, 7, (3, 4))

@@ -41,13 +41,14 @@ def rag_token_greedy(model, input_ids, attention_mask, doc_logprobs, max_new_tok
     model.eval()
     batch, k = doc_logprobs.shape
     hidden = model.encode(input_ids, attention_mask)
-    tokens = torch.full((batch * k, 1), start_id, dtype=torch.long)
+    device = input_ids.device
+    tokens = torch.full((batch * k, 1), start_id, dtype=torch.long, device=device)
     past, out = None, [[] for _ in range(batch)]
-    done = torch.zeros(batch, dtype=torch.bool)
+    done = torch.zeros(batch, dtype=torch.bool, device=device)
     for step in range(max_new_tokens + 1):
         logits, past = model.decode(tokens[:, -1:], hidden, attention_mask, past_key_values=past, use_cache=True)
         if step == 0:
-            nxt = torch.full((batch,), bos_id, dtype=torch.long)
+            nxt = torch.full((batch,), bos_id, dtype=torch.long, device=device)
         else:
             logp = torch.log_softmax(logits[:, -1].float(), -1).view(batch, k, -1)
             mixed = torch.logsumexp(logp + doc_logprobs[:, :, None], dim=1)

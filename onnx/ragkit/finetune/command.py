@@ -1,29 +1,29 @@
-"""Fine-tunes a served bundle on your own corpus and questions (README "Fine-tuning on your own questions").
+"""Fine-tunes a served bundle on your own corpus and questions (docs/FINETUNE.md).
 
     /usr/bin/python3 -m ragkit.finetune --bundle=demo --corpus=docs.jsonl --train=qa.jsonl --dev=dev.jsonl --out=DIR
+    /usr/bin/python3 -m ragkit.finetune --bundle=demo --index=RAG_INDEX_DIR/versions/V ...  # the service's vectors
     /usr/bin/python3 -m ragkit.finetune ... --nproc=2                    # data-parallel, 2 processes over gloo
+    /usr/bin/python3 -m ragkit.finetune ... --nproc=2 --device=cuda      # one GPU each, over NCCL (untested here)
     torchrun --nproc_per_node=2 -m ragkit.finetune ...                   # the same, started by torchrun
 
 What is trained: the question encoder and the generator, jointly, with the RAG-Token (or, `--mode=sequence`,
 RAG-Sequence) loss marginalized over the top-K passages retrieved with the question encoder as it is at each step
 (ragkit/train/rag_loss.py, which train_rag.py shares). What stays fixed: the context encoder and the passage
-vectors, embedded once from the corpus. The passages are the service's (ragkit.data.passages) and the generator
-inputs the bundle's own (its rag_config.json), so the new bundle serves with an index built from the same corpus.
+vectors, embedded once from the corpus or read from an index version the service built with the same context
+encoder (service_index.py). The passages are the service's (ragkit.data.passages) and the generator inputs the
+bundle's own (its rag_config.json), so the new bundle serves with an index built from the same corpus.
 
 Checkpoints, passage vectors, the log and report.json go to `checkpoint_dir` (`{out}.checkpoints` by default); a run
 stopped at any point resumes there when started again with the same data (refused with other data). The new bundle
 is written at the end only, beside `out` and renamed (ragkit.export), so `out` never holds half a bundle; its
 manifest records the source bundle, the sha256 of the data files, the settings and dev exact match and recall
 before and after."""
-import datetime
 import os
-import socket
 import time
 
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 
 from ..bundle.warm_start import load_bundle_models
 from ..export import export_bundle, verify_manifest
@@ -32,13 +32,14 @@ from ..train.common import Deadline, Log, load_checkpoint, lr_at, save_checkpoin
 from ..train.rag_loss import MODES
 from ..train.train_dpr import TextEncoder, embed_passages
 from ..tokenizers import load_tokenizer
-from . import inputs
+from . import inputs, processes, service_index
 from .reader import Reader, build_models, encoder_max_length
 from .retrieval import LocalIndex, ProcessGroupIndex, all_sum, global_batch, shard, sum_gradients
 
 DEFAULTS = dict(
     bundle="demo",            # the bundle to start from; a relative path from the working directory, else from onnx/
-    corpus="",                # documents, NDJSON {"id"?, "title", "text"} (what PUT /index takes)
+    corpus="",                # documents, NDJSON {"id"?, "title", "text"} (what PUT /index takes), embedded here
+    index="",                 # or: a version the service built (RAG_INDEX_DIR/versions/<version>), read, not embedded
     train="",                 # questions, NDJSON {"question", "answers": [...], "doc_id"?}
     dev="",                   # held-out questions: exact match and recall@K before and after ("" = none)
     out="",                   # the new bundle
@@ -53,14 +54,15 @@ DEFAULTS = dict(
     weight_decay=0.01,
     clip=1.0,                 # gradient norm
     max_target=40,            # answer tokens, <s> and </s> included
-    max_new_tokens=0,         # dev decoding; 0 = the bundle's generation max_length - 1
+    max_new_tokens=50,        # dev decoding: tokens generated, <s> and </s> included, as POST /answer counts them
     eval_batch=16,
     save_every=50,
     log_every=10,
     max_minutes=0.0,          # stop (and checkpoint) after this long; run again to resume. 0 = no limit
     stop_at=0,                # stop (and checkpoint) at this step while the schedule spans `steps`; 0 = steps
     seed=1,
-    nproc=1,                  # data-parallel processes started here (torch.multiprocessing, gloo); 1 under torchrun
+    nproc=1,                  # data-parallel processes started here (torch.multiprocessing); 1 under torchrun
+    device="cpu",             # cpu (processes over gloo) | cuda (one GPU per process, cuda:<local rank>, over NCCL)
     threads=0,                # torch threads per process; 0 = the cores shared among the processes
 )
 ONNX_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -69,19 +71,23 @@ ONNX_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fil
 def settle(cfg):
     """cfg with absolute paths and checked options."""
     cfg = dict(cfg)
-    for key in ("corpus", "train", "out"):
+    for key in ("train", "out"):
         if not cfg[key]:
             raise SystemExit(f"--{key} is required")
+    if bool(cfg["corpus"]) == bool(cfg["index"]):
+        raise SystemExit("give the passages as --corpus (a file to embed) or --index (a version the service built), "
+                         "one of the two")
     if cfg["mode"] not in MODES:
         raise SystemExit(f"--mode must be one of {', '.join(MODES)}, got {cfg['mode']!r}")
-    for key, low in (("steps", 1), ("batch_size", 1), ("nproc", 1), ("n_docs", 0), ("max_target", 3)):
+    for key, low in (("steps", 1), ("batch_size", 1), ("nproc", 1), ("n_docs", 0), ("max_target", 3),
+                     ("max_new_tokens", 2)):
         if cfg[key] < low:
             raise SystemExit(f"--{key} must be at least {low}, got {cfg[key]}")
     bundle = cfg["bundle"]
     if not os.path.isabs(bundle) and not os.path.isdir(bundle):
         bundle = os.path.join(ONNX_DIR, bundle)
     cfg["bundle"] = os.path.abspath(bundle)
-    for key in ("corpus", "train", "dev", "out", "checkpoint_dir"):
+    for key in ("corpus", "index", "train", "dev", "out", "checkpoint_dir"):
         cfg[key] = os.path.abspath(cfg[key]) if cfg[key] else ""
     cfg["checkpoint_dir"] = cfg["checkpoint_dir"] or cfg["out"].rstrip("/") + ".checkpoints"
     return cfg
@@ -99,11 +105,16 @@ def prepare(cfg):
     checkpoint made from other data, rebuilds the bundle's PyTorch models (source.pt) and embeds the passages with
     its context encoder (passage_vectors.npy), each once."""
     inputs.check_bundle(cfg["bundle"])
-    passages = inputs.read_corpus(cfg["corpus"])
+    if cfg["index"]:
+        manifest = service_index.read_manifest(cfg["index"])
+        service_index.check_encoder(cfg["index"], manifest, cfg["bundle"])
+        service_index.verify(cfg["index"], manifest)
+    passages = inputs.read_passages(cfg)
     doc_ids = {p["doc_id"] for p in passages}
-    inputs.read_questions(cfg["train"], "train", doc_ids)
+    origin = f"the index version {cfg['index']}" if cfg["index"] else "the corpus"
+    inputs.read_questions(cfg["train"], "train", doc_ids, origin)
     if cfg["dev"]:
-        inputs.read_questions(cfg["dev"], "dev", doc_ids)
+        inputs.read_questions(cfg["dev"], "dev", doc_ids, origin)
     sums, p = inputs.checksums(cfg), paths(cfg)
     os.makedirs(cfg["checkpoint_dir"], exist_ok=True)
     state = load_checkpoint(p["state"])
@@ -122,21 +133,28 @@ def prepare(cfg):
                       dpr_config=q.config.to_dict(), ctx_config=ctx.config.to_dict(),
                       generator_config=gen.config.to_dict(), bundle_manifest=sums["bundle_manifest"])
         save_checkpoint(p["source"], **source)
-    key = dict(corpus=sums["corpus"], bundle_manifest=sums["bundle_manifest"])
+    source_key = "index" if cfg["index"] else "corpus"
+    key = {source_key: sums[source_key], "bundle_manifest": sums["bundle_manifest"]}
     stored = load_checkpoint(p["vectors"] + ".key")
     if stored != key or not os.path.exists(p["vectors"]):
-        _, ctx, _ = build_models(source)
-        folder = os.path.join(cfg["bundle"], "ctx_encoder")
-        tokenizer = load_tokenizer(os.path.join(folder, "tokenizer.json"))
-        text = TextEncoder(tokenizer, encoder_max_length(folder, ctx.config))
         started = time.time()
-        vectors = embed_passages(ctx, text, passages)
+        vectors = service_index.read_vectors(cfg["index"], manifest) if cfg["index"] else _embed(cfg, source, passages)
         with open(p["vectors"] + ".tmp", "wb") as f:
             np.save(f, vectors)
         os.replace(p["vectors"] + ".tmp", p["vectors"])
         save_checkpoint(p["vectors"] + ".key", **key)
-        print(f"finetune: embedded {len(passages)} passages in {time.time() - started:.0f} s", flush=True)
+        done = "read from the index" if cfg["index"] else "embedded"
+        print(f"finetune: {len(passages)} passage vectors {done} in {time.time() - started:.0f} s", flush=True)
     return sums
+
+
+def _embed(cfg, source, passages):
+    """The passages' vectors by the bundle's context encoder, as the service's index builder embeds them."""
+    _, ctx, _ = build_models(source)
+    ctx = ctx.to(processes.device_of(cfg, processes.local_rank()))
+    folder = os.path.join(cfg["bundle"], "ctx_encoder")
+    text = TextEncoder(load_tokenizer(os.path.join(folder, "tokenizer.json")), encoder_max_length(folder, ctx.config))
+    return embed_passages(ctx, text, passages)
 
 
 def train(cfg, sums, rank=0, world=1):
@@ -144,16 +162,19 @@ def train(cfg, sums, rank=0, world=1):
     setup_torch(cfg["threads"] or max(1, (os.cpu_count() or 1) // world))
     p = paths(cfg)
     source, state = load_checkpoint(p["source"]), load_checkpoint(p["state"])
+    device = processes.device_of(cfg, processes.local_rank() if processes.under_torchrun() else rank)
     q_enc, ctx, generator = build_models(source)
+    q_enc, generator = q_enc.to(device), generator.to(device)
     rag_config = inputs.read_json(os.path.join(cfg["bundle"], "rag_config.json"))
-    passages = inputs.read_corpus(cfg["corpus"])
+    passages = inputs.read_passages(cfg)
     doc_ids = {x["doc_id"] for x in passages}
     items = inputs.read_questions(cfg["train"], "train", doc_ids)
     dev = inputs.read_questions(cfg["dev"], "dev", doc_ids) if cfg["dev"] else []
-    reader = Reader(cfg["bundle"], q_enc, generator, passages, cfg["n_docs"] or rag_config["n_docs"], cfg["max_target"])
+    reader = Reader(cfg["bundle"], q_enc, generator, passages, cfg["n_docs"] or rag_config["n_docs"], cfg["max_target"],
+                    device)
     vectors = np.load(p["vectors"]) if rank == 0 else None
-    local = LocalIndex(vectors) if rank == 0 else None
-    index = local if world == 1 else ProcessGroupIndex(vectors, q_enc.config.output_dim)
+    local = LocalIndex(vectors, device) if rank == 0 else None
+    index = local if world == 1 else ProcessGroupIndex(vectors, q_enc.config.output_dim, device)
     optimizer = torch.optim.AdamW([
         {"params": generator.parameters(), "lr": cfg["lr"], "peak": cfg["lr"]},
         {"params": q_enc.parameters(), "lr": cfg["question_encoder_lr"], "peak": cfg["question_encoder_lr"]},
@@ -164,7 +185,7 @@ def train(cfg, sums, rank=0, world=1):
         q_enc.load_state_dict(state["question_encoder"])
         optimizer.load_state_dict(state["optimizer"])
         step, report = state["step"], state["report"]
-    max_new = cfg["max_new_tokens"] or rag_config["generation"]["max_length"] - 1
+    max_new = cfg["max_new_tokens"]
     last = cfg["stop_at"] or cfg["steps"]
     if rank == 0:
         print(f"finetune: {cfg['bundle']} -> {cfg['out']} ({cfg['mode']}, K={reader.n_docs}), step {step}/{last}, "
@@ -216,7 +237,7 @@ def train(cfg, sums, rank=0, world=1):
 
 def _stop(deadline, world):
     """Whether to stop now; in data-parallel training rank 0's clock decides for every process."""
-    flag = torch.tensor([int(deadline.passed())])
+    flag = torch.tensor([int(deadline.passed())], device=processes.collective_device())
     if world > 1:
         dist.broadcast(flag, src=0)
     return bool(flag.item())
@@ -241,8 +262,8 @@ def finish(cfg, sums, reader, ctx, local, dev, report, max_new, step):
     training = dict(manifest.get("training") or {}, finetune=dict(
         source_bundle=bundle, source=manifest.get("source", ""), data_sha256=sums, settings=settings, steps=step,
         **{k: v for k, v in report.items() if v is not None}))
-    with torch.no_grad():
-        export_bundle(cfg["out"], reader.q_enc, ctx, reader.generator,
+    with torch.no_grad():  # exported from the CPU whatever trained them
+        export_bundle(cfg["out"], reader.q_enc.cpu(), ctx, reader.generator.cpu(),
                       {name: os.path.join(bundle, name) for name in inputs.BUNDLE_FOLDERS}, rag_config=rag_config,
                       source=f"ragkit.finetune ({cfg['mode']}, step {step}) of {manifest.get('source', bundle)}",
                       generation=generation, float16=manifest["config"].get("weights") == "float16",
@@ -251,54 +272,20 @@ def finish(cfg, sums, reader, ctx, local, dev, report, max_new, step):
     print(f"finetune: exported {cfg['out']}", flush=True)
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _init_group(**kwargs):
-    # NOTE: rank 0 measures dev and exports while the others wait in a collective: allow it hours, not minutes
-    dist.init_process_group("gloo", timeout=datetime.timedelta(hours=6), **kwargs)
-
-
-def _worker(rank, cfg, sums, port, world):
-    _init_group(init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
-    try:
-        train(cfg, sums, rank, world)
-    finally:
-        dist.destroy_process_group()
-
-
 def main(cfg):
     """Runs the command; returns its report (report.json: dev before/after, step, finished), None in the processes
     torchrun started besides rank 0."""
     cfg = settle(cfg)
-    if "RANK" in os.environ and "WORLD_SIZE" in os.environ:  # started by torchrun (or its environment by hand)
+    processes.check_device(cfg)
+    if processes.under_torchrun():
         if cfg["nproc"] != 1:
             raise SystemExit("under torchrun the processes are torchrun's: leave --nproc at 1")
-        _init_group(init_method="env://")
-        rank, world = dist.get_rank(), dist.get_world_size()
-        holder = [None]
-        if rank == 0:
-            try:
-                holder = [prepare(cfg)]
-            except SystemExit as err:  # the other processes stop too, with the same message
-                holder = [f"error: {err}"]
-        dist.broadcast_object_list(holder, src=0)
-        if isinstance(holder[0], str):
-            dist.destroy_process_group()
-            raise SystemExit(holder[0][len("error: "):])
-        try:
-            train(cfg, holder[0], rank, world)
-        finally:
-            dist.destroy_process_group()
-        if rank != 0:
+        if not processes.run_under_torchrun(prepare, train, cfg):
             return None
     else:
         sums = prepare(cfg)
         if cfg["nproc"] > 1:
-            mp.spawn(_worker, args=(cfg, sums, _free_port(), cfg["nproc"]), nprocs=cfg["nproc"], join=True)
+            processes.spawn(train, cfg, sums)
         else:
             train(cfg, sums)
     return inputs.read_json(paths(cfg)["report"])

@@ -4,6 +4,7 @@
   without an id are named as the service names them (src/index/passages.ts DocumentIds: the n-th document is
   `doc-n`, or `doc-n~2`, ... when the corpus uses that id itself), then split into passages by
   ragkit.data.passages, so passage ids and texts are the service's.
+- or, instead of a corpus, an index version the service built (service_index.py): its passages as stored.
 - questions: NDJSON, one `{"question", "answers": [...], "doc_id"?}` per line (what `rag eval` reads); `doc_id`,
   when given, must be a document of the corpus and is what recall is measured against.
 - the bundle: a folder ragkit.export wrote (manifest.json whole: every file's sha256 as recorded)."""
@@ -13,6 +14,7 @@ import re
 
 from ..data.passages import split_document
 from ..export.bundle_files import MANIFEST, sha256_file, verify_manifest
+from . import service_index
 
 BUNDLE_FOLDERS = ("question_encoder", "ctx_encoder", "generator")
 _AUTO_ID = re.compile(r"^doc-\d+(~\d+)?$")
@@ -66,8 +68,19 @@ def read_corpus(path):
     return passages
 
 
-def read_questions(path, what, doc_ids):
-    """The question lines of a file, each checked; `doc_ids`: the corpus's document ids."""
+def read_passages(cfg):
+    """The passages fine-tuning retrieves from: those of `--index`'s version, else `--corpus` split as the service
+    splits it."""
+    if not cfg["index"]:
+        return read_corpus(cfg["corpus"])
+    passages = service_index.read_passages(cfg["index"], service_index.read_manifest(cfg["index"]))
+    if not passages:
+        raise SystemExit(f"--index: {cfg['index']} holds no passages")
+    return passages
+
+
+def read_questions(path, what, doc_ids, source="the corpus"):
+    """The question lines of a file, each checked; `doc_ids`: the document ids of `source` (the passages' origin)."""
     items = []
     for number, item in _lines(path, what):
         where = f"{path} line {number}"
@@ -77,7 +90,7 @@ def read_questions(path, what, doc_ids):
         if not isinstance(answers, list) or not answers or not all(isinstance(a, str) and a.strip() for a in answers):
             raise SystemExit(f'{where}: "answers" must be a non-empty list of non-empty strings')
         if "doc_id" in item and item["doc_id"] not in doc_ids:
-            raise SystemExit(f'{where}: doc_id "{item["doc_id"]}" is not a document of the corpus')
+            raise SystemExit(f'{where}: doc_id "{item["doc_id"]}" is not a document of {source}')
         items.append(item)
     if not items:
         raise SystemExit(f"--{what}: {path} holds no questions")
@@ -105,5 +118,7 @@ def read_json(path):
 def checksums(cfg):
     """sha256 of the data files and of the bundle's manifest: what a checkpoint was trained from."""
     out = {name: sha256_file(cfg[name]) for name in ("corpus", "train", "dev") if cfg[name]}
+    if cfg["index"]:  # the version's manifest records the size and sha256 of each of its files
+        out["index"] = sha256_file(os.path.join(cfg["index"], service_index.MANIFEST))
     out["bundle_manifest"] = sha256_file(os.path.join(cfg["bundle"], MANIFEST))
     return out

@@ -47,11 +47,11 @@ def build_models(source):
 class Reader:
     """The trainable models over one bundle's tokenizers and settings, and the corpus's passages."""
 
-    def __init__(self, bundle, q_enc, generator, passages, n_docs, max_target):
+    def __init__(self, bundle, q_enc, generator, passages, n_docs, max_target, device="cpu"):
         with open(os.path.join(bundle, "rag_config.json"), encoding="utf-8") as f:
             self.rag_config = json.load(f)
         self.q_enc, self.generator, self.passages = q_enc, generator, passages
-        self.n_docs, self.max_target = n_docs, max_target
+        self.n_docs, self.max_target, self.device = n_docs, max_target, torch.device(device)
         folder = os.path.join(bundle, "question_encoder")
         self.q_text = TextEncoder(load_tokenizer(os.path.join(folder, "tokenizer.json")),
                                   encoder_max_length(folder, q_enc.config))
@@ -59,7 +59,10 @@ class Reader:
         self.pad_id = generator.config.pad_token_id
 
     def encode(self, questions):
-        return self.q_enc(*self.q_text.batch(questions))
+        return self.q_enc(*self._on_device(self.q_text.batch(questions)))
+
+    def _on_device(self, tensors):
+        return tuple(t.to(self.device) for t in tensors)
 
     def sources(self, questions, ids):
         """Generator inputs [B*K, S] (rows question-major) of each question with its retrieved passages."""
@@ -68,11 +71,12 @@ class Reader:
                 for row in generator_inputs(self.gen_tok, [self.passages[j] for j in top], question,
                                             c["max_combined_length"], c["tasks"]["answer"]["prefix"],
                                             c["title_sep"], c["doc_sep"])]
-        return pad_batch(rows, self.pad_id)
+        return self._on_device(pad_batch(rows, self.pad_id))
 
     def targets(self, answers):
         """`<s> answer </s>` ids [B, T] and their mask."""
-        return pad_batch([self.gen_tok.encode(a, max_length=self.max_target) for a in answers], self.pad_id)
+        return self._on_device(pad_batch([self.gen_tok.encode(a, max_length=self.max_target) for a in answers],
+                                         self.pad_id))
 
     def nll_sum(self, questions, answers, index, mode):
         """(summed NLL, target tokens) of a batch, retrieving with the current question encoder from `index`."""
@@ -85,20 +89,23 @@ class Reader:
 
     def generate(self, src, src_mask, doc_logprobs, mode, max_new_tokens):
         """Greedy answers: RAG-Token marginalizes each step over the passages; RAG-Sequence decodes each passage
-        greedily and keeps the candidate of highest p(y|x) = sum_k p(z_k|x) p(y|x,z_k) over all K passages."""
+        greedily and keeps the candidate of highest p(y|x) = sum_k p(z_k|x) p(y|x,z_k) over all K passages.
+        `max_new_tokens` counts as the service counts it (docs/DECODING.md: the forced <s> and </s> included)."""
         cfg = self.generator.config
         ids = dict(start_id=cfg.decoder_start_token_id, bos_id=cfg.bos_token_id, eos_id=cfg.eos_token_id)
+        max_new_tokens -= 1  # NOTE: rag_token_greedy's count starts after the forced <s>
         if mode == "token":
             return rag_token_greedy(self.generator, src, src_mask, doc_logprobs, max_new_tokens, **ids)
         batch, k = doc_logprobs.shape
-        per_doc = rag_token_greedy(self.generator, src, src_mask, torch.zeros(batch * k, 1), max_new_tokens, **ids)
+        per_doc = rag_token_greedy(self.generator, src, src_mask, torch.zeros(batch * k, 1, device=self.device),
+                                   max_new_tokens, **ids)
         best = []
         for b in range(batch):
             candidates = list({tuple(c): None for c in per_doc[b * k:(b + 1) * k]})
             rows = slice(b * k, (b + 1) * k)
             nll = []
             for c in candidates:
-                labels = torch.tensor([[cfg.bos_token_id, *c, cfg.eos_token_id]])
+                labels = torch.tensor([[cfg.bos_token_id, *c, cfg.eos_token_id]], device=self.device)
                 logits = teacher_forced_logits(self.generator, src[rows], src_mask[rows], labels, k)
                 nll.append(rag_nll_sum(logits, labels, torch.ones_like(labels), doc_logprobs[b:b + 1],
                                        "sequence")[0].item())

@@ -10,14 +10,15 @@ import torch
 import torch.distributed as dist
 
 from ..train.common import step_rng
+from .processes import collective_device
 from ..train.rag_loss import top_k
 
 
 class LocalIndex:
-    """All passage vectors in this process: exact inner-product search."""
+    """All passage vectors in this process, on its device: exact inner-product search."""
 
-    def __init__(self, vectors):
-        self.vectors = torch.as_tensor(np.asarray(vectors, dtype=np.float32))
+    def __init__(self, vectors, device="cpu"):
+        self.vectors = torch.as_tensor(np.asarray(vectors, dtype=np.float32)).to(device)
 
     def search(self, question_vectors, k):
         """(ids [B, k], their vectors [B, k, D])."""
@@ -29,40 +30,44 @@ class ProcessGroupIndex:
     """The index held by rank 0 and searched for every process of the default process group. Every process must
     call `search` at the same step (it is a collective), each with its own questions (any number, 0 included)."""
 
-    def __init__(self, vectors, dim):
+    def __init__(self, vectors, dim, device="cpu"):
         self.rank, self.world = dist.get_rank(), dist.get_world_size()
-        self.local = LocalIndex(vectors) if self.rank == 0 else None
+        self.local = LocalIndex(vectors, device) if self.rank == 0 else None
         assert (vectors is not None) == (self.rank == 0), "rank 0, and only rank 0, holds the passage vectors"
-        self.dim = dim
+        # NOTE: what the collectives send lives where the backend wants it (GPU for NCCL); results go to `device`
+        self.dim, self.device, self.wire = dim, torch.device(device), collective_device()
 
     def search(self, question_vectors, k):
-        queries = question_vectors.detach().float()
-        sizes = [torch.zeros(1, dtype=torch.long) for _ in range(self.world)]
-        dist.all_gather(sizes, torch.tensor([len(queries)]))
+        wire = self.wire
+        queries = question_vectors.detach().float().to(wire)
+        sizes = [torch.zeros(1, dtype=torch.long, device=wire) for _ in range(self.world)]
+        dist.all_gather(sizes, torch.tensor([len(queries)], device=wire))
         sizes = [int(s) for s in sizes]
         width = max(sizes)
-        padded = torch.zeros(width, self.dim)
+        padded = torch.zeros(width, self.dim, device=wire)
         padded[: len(queries)] = queries
-        ids_out, vectors_out = torch.zeros(width, k, dtype=torch.long), torch.zeros(width, k, self.dim)
+        ids_out = torch.zeros(width, k, dtype=torch.long, device=wire)
+        vectors_out = torch.zeros(width, k, self.dim, device=wire)
         if self.rank == 0:
-            gathered = [torch.zeros(width, self.dim) for _ in range(self.world)]
+            gathered = [torch.zeros(width, self.dim, device=wire) for _ in range(self.world)]
             dist.gather(padded, gathered, dst=0)
-            ids, vectors = self.local.search(torch.cat([g[:n] for g, n in zip(gathered, sizes)]), k)
-            ids_parts, vector_parts = _pad_parts(ids, sizes, width), _pad_parts(vectors, sizes, width)
+            ids, vectors = self.local.search(torch.cat([g[:n] for g, n in zip(gathered, sizes)]).to(self.device), k)
+            ids_parts = _pad_parts(ids.to(wire), sizes, width)
+            vector_parts = _pad_parts(vectors.to(wire), sizes, width)
             dist.scatter(ids_out, ids_parts, src=0)
             dist.scatter(vectors_out, vector_parts, src=0)
         else:
             dist.gather(padded, dst=0)
             dist.scatter(ids_out, src=0)
             dist.scatter(vectors_out, src=0)
-        return ids_out[: len(queries)], vectors_out[: len(queries)]
+        return ids_out[: len(queries)].to(self.device), vectors_out[: len(queries)].to(self.device)
 
 
 def _pad_parts(tensor, sizes, width):
     """`tensor`'s rows split by `sizes`, each padded with zero rows to `width` (gloo's scatter wants equal sizes)."""
     parts, start = [], 0
     for n in sizes:
-        part = torch.zeros((width,) + tuple(tensor.shape[1:]), dtype=tensor.dtype)
+        part = torch.zeros((width,) + tuple(tensor.shape[1:]), dtype=tensor.dtype, device=tensor.device)
         part[:n] = tensor[start : start + n]
         parts.append(part)
         start += n
@@ -92,7 +97,7 @@ def all_sum(value):
     """The sum over processes of a float (itself in one process)."""
     if not (dist.is_available() and dist.is_initialized()):
         return float(value)
-    out = torch.tensor([float(value)], dtype=torch.float64)
+    out = torch.tensor([float(value)], dtype=torch.float64, device=collective_device())
     dist.all_reduce(out)
     return float(out)
 

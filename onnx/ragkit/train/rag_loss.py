@@ -26,7 +26,8 @@ def doc_scores(question_vectors, doc_vectors):
 def teacher_forced_logits(generator, sources, source_mask, labels, n_docs):
     """Generator logits [B*K, T, V] for labels [B, T] (`<s> answer </s>`) behind the decoder start token, each
     question's target repeated for its K passages (rows question-major, `b*K + k`, as `sources`)."""
-    start = torch.full((labels.shape[0], 1), generator.config.decoder_start_token_id, dtype=torch.long)
+    start = torch.full((labels.shape[0], 1), generator.config.decoder_start_token_id, dtype=torch.long,
+                       device=labels.device)
     decoder_in = torch.cat([start, labels[:, :-1]], dim=1)
     return generator(sources, source_mask, decoder_in.repeat_interleave(n_docs, 0))
 

@@ -109,13 +109,15 @@ def embed_passages(encoder, text_encoder, passages, batch=128):
     FOLDOC entries are far shorter than 100 words, and padding to the longest of a random batch would dominate."""
     was_training = encoder.training
     encoder.eval()
+    device = next(encoder.parameters()).device
     order = sorted(range(len(passages)), key=lambda i: len(passages[i]["text"]))
     out = np.zeros((len(passages), encoder.config.output_dim), dtype="float32")
     with torch.no_grad():
         for i in range(0, len(order), batch):
             rows = order[i : i + batch]
             chunk = [passages[j] for j in rows]
-            out[rows] = encoder(*text_encoder.batch([p["title"] for p in chunk], [p["text"] for p in chunk])).numpy()
+            batch_in = text_encoder.batch([p["title"] for p in chunk], [p["text"] for p in chunk])
+            out[rows] = encoder(*(t.to(device) for t in batch_in)).cpu().numpy()
     encoder.train(was_training)
     return out
 
