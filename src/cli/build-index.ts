@@ -1,5 +1,6 @@
 /** `rag index build`: one index version from an NDJSON corpus, with a progress bar, made the serving one. */
 import type { Device } from '../config.js';
+import type { IndexKind } from '../retriever/index-spec.js';
 import { buildIndexVersion } from '../index/index-builder.js';
 import { commitStaging, writeCurrent } from '../index/index-store.js';
 
@@ -9,8 +10,10 @@ function progressBar(done: number, total: number): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} passages`;
 }
 
-/** Builds `corpus` into `indexDir` and points its `current` at the new version. */
-export async function buildIndex(opts: { corpus: string; indexDir: string; modelDir: string; device: Device }): Promise<void> {
+/** Builds `corpus` into `indexDir` (of `indexKind`, or the kind its size picks) and points `current` at it. */
+export async function buildIndex(opts: {
+  corpus: string; indexDir: string; modelDir: string; device: Device; indexKind?: IndexKind;
+}): Promise<void> {
   const started = performance.now();
   const tty = process.stderr.isTTY;
   let lastLine = 0;

@@ -2,7 +2,7 @@
  * The command line over the engine, without HTTP:
  *   rag ask "question" [--mode token|sequence] [--n-docs 5] [--beams 4] [--max-new-tokens 50] [--jeopardy]
  *     [--extractive on|off]
- *   rag index build corpus.jsonl --out DIR
+ *   rag index build corpus.jsonl --out DIR [--index-type auto|flat|hnsw|ivf_pq]
  *   rag eval qa.jsonl [--mode ...] [--n-docs ...] [--beams ...] [--extractive on|off] [--limit N] [--misses]
  *     [--records OUT.jsonl]
  *   rag calibrate records.jsonl... [--dev FILE,FILE] [--precision 0.5]
@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Device } from '../config.js';
+import { INDEX_KINDS, type IndexKind } from '../retriever/index-spec.js';
 import { buildIndex } from './build-index.js';
 import { calibrate } from './calibrate.js';
 import { evaluate } from './evaluate.js';
@@ -23,7 +24,7 @@ import { openEngine } from './open-engine.js';
 const USAGE = `usage:
   rag ask "question" [--jeopardy] [--mode token|sequence] [--n-docs N] [--beams N] [--max-new-tokens N]
     [--extractive on|off]
-  rag index build corpus.jsonl --out DIR
+  rag index build corpus.jsonl --out DIR [--index-type auto|flat|hnsw|ivf_pq]
   rag eval qa.jsonl [--mode token|sequence] [--n-docs N] [--beams N] [--extractive on|off] [--limit N] [--misses]
     [--records OUT.jsonl]
   rag calibrate records.jsonl... [--dev FILE,FILE] [--precision P]
@@ -68,6 +69,7 @@ async function main(argv: string[]): Promise<void> {
       index: { type: 'string', default: 'index-data' },
       device: { type: 'string', default: 'cpu' },
       out: { type: 'string' },
+      'index-type': { type: 'string', default: 'auto' },
       mode: { type: 'string', default: 'token' },
       'n-docs': { type: 'string' },
       beams: { type: 'string' },
@@ -102,7 +104,14 @@ async function main(argv: string[]): Promise<void> {
   };
   if (command === 'index' && rest[0] === 'build' && rest[1]) {
     if (!values.out) throw new Error('rag index build needs --out DIR');
-    await buildIndex({ corpus: rest[1], indexDir: values.out, modelDir: values.model!, device });
+    const kind = values['index-type']!;
+    if (kind !== 'auto' && !(INDEX_KINDS as readonly string[]).includes(kind)) {
+      throw new Error(`--index-type must be one of auto, ${INDEX_KINDS.join(', ')}`);
+    }
+    await buildIndex({
+      corpus: rest[1], indexDir: values.out, modelDir: values.model!, device,
+      indexKind: kind === 'auto' ? undefined : (kind as IndexKind),
+    });
     return;
   }
   if (command === 'calibrate') {

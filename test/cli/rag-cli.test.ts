@@ -80,3 +80,15 @@ t.test('rag refuses bad options with a message naming them', async (t) => {
   t.match(await stderrOf(rag('ask', 'q', '--beams', '9')), /--beams must be an integer between 1 and 8/);
   t.match(await stderrOf(rag('frobnicate')), /unknown command "frobnicate"/);
 });
+
+t.test('rag index build --index-type builds the kind asked for, and names the kinds when asked for another', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'rag-cli-kind-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const corpus = join(dir, 'corpus.jsonl');
+  await writeFile(corpus, fixtures.passages.map((p: { id: string; title: string; text: string }) =>
+    JSON.stringify({ id: p.id, title: p.title, text: p.text })).join('\n') + '\n');
+  const built = await rag('index', 'build', corpus, '--out', join(dir, 'index'), '--model', BUNDLE, '--index-type', 'hnsw');
+  t.match(built.stdout, /passages, HNSW/, 'a small corpus built as HNSW because it was asked');
+  await t.rejects(rag('index', 'build', corpus, '--out', join(dir, 'other'), '--model', BUNDLE, '--index-type', 'lsh'),
+    { stderr: /--index-type must be one of auto, flat, hnsw, ivf_pq/ });
+});
