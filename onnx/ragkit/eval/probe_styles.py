@@ -9,6 +9,7 @@ learned and the styles it must read shows in one table."""
 import collections
 import os
 
+from ..data.passages import split_document
 from ..overrides import parse_overrides
 from ..synth.examples import ExampleMaker
 from ..train.train_generator import DEFAULTS as GENERATOR_DEFAULTS, styled_dev_items
@@ -18,7 +19,6 @@ from .generate import greedy_answers
 from .metrics import exact_match
 from .probe_reader import load_generator
 
-PASSAGE_WORDS = 100  # src/index/passages.ts PASSAGE_WORDS
 STYLES_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "..", "index-data", "styles")
 
 DEFAULTS = dict(
@@ -33,10 +33,8 @@ DEFAULTS = dict(
 
 def served_passage(document, answers):
     """The served passage of `document` that holds an answer (the first passage when none does)."""
-    words = document["text"].split()
-    passages = [" ".join(words[i:i + PASSAGE_WORDS]) for i in range(0, max(len(words), 1), PASSAGE_WORDS)]
-    holding = [p for p in passages if any(a in p for a in answers)]
-    return {"title": document["title"], "text": (holding or passages)[0]}
+    passages = split_document(document)
+    return next((p for p in passages if any(a in p["text"] for a in answers)), passages[0])
 
 
 def style_items(folder, limit):
@@ -48,8 +46,9 @@ def style_items(folder, limit):
 
 
 def score(tok, maker, model, items):
+    """Exact match (0 or 1) of the greedy answer to each (passage, question, answers, family) item."""
     answers = greedy_answers(tok, model, [maker.qa(passage, question, "")[0] for passage, question, *_ in items])
-    return [exact_match(answer, item[2]) for answer, item in zip(answers, items)], answers
+    return [exact_match(answer, item[2]) for answer, item in zip(answers, items)]
 
 
 def main(cfg):
@@ -64,12 +63,12 @@ def main(cfg):
         model = load_generator(path)
         rows, families = {}, collections.defaultdict(lambda: [0, 0])
         for style, items in sets.items():
-            right, _ = score(tok, maker, model, items)
+            right = score(tok, maker, model, items)
             rows[style] = (sum(right), len(right))
             for ok, item in zip(right, items):
                 families[item[3]][0] += ok
                 families[item[3]][1] += 1
-        own, _ = score(tok, maker, model, synthetic)
+        own = score(tok, maker, model, synthetic)
         results[path] = dict(styles=rows, families=dict(families), synthetic=(sum(own), len(own)))
         total = sum(r for r, _ in rows.values()), sum(n for _, n in rows.values())
         print(f"{path}\n  gold passage, styles {total[0]}/{total[1]}: " +

@@ -1,0 +1,19 @@
+"""The style probe asks each question over the served passage that holds its answer, as the index splits documents."""
+import os
+
+from ragkit.eval.probe_styles import STYLES_DIR, served_passage, style_items
+
+
+def test_the_passage_holding_the_answer_is_chosen_among_the_served_ones():
+    doc = {"id": "d", "title": "T", "text": " ".join(f"w{i}" for i in range(250)) + " Answer here"}
+    assert served_passage(doc, ["Answer here"])["text"].endswith("Answer here")
+    assert served_passage(doc, ["absent"])["text"].startswith("w0 w1"), "the first passage when none holds it"
+
+
+def test_each_style_set_is_read_as_served_passages():
+    for style in sorted(os.listdir(STYLES_DIR)):
+        items = style_items(os.path.join(STYLES_DIR, style), 0)
+        assert len(items) >= 50, style
+        for passage, question, answers, _ in items:
+            assert passage["text"] == " ".join(passage["text"].split()) and len(passage["text"].split()) <= 100
+            assert question and answers, style
