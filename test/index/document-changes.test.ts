@@ -4,21 +4,14 @@
  * everything as it was, retention keeps N versions and the segments they use, and compaction merges segments.
  */
 import t from 'tap';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IndexManager, type IndexManagerOptions } from '../../src/index/index-manager.js';
+import { IndexManager } from '../../src/index/index-manager.js';
 import { waitFor } from '../helpers/build-test-app.js';
-import { tinyBundle, tinyDimension } from '../helpers/toolchain-bundle.js';
-import { corpus } from './store-fixture.js';
+import { tinyDimension } from '../helpers/toolchain-bundle.js';
+import { freshStore } from './store-fixture.js';
 
-function setup(t: { teardown: (f: () => void) => void }): IndexManagerOptions & { dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'changes-test-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const demoCorpus = join(dir, 'demo.jsonl');
-  writeFileSync(demoCorpus, corpus('demo', 6));
-  return { dir, indexDir: join(dir, 'index'), modelDir: tinyBundle, demoCorpus, device: 'cpu', threads: 1 };
-}
+const setup = (t: { teardown: (f: () => void) => void }) => freshStore(t, 'changes-test-', 6);
 
 let uploads = 0;
 /** Writes an upsert file the manager will own (and remove). */

@@ -3,24 +3,17 @@
  * flat one, its manifest names the kind, a restart loads it, and compaction keeps the kind the version was built as.
  */
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IndexManager, type IndexManagerOptions } from '../../src/index/index-manager.js';
+import { IndexManager } from '../../src/index/index-manager.js';
 import type { IndexKind } from '../../src/retriever/index-spec.js';
 import { waitFor } from '../helpers/build-test-app.js';
-import { tinyBundle, tinyDimension } from '../helpers/toolchain-bundle.js';
-import { corpus } from './store-fixture.js';
+import { tinyDimension } from '../helpers/toolchain-bundle.js';
+import { corpus, freshStore } from './store-fixture.js';
 
 const DIM = tinyDimension();
 
-function setup(t: { teardown: (f: () => void) => void }): IndexManagerOptions & { dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'index-types-test-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const demoCorpus = join(dir, 'demo.jsonl');
-  writeFileSync(demoCorpus, corpus('demo', 4));
-  return { dir, indexDir: join(dir, 'index'), modelDir: tinyBundle, demoCorpus, device: 'cpu', threads: 1 };
-}
+const setup = (t: { teardown: (f: () => void) => void }) => freshStore(t, 'index-types-test-', 4);
 
 /** Builds 40 documents as `kind` (undefined: by size) and waits until the version serves. */
 async function build(manager: IndexManager, dir: string, kind: IndexKind | undefined): Promise<string> {

@@ -16,6 +16,17 @@ export function corpus(prefix: string, n: number): string {
   ).join('\n') + '\n';
 }
 
+/** Options for a manager over a fresh, empty store in a temporary folder whose demo corpus has `demoDocs` documents. */
+export function freshStore(
+  t: { teardown: (f: () => void) => void }, prefix: string, demoDocs: number,
+): IndexManagerOptions & { dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const demoCorpus = join(dir, 'demo.jsonl');
+  writeFileSync(demoCorpus, corpus('demo', demoDocs));
+  return { dir, indexDir: join(dir, 'index'), modelDir: tinyBundle, demoCorpus, device: 'cpu', threads: 1 };
+}
+
 /** A store copy and what it holds. */
 export interface StoreCopy {
   /** Temporary folder of the test (removed on teardown); the store is `indexDir` inside it. */
