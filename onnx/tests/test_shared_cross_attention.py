@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from ragkit.bundle.relayout import relayout
 from ragkit.export import export_bundle, verify_manifest
 from ragkit.export.ort_node import run_onnx
 from ragkit.models import BartConfig, BartForConditionalGeneration, DprConfig, DprEncoder
@@ -42,8 +43,10 @@ def setup(tmp_path_factory):
     gen = BartForConditionalGeneration(BartConfig(**BART)).eval()
     tok = {"question_encoder": str(root / "tok_enc"), "ctx_encoder": str(root / "tok_enc"),
            "generator": str(root / "tok_gen")}
-    out = export_bundle(str(root / "bundle"), q, c, gen, tok, source="test: per-document cross-attention",
-                        cross_attention="per_document")
+    # exported per row, then rewritten per document by relayout (which rebuilds the models from the graphs): the
+    # tests below then hold the rewritten graph to the original PyTorch model
+    per_row = export_bundle(str(root / "per_row"), q, c, gen, tok, source="test: per-document cross-attention")
+    out = relayout(per_row, str(root / "bundle"), "per_document")
     ids = torch.randint(5, 400, (DOCS, SRC))
     mask = torch.ones_like(ids)
     mask[1, 6:] = 0
@@ -127,4 +130,8 @@ def test_the_bundle_manifests_record_the_layout(setup):
         assert verify_manifest(os.path.join(d, folder)) == [], folder
     for rel in ("generator/manifest.json", "generator/onnx/manifest.json"):
         assert json.load(open(os.path.join(d, rel)))["config"]["cross_attention"] == "per_document", rel
-    assert json.load(open(os.path.join(d, "manifest.json")))["config"]["generator"]["cross_attention"] == "per_document"
+    top = json.load(open(os.path.join(d, "manifest.json")))
+    assert top["config"]["generator"]["cross_attention"] == "per_document"
+    assert top["source"] == "test: per-document cross-attention", "relayout keeps the source"
+    with pytest.raises(AssertionError, match="not per-row"):
+        relayout(d, d + "-again", "per_row")
