@@ -108,6 +108,10 @@ for (const [i, q] of [...fixtures.questions, ...fixtures.jeopardy].entries()) {
         t.same(b.crossRows.slice(1), b.crossRows.slice(1).map(() => K), `${name}: one cross-attention row per document`);
         t.same(a.crossRows.slice(1), a.crossRows.slice(1).map(() => numBeams * K), `${name}: per row, one per beam and document`);
       }
+      if (mode === 'sequence' && !fast) {
+        // The rescoring's rows are candidate-major (candidate c, document d at c*K + d): shared per document.
+        t.equal(b.crossRows.at(-1), q.generator_input_ids.length, `${name}: the rescoring holds one row per document`);
+      }
     }
   });
 }
