@@ -173,3 +173,22 @@ def test_processes_share_a_batch_in_order():
     items = list(range(7))
     assert [shard(items, r, 3) for r in range(3)] == [[0, 1, 2], [3, 4], [5, 6]]
     assert shard(items, 0, 1) == items
+
+
+@pytest.mark.parametrize("storage", ["float16", "int8"])
+def test_a_stored_bundle_is_exported_as_it_was_stored_with_the_same_context_encoder(setup, tmp_path, storage):
+    models = load_bundle_models(setup["bundle"])
+    source = str(tmp_path / "source")
+    with torch.no_grad():
+        export_bundle(source, models["question_encoder"], models["ctx_encoder"], models["generator"],
+                      {name: os.path.join(setup["bundle"], name) for name in command.inputs.BUNDLE_FOLDERS},
+                      rag_config={"n_docs": 2, "max_combined_length": 64}, source="test", float16=True,
+                      int8=storage == "int8")
+    out = tmp_path / "tuned"
+    assert run({**setup, "bundle": source}, out, steps=2)["finished"]
+    for folder in ("ctx_encoder", "generator"):
+        config = json.loads((out / folder / "manifest.json").read_text())["config"]
+        assert config["weights"] == ("int8" if storage == "int8" and folder == "generator" else "float16"), folder
+    same = lambda rel: (out / rel).read_bytes() == (tmp_path / "source" / rel).read_bytes()  # noqa: E731
+    assert same("ctx_encoder/model.onnx"), "indexes the source served stay valid"
+    assert not same("generator/onnx/decoder_model_merged.onnx"), "the generator was trained"

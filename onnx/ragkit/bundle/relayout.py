@@ -4,8 +4,9 @@
     cd onnx && /usr/bin/python3 -m ragkit.bundle.relayout --bundle=demo --out=build/demo-per-document
 
 The PyTorch models are rebuilt from the bundle's graphs (warm_start.load_bundle_models, which checks the round trip)
-and exported again by export_bundle: the same weights, configs, tokenizers, storage (float16 or not) and manifest
-source and training record. Files export_bundle does not write (the demo's REPORT.md) are not copied."""
+and exported again by export_bundle: the same weights, configs, tokenizers, storage (float16, int8) and manifest
+source and training record, as ragkit.finetune exports. Files export_bundle does not write (the demo's REPORT.md)
+are not copied."""
 import json
 import os
 
@@ -14,6 +15,7 @@ import torch
 from ..export import export_bundle, verify_manifest
 from ..export.bundle_files import RAG_DEFAULTS
 from ..export.graphs import CROSS_ATTENTION
+from ..finetune.command import stored_as
 from ..overrides import parse_overrides
 from .warm_start import load_bundle_models
 
@@ -35,9 +37,8 @@ def relayout(bundle, out, cross_attention):
     assert cross_attention in CROSS_ATTENTION, f"cross_attention must be one of {CROSS_ATTENTION}"
     manifest = read_json(os.path.join(bundle, "manifest.json"))
     gen_summary = read_json(os.path.join(bundle, "generator", "manifest.json"))["config"]
-    # NOTE: the models are recovered by re-exporting a probe in the per-row layout, at float32 or float16 storage
+    # NOTE: the models are recovered by re-exporting a probe in the per-row layout
     assert gen_summary.get("cross_attention", "per_row") == "per_row", f"{bundle}: its generator is not per-row"
-    assert gen_summary.get("weights") != "int8", f"{bundle}: int8 graphs cannot be read back; relayout the float one"
     models = load_bundle_models(bundle)
     rag_config = {k: v for k, v in read_json(os.path.join(bundle, "rag_config.json")).items() if k in RAG_DEFAULTS}
     with torch.no_grad():
@@ -45,8 +46,7 @@ def relayout(bundle, out, cross_attention):
                       {name: os.path.join(bundle, name) for name in ("question_encoder", "ctx_encoder", "generator")},
                       rag_config=rag_config, source=manifest.get("source", ""),
                       generation=read_json(os.path.join(bundle, "generator", "generation_config.json")),
-                      float16=gen_summary.get("weights") == "float16", training=manifest.get("training"),
-                      cross_attention=cross_attention)
+                      training=manifest.get("training"), cross_attention=cross_attention, **stored_as(bundle))
     assert not verify_manifest(out), f"{out}: the exported bundle does not match its manifest"
     return out
 
