@@ -11,9 +11,9 @@ support=scripts/faiss-node
 # The check that decides "already built": load the addon, then in a worker thread build an inner-product index
 # with the factory (as src/retriever/faiss-index.ts does) and write it; after the worker has exited, read the
 # file and search it on the main thread (what an index build followed by a swap does) with 21 queries, which
-# faiss answers through BLAS. An addon without the setParameter method added below is rebuilt.
+# faiss answers through BLAS. An addon without the methods added below is rebuilt.
 check='const f = require("faiss-node"); const os = require("os"), path = require("path"), fs = require("fs");
-if (typeof f.Index.prototype.setParameter !== "function") throw new Error("faiss-node lacks setParameter");
+for (const m of ["setParameter", "addFloat32", "trainFloat32"]) if (typeof f.Index.prototype[m] !== "function") throw new Error("faiss-node lacks " + m);
 const { Worker } = require("worker_threads");
 const file = path.join(os.tmpdir(), "faiss-node-check-" + process.pid + ".faiss");
 const w = new Worker("const f = require(\"faiss-node\"); const i = f.Index.fromFactory(2, \"Flat\", " +
@@ -42,16 +42,17 @@ pattern='inline static Napi::FunctionReference \*constructor;'
   echo "build-faiss-node: $pkg/src/faiss.cc no longer matches the thread_local patch; check its constructor static" >&2; exit 1; }
 sed "s/$pattern/inline static thread_local Napi::FunctionReference *constructor;/" "$pkg/src/faiss.cc" > "$pkg/src/faiss-thread-local.cc"
 
-# faiss-node cannot set search-time parameters (nprobe, efSearch): Index gets a setParameter(name, value) method
-# (set-parameter.inc, inserted before the base class's protected members and registered beside toBuffer).
+# faiss-node cannot set search-time parameters (nprobe, efSearch), and its add and train copy a JS Array: Index gets
+# setParameter(name, value), addFloat32(Float32Array) and trainFloat32(Float32Array) (index-methods.inc, inserted
+# before the base class's protected members and registered beside toBuffer).
 file="$pkg/src/faiss-thread-local.cc"
 register='      InstanceMethod("toBuffer", &Index::toBuffer),'
 for anchor in 'protected:' "$register" '#include <faiss/index_factory.h>'; do
   [ "$(grep -cxF "$anchor" "$file")" = 1 ] || {
-    echo "build-faiss-node: $pkg/src/faiss.cc no longer has one line '$anchor' for the setParameter patch" >&2; exit 1; }
+    echo "build-faiss-node: $pkg/src/faiss.cc no longer has one line '$anchor' for the index-methods patch" >&2; exit 1; }
 done
-sed -i -e "/^protected:$/e cat $support/set-parameter.inc" \
-  -e 's/^      InstanceMethod("toBuffer", &Index::toBuffer),$/&\n      InstanceMethod("setParameter", \&Index::setParameter),/' \
+sed -i -e "/^protected:$/e cat $support/index-methods.inc" \
+  -e 's/^      InstanceMethod("toBuffer", &Index::toBuffer),$/&\n      InstanceMethod("setParameter", \&Index::setParameter),\n      InstanceMethod("addFloat32", \&Index::addFloat32),\n      InstanceMethod("trainFloat32", \&Index::trainFloat32),/' \
   -e 's/^#include <faiss\/index_factory.h>$/&\n#include <faiss\/AutoTune.h>/' "$file"
 
 # node-gyp: npm's bundled copy sits next to npm-cli.js; otherwise npx (which may need the registry).

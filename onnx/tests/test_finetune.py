@@ -11,6 +11,7 @@ import torch
 from ragkit import fixtures
 from ragkit.bundle.warm_start import load_bundle_models
 from ragkit.export import export_bundle, verify_manifest
+from ragkit.export.int8 import quantize_bundle
 from ragkit.finetune import command
 from ragkit.finetune.retrieval import shard
 from ragkit.train.rag_loss import rag_nll, rag_nll_sum
@@ -173,3 +174,14 @@ def test_processes_share_a_batch_in_order():
     items = list(range(7))
     assert [shard(items, r, 3) for r in range(3)] == [[0, 1, 2], [3, 4], [5, 6]]
     assert shard(items, 0, 1) == items
+
+
+def test_an_int8_bundle_is_finetuned_from_its_weights_and_exported_int8_with_the_same_context_encoder(setup, tmp_path):
+    source = quantize_bundle(setup["bundle"], str(tmp_path / "int8"))
+    out = tmp_path / "tuned"
+    assert run({**setup, "bundle": source}, out, steps=2)["finished"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["config"]["weights"] == "int8" and manifest["config"]["generator"]["weights"] == "int8"
+    same = lambda rel: (out / rel).read_bytes() == (tmp_path / "int8" / rel).read_bytes()  # noqa: E731
+    assert same("ctx_encoder/model.onnx"), "indexes the source served stay valid"
+    assert not same("generator/onnx/decoder_model_merged.onnx"), "the generator was trained"

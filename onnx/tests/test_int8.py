@@ -13,7 +13,9 @@ from onnx import TensorProto
 from ragkit import fixtures
 from ragkit.eval.int8_compare import compare
 from ragkit.export import export_bundle, verify_manifest
-from ragkit.export.int8 import quantize_bundle, quantize_model
+from ragkit.export.float16 import restore_float32
+from ragkit.export.int8 import (dequantize_weight, quantize_bundle, quantize_model, quantize_weight,
+                                restore_float_products)
 
 # the fixtures' tiny models, wider so that float16 storage applies (weights of 1024 elements or more), with weights
 # drawn at std 0.1 (the DPR encoders too): the fixtures' 0.3 and 0.5 make random models so chaotic that rounding
@@ -143,3 +145,39 @@ def test_quantize_model_finds_weights_behind_float16_casts_in_outer_graphs():
     assert summary["quantized"] == {"MatMul": 2}
     assert [i.name for i in model.graph.initializer] == ["w_int8", "w_int8_scale"], "one int8 copy, float ones gone"
     assert [n.op_type for n in model.graph.node] == ["If"]
+
+
+def product_ops(graph):
+    """Op types of a graph's nodes, subgraphs in place (the sequence warm_start maps by)."""
+    ops = []
+    for node in graph.node:
+        ops.append(node.op_type)
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.GRAPH:
+                ops += product_ops(attr.g)
+    return ops
+
+
+@pytest.mark.parametrize("op", ["standard", "contrib"])
+@pytest.mark.parametrize("rel", GRAPHS)
+def test_restoring_float_products_gives_the_float_graphs_nodes_and_weights_within_half_a_step(bundles, rel, op):
+    reference = restore_float32(onnx.load(os.path.join(bundles["float"], rel)))
+    restored = restore_float_products(restore_float32(quantize_model(
+        onnx.load(os.path.join(bundles["float"], rel)), op)[0]))
+    assert product_ops(restored.graph) == product_ops(reference.graph)
+    floats = {i.name: onnx.numpy_helper.to_array(i) for i in reference.graph.initializer}
+    back = {i.name: onnx.numpy_helper.to_array(i) for i in restored.graph.initializer}
+    assert back.keys() == floats.keys(), "the float initializers under their names, no int8 copy left"
+    for name, w in floats.items():
+        # symmetric per-column quantization: each value is off by at most half a step, max |column| / 254
+        step = np.abs(w).max(axis=0 if w.ndim == 2 else None) / 127.0 if w.ndim else 0.0
+        assert np.all(np.abs(back[name] - w) <= step / 2 + 1e-7), name
+
+
+def test_an_int8_weight_restored_quantizes_to_the_same_int8_weight():
+    w = np.random.default_rng(3).normal(size=(48, 20)).astype(np.float32)
+    q, scale = quantize_weight(w)
+    for transposed in (False, True):
+        restored = dequantize_weight(q, scale, transposed)
+        q2, scale2 = quantize_weight(restored.T if transposed else restored)
+        assert np.array_equal(q2, q) and np.allclose(scale2, scale, rtol=1e-6, atol=0)

@@ -128,3 +128,24 @@ def test_a_bundle_from_before_rag_training_gives_only_the_stages_it_had(tmp_path
     assert torch.load(os.path.join(rebuilt, "generator_qa.pt"), map_location="cpu")["step"] == 3
     assert not os.path.exists(os.path.join(rebuilt, "rag.pt")), "RAG training has not started in that run"
     assert export_demo.load_models(rebuilt)[3] == "dpr step 2, generator qa step 3"
+
+
+def test_an_int8_bundle_warm_starts_from_its_dequantized_weights_and_training_resumes(trained, tmp_path):
+    bundle, rebuilt = str(tmp_path / "int8"), str(tmp_path / "rebuilt")
+    export_demo.main(dict(export_demo.DEFAULTS, run_dir=trained["run_dir"], data_dir=trained["data_dir"], out=bundle,
+                          int8=True))
+    assert warm_start.main(dict(warm_start.DEFAULTS, bundle=bundle, run_dir=rebuilt)) == trained["written"]
+    *stored, _ = export_demo.load_models(trained["run_dir"])
+    *back, _ = export_demo.load_models(rebuilt)
+    for original, restored in zip([as_stored(m) for m in stored], back):
+        a, b = original.state_dict(), restored.state_dict()
+        for name in a:
+            # symmetric per output feature (a row of a torch Linear weight): at most half a step, max |row| / 254
+            top = a[name].abs().amax(dim=1, keepdim=True) if a[name].dim() == 2 else a[name].abs().max()
+            bound = top / 254 + 1e-6
+            assert torch.all((b[name] - a[name]).abs() <= bound), name
+    assert all(torch.equal(x, y) for x, y in zip(stored[1].state_dict().values(), back[1].state_dict().values())), \
+        "the context encoder is not quantized: indexes stay valid"
+    common = dict(run_dir=rebuilt, data_dir=trained["data_dir"], threads=1)
+    assert train_rag.main(dict(train_rag.DEFAULTS, steps=3, batch_size=2, n_docs=2, eval_every=100, save_every=100,
+                               warmup=1, **common))

@@ -62,7 +62,7 @@ export async function writeMergedSegment(indexDir: string, parts: VersionPart[],
       for (const part of parts) {
         const vectors = await FaissIndex.readFlatVectors(part.segment.dir);
         const live: Float32Array[] = [];
-        for (const [, run] of part.segment.docs) { // a Map keeps insertion order: row order
+        for (const run of part.segment.docs.runs()) {
           if (part.dead.has(run.first)) continue;
           const rows = Array.from({ length: run.count }, (_, i) => run.first + i);
           for (const passage of await part.segment.store.getMany(rows)) store.append(passage);

@@ -9,18 +9,13 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { IndexDamageError } from './damage.js';
+import { DocumentTable } from './document-table.js';
 import { PASSAGES_FILE } from './passage-store.js';
 
-/** The rows of one document: `count` rows from `first`. */
-export interface DocumentRows {
-  first: number;
-  count: number;
-}
-
 /** Document id -> its run of rows, for the passage store in `dir`. */
-export async function readDocumentRows(dir: string): Promise<Map<string, DocumentRows>> {
+export async function readDocumentRows(dir: string): Promise<DocumentTable> {
   const path = join(dir, PASSAGES_FILE);
-  const docs = new Map<string, DocumentRows>();
+  const docs = new DocumentTable();
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let row = 0;
   let last: string | undefined;
@@ -29,10 +24,9 @@ export async function readDocumentRows(dir: string): Promise<Map<string, Documen
     const docId = docIdOf(line) ?? last;
     row++;
     if (docId === undefined) continue;
-    const rows = docs.get(docId);
-    if (rows && last !== docId) throw new IndexDamageError(path, `document "${docId}" is stored twice (row ${row - 1})`);
-    if (rows) rows.count++;
-    else docs.set(docId, { first: row - 1, count: 1 });
+    if (last === docId) docs.addRow(docId);
+    else if (docs.has(docId)) throw new IndexDamageError(path, `document "${docId}" is stored twice (row ${row - 1})`);
+    else docs.add(docId, row - 1);
     last = docId;
   }
   return docs;

@@ -9,7 +9,8 @@ import { FaissIndex, INDEX_FILE } from '../retriever/faiss-index.js';
 import type { SearchHit } from '../types/serving-index.js';
 import { indexSpec, IVF_RERANK, kindOf } from '../retriever/index-spec.js';
 import { asDamage, IndexDamageError } from './damage.js';
-import { readDocumentRows, type DocumentRows } from './document-rows.js';
+import { readDocumentRows } from './document-rows.js';
+import type { DocumentTable } from './document-table.js';
 import { PassageStore, PASSAGES_FILE } from './passage-store.js';
 import { rerankExact } from './segment-index.js';
 import type { SegmentLocation } from './segment-refs.js';
@@ -27,7 +28,7 @@ export class OpenSegment {
     readonly index: FaissIndex,
     readonly store: PassageStore,
     /** Document id -> its rows in this segment. */
-    readonly docs: Map<string, DocumentRows>,
+    readonly docs: DocumentTable,
     private readonly onLastRelease: () => void,
     /** IVF-PQ: the float vectors its candidates are re-ranked against, and how many candidates. */
     private readonly vectors?: VectorFile,

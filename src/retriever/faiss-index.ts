@@ -16,12 +16,12 @@ export const INDEX_FILE = 'index.faiss';
 
 /** One search result: the row (FAISS label = passage row in the store) and its inner-product score. */
 
-// NOTE: faiss-node takes plain JS arrays (8 bytes per number) and copies them element by element through N-API;
-// adding about 2M numbers per call bounds that temporary array to 16 MB whatever the dimension.
-const ADD_CHUNK_VALUES = 1 << 21;
-
-/** faiss-node with the setParameter method scripts/build-faiss-node.sh adds. */
-type NativeIndex = faiss.Index & { setParameter(name: string, value: number): void };
+/** faiss-node with the methods scripts/build-faiss-node.sh adds (the Float32Array ones read the array in place). */
+type NativeIndex = faiss.Index & {
+  setParameter(name: string, value: number): void;
+  addFloat32(vectors: Float32Array): void;
+  trainFloat32(vectors: Float32Array): void;
+};
 
 /** An inner-product FAISS index of fixed dimension. */
 export class FaissIndex {
@@ -81,7 +81,7 @@ export class FaissIndex {
   /** Trains the index's quantizers (IVF, PQ) on these vectors (row-major); a no-op for flat and HNSW. */
   train(vectors: Float32Array): void {
     const index = this.live();
-    if (!index.isTrained()) index.train(Array.from(vectors));
+    if (!index.isTrained()) index.trainFloat32(vectors);
   }
 
   /**
@@ -98,10 +98,7 @@ export class FaissIndex {
     const index = this.live();
     const d = index.getDimension();
     if (vectors.length % d !== 0) throw new Error(`vector data length ${vectors.length} is not a multiple of dimension ${d}`);
-    const step = Math.max(1, Math.floor(ADD_CHUNK_VALUES / d)) * d;
-    for (let start = 0; start < vectors.length; start += step) {
-      index.add(Array.from(vectors.subarray(start, Math.min(start + step, vectors.length))));
-    }
+    index.addFloat32(vectors);
   }
 
   /**

@@ -101,3 +101,31 @@ t.test('an IVF index trains, takes nprobe, and keeps it in its file', async (t) 
     'nprobe survives write and read');
   t.throws(() => ivf.applyParams({ ef_search: 10 }), /efSearch|HNSW|parameter/i, 'efSearch is refused by an IVF index');
 });
+
+t.test('vectors are read in place from a Float32Array view, wherever it starts in its buffer', async (t) => {
+  const d = 8;
+  const data = randomVectors(200, d, 5);
+  const queries = randomVectors(4, d, 6);
+  const whole = FaissIndex.create(d, 'IndexFlatIP');
+  whole.add(data);
+  const halves = FaissIndex.create(d, 'IndexFlatIP');
+  halves.add(data.subarray(0, 77 * d));
+  halves.add(data.subarray(77 * d));
+  t.equal(halves.size, 200);
+  t.same(halves.search(queries, 5), whole.search(queries, 5), 'two views at different offsets: the same index');
+  const ivf = FaissIndex.create(d, 'IVF4,Flat');
+  ivf.train(data.subarray(50 * d));
+  ivf.add(data);
+  ivf.applyParams({ nprobe: 4 });
+  t.same(ivf.search(queries, 5).map((h) => h.map((x) => x.row)), whole.search(queries, 5).map((h) => h.map((x) => x.row)),
+    'trained on a view, every list searched: exact');
+});
+
+t.test('the native add refuses what is not a Float32Array of whole vectors, by name', async (t) => {
+  const index = FaissIndex.create(4, 'IndexFlatIP');
+  t.throws(() => index.add(new Float32Array(6)), /not a multiple of dimension 4/);
+  const native = (index as unknown as { live(): { addFloat32(v: unknown): void } }).live();
+  t.throws(() => native.addFloat32(new Float64Array(4)), /Expected one Float32Array/);
+  t.throws(() => native.addFloat32([1, 2, 3, 4]), /Expected one Float32Array/);
+  t.equal(index.size, 0, 'nothing was added');
+});

@@ -24,6 +24,7 @@ DEFAULTS = dict(
     data_dir="",  # the dataset the run trained on, whose held-out documents the bundle records; default {run_dir}/data
     out="demo",  # relative to onnx/
     float16=True,  # weights stored as float16, computed in float32 (ragkit/export/float16.py): half the bundle's size
+    int8=False,  # the question encoder's and generator's products in int8 (ragkit/export/int8.py); warm_start reads it
 )
 
 
@@ -69,7 +70,7 @@ def main(cfg):
                        "generator": os.path.join(tokenizers, "generator")},
                       rag_config={"tasks": TASKS},
                       source=f"ragkit embedded default trained on FOLDOC ({stages})", float16=cfg["float16"],
-                      training=training)
+                      training=training, int8=cfg["int8"])
     print(f"exported {stages} to {out}")
 
 

@@ -168,6 +168,78 @@ def quantize_model(model, op="standard", lm_head=False):
     return model, dict(quantized=quantizer.counts, kept_float=sorted(quantizer.kept))
 
 
+def dequantize_weight(q, scale, transposed):
+    """The float weight an int8 copy stands for, in the layout of the float initializer it replaced."""
+    w = q.astype(np.float32) * scale
+    return np.ascontiguousarray(w.T if transposed else w)
+
+
+def _float_name(int8_name):
+    """(float initializer name, transposed) of an int8 weight's name (see _Quantizer.store)."""
+    base = int8_name[:-len("_int8")]
+    return (base[:-2], True) if base.endswith("_t") else (base, False)
+
+
+def restore_float_products(model):
+    """The inverse of quantize_model up to rounding, in place: every quantized product is one MatMul (or Gemm with
+    transB and bias, as the exporter wrote it) again, over a float32 weight dequantized from the int8 copy, under the
+    float weight's name and in the graph that holds the copy. The nodes are then the float graph's, in its order,
+    so ragkit.bundle.warm_start maps them back to parameters as it does for a float bundle."""
+    def rewrite(graph, scopes):
+        inits = {i.name: i for i in graph.initializer}
+        scopes = scopes + [(graph, inits)]
+        nodes, skip = [], set()
+        for node in graph.node:
+            for sub in _subgraphs(node):
+                rewrite(sub, scopes)
+            if node.name in skip:
+                continue
+            tag = _product_tag(node)
+            if tag is None:
+                nodes.append(node)
+                continue
+            group = [n for n in graph.node if n.name.startswith(tag + "/")]
+            skip.update(n.name for n in group)
+            weight, scale = _product_weights(node, group)
+            name, transposed = _float_name(weight)
+            owner, owner_inits = next((g, i) for g, i in reversed(scopes) if weight in i)
+            if name not in owner_inits:
+                value = dequantize_weight(numpy_helper.to_array(owner_inits[weight]),
+                                          numpy_helper.to_array(owner_inits[scale]), transposed)
+                owner_inits[name] = numpy_helper.from_array(value, name)
+                owner.initializer.append(owner_inits[name])
+            bias = next((n.input[1] for n in group if n.name == tag + "/bias"), None)
+            out = tag[:-len("/int8")]
+            if bias is None and not transposed:
+                nodes.append(helper.make_node("MatMul", [node.input[0], name], [out]))
+            else:
+                nodes.append(helper.make_node("Gemm", [node.input[0], name] + ([bias] if bias else []), [out],
+                                              transB=int(transposed)))
+        del graph.node[:]
+        graph.node.extend(nodes)
+
+    rewrite(model.graph, [])
+    _drop_unused(model.graph)
+    return model
+
+
+def _product_tag(node):
+    """The tag of the quantized product whose first node this is, or None."""
+    for suffix in ("/quantize", ""):
+        if node.name.endswith("/int8" + suffix) and (suffix or node.op_type == "DynamicQuantizeMatMul"):
+            return node.name[:len(node.name) - len(suffix)]
+    return None
+
+
+def _product_weights(first, group):
+    """(int8 weight name, scale name) of a quantized product's nodes."""
+    if first.op_type == "DynamicQuantizeMatMul":
+        return first.input[1], first.input[2]
+    matmul = next(n for n in group if n.op_type == "MatMulInteger")
+    scales = next(n for n in group if n.name.endswith("/scales"))
+    return matmul.input[1], scales.input[1]
+
+
 def manifest_record(summaries, op):
     """What a manifest's config records of a folder's int8 graphs."""
     quantized = {}

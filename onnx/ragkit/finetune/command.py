@@ -266,10 +266,17 @@ def finish(cfg, sums, reader, ctx, local, dev, report, max_new, step):
         export_bundle(cfg["out"], reader.q_enc.cpu(), ctx, reader.generator.cpu(),
                       {name: os.path.join(bundle, name) for name in inputs.BUNDLE_FOLDERS}, rag_config=rag_config,
                       source=f"ragkit.finetune ({cfg['mode']}, step {step}) of {manifest.get('source', bundle)}",
-                      generation=generation, float16=manifest["config"].get("weights") == "float16",
-                      training=training)
+                      generation=generation, training=training, **stored_as(bundle))
     assert not verify_manifest(cfg["out"]), f"{cfg['out']}: the exported bundle does not match its manifest"
     print(f"finetune: exported {cfg['out']}", flush=True)
+
+
+def stored_as(bundle):
+    """export_bundle's float16 and int8 options that store a bundle as `bundle` is: int8 bundles keep the context
+    encoder (and every weight they do not quantize) as their float source stored it."""
+    ctx = inputs.read_json(os.path.join(bundle, "ctx_encoder", "manifest.json"))["config"].get("weights")
+    top = inputs.read_json(os.path.join(bundle, "manifest.json"))["config"].get("weights")
+    return dict(float16=ctx == "float16", int8=top == "int8")
 
 
 def main(cfg):
