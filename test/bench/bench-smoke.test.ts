@@ -7,25 +7,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { formatTable, quantile, ratio, summarize } from '../../bench/stats.js';
+import { tableRows } from '../helpers/bench-tables.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
 
 function bench(...args: string[]) {
   return run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/run.ts'), ...args], { cwd: ROOT, timeout: 180_000 });
-}
-
-/** The data rows of the table whose title starts with `prefix`, split into trimmed cells. */
-function tableRows(stdout: string, prefix: string): string[][] {
-  const lines = stdout.split('\n');
-  const start = lines.findIndex((l) => l.startsWith(prefix));
-  if (start < 0) return [];
-  const rows: string[][] = [];
-  for (const line of lines.slice(start + 3)) {
-    if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((c) => c.trim()));
-  }
-  return rows;
 }
 
 const isMeasured = (cell: string) => Number.isFinite(Number.parseFloat(cell)) && Number.parseFloat(cell) >= 0;
