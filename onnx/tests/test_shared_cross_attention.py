@@ -53,7 +53,7 @@ def setup(tmp_path_factory):
     mask[2, 3:] = 0
     with torch.no_grad():
         hidden = gen.encode(ids, mask)
-    return dict(dir=out, gen=gen, hidden=hidden, mask=mask)
+    return dict(dir=out, per_row=per_row, gen=gen, hidden=hidden, mask=mask)
 
 
 def per_row(tensor, rows):
@@ -133,5 +133,12 @@ def test_the_bundle_manifests_record_the_layout(setup):
     top = json.load(open(os.path.join(d, "manifest.json")))
     assert top["config"]["generator"]["cross_attention"] == "per_document"
     assert top["source"] == "test: per-document cross-attention", "relayout keeps the source"
-    with pytest.raises(AssertionError, match="not per-row"):
-        relayout(d, d + "-again", "per_row")
+
+
+
+def test_a_per_document_bundle_is_read_back_and_relaid_out_per_row_as_it_was_exported(setup):
+    back = relayout(setup["dir"], setup["dir"] + "-per-row", "per_row")
+    for rel in ("generator/onnx/decoder_model_merged.onnx", "generator/onnx/encoder_model.onnx",
+                "ctx_encoder/model.onnx"):
+        with open(os.path.join(back, rel), "rb") as a, open(os.path.join(setup["per_row"], rel), "rb") as b:
+            assert a.read() == b.read(), rel

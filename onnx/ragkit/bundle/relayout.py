@@ -15,8 +15,8 @@ import torch
 from ..export import export_bundle, verify_manifest
 from ..export.bundle_files import RAG_DEFAULTS
 from ..export.graphs import CROSS_ATTENTION
-from ..finetune.command import stored_as
 from ..overrides import parse_overrides
+from .storage import stored_as
 from .warm_start import load_bundle_models
 
 DEFAULTS = dict(
@@ -36,9 +36,6 @@ def relayout(bundle, out, cross_attention):
     """Exports bundle's models again into out with the given cross-attention layout; returns out."""
     assert cross_attention in CROSS_ATTENTION, f"cross_attention must be one of {CROSS_ATTENTION}"
     manifest = read_json(os.path.join(bundle, "manifest.json"))
-    gen_summary = read_json(os.path.join(bundle, "generator", "manifest.json"))["config"]
-    # NOTE: the models are recovered by re-exporting a probe in the per-row layout
-    assert gen_summary.get("cross_attention", "per_row") == "per_row", f"{bundle}: its generator is not per-row"
     models = load_bundle_models(bundle)
     rag_config = {k: v for k, v in read_json(os.path.join(bundle, "rag_config.json")).items() if k in RAG_DEFAULTS}
     with torch.no_grad():
@@ -46,7 +43,7 @@ def relayout(bundle, out, cross_attention):
                       {name: os.path.join(bundle, name) for name in ("question_encoder", "ctx_encoder", "generator")},
                       rag_config=rag_config, source=manifest.get("source", ""),
                       generation=read_json(os.path.join(bundle, "generator", "generation_config.json")),
-                      training=manifest.get("training"), cross_attention=cross_attention, **stored_as(bundle))
+                      training=manifest.get("training"), **dict(stored_as(bundle), cross_attention=cross_attention))
     assert not verify_manifest(out), f"{out}: the exported bundle does not match its manifest"
     return out
 
