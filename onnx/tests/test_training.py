@@ -306,6 +306,8 @@ def test_export_demo_writes_a_whole_bundle_from_the_newest_stages(run, tmp_path)
     assert json.load(open(out / "generator" / "generation_config.json"))["forced_bos_token_id"] == 0
     manifest = json.load(open(out / "manifest.json"))
     assert "rag step 2" in manifest["source"]
+    assert manifest["config"]["weights"] == "int8", "the embedded default's format (rule 17)"
+    assert manifest["config"]["generator"]["cross_attention"] == "per_document", "rule 18"
     for folder in ("question_encoder", "ctx_encoder", "generator"):
         assert verify_manifest(out / folder) == []
 

@@ -24,8 +24,11 @@ DEFAULTS = dict(
     data_dir="",  # the dataset the run trained on, whose held-out documents the bundle records; default {run_dir}/data
     out="demo",  # relative to onnx/
     float16=True,  # weights stored as float16, computed in float32 (ragkit/export/float16.py): half the bundle's size
-    int8=False,  # the question encoder's and generator's products in int8 (ragkit/export/int8.py); warm_start reads it
-    cross_attention="per_row",  # per_row (Optimum's) | per_document: the beams share each document's keys/values
+    # The embedded default's format (rules 17 and 18, onnx/EXPERIMENTS.md): the question encoder's and generator's
+    # products in int8 (ragkit/export/int8.py), the beams sharing each document's cross-attention keys and values
+    # (per_document; per_row is Optimum's layout). warm_start reads both back.
+    int8=True,
+    cross_attention="per_document",
 )
 
 

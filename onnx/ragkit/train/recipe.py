@@ -85,8 +85,8 @@ RECIPE = (
 CANDIDATES = (
     Stage("styles", "generator", "aligned", STYLES, steps=3000, lr=1e-4, warmup=50, seed_offset=9,
           answer_space="passage"),
-    # `open` (rule 15, fifteenth session) on styles 3000: style sets +26 of the 51 rule 11 asks at step 1405 of a
-    # 2000-step schedule, not adopted; rule 16 resumes it under this 4000-step schedule.
+    # `open` (rules 15 and 16) on styles 3000: style sets +26 of the 51 rule 11 asks at step 1405 of a 2000-step
+    # schedule, +33 at step 2855 of this 4000-step one; not adopted.
     Stage("open", "generator", "styles", OPEN, steps=4000, lr=1e-4, warmup=50, seed_offset=10,
           answer_space="passage"),
 )
