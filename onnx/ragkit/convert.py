@@ -12,6 +12,7 @@ Reads (weights as model.safetensors or pytorch_model.bin, F32/F16/BF16):
 - facebook/bart-large (or any BART): weights with or without the `model.` prefix, vocab.json + merges.txt.
 A folder that already holds tokenizer.json has it copied as is. --bart replaces the RAG checkpoint's generator.
 --int8=true writes int8 graphs for the question encoder and the generator (ragkit/export/int8.py).
+--cross_attention=per_document writes the merged decoder in the per-document layout (ragkit/export/graphs.py).
 """
 import json
 import os
@@ -34,6 +35,7 @@ DEFAULTS = dict(
     out="",               # the bundle folder to write
     source="",            # recorded in the manifests; defaults to the input folders' names
     int8=False,           # quantize the question encoder and the generator (ragkit/export/int8.py)
+    cross_attention="per_row",  # per_row (Optimum's) | per_document: the beams share each document's keys/values
 )
 # generation settings a checkpoint's config may carry that our engine implements (DECODING.md)
 GENERATION_KEYS = tuple(GENERATION_DEFAULTS)
@@ -150,7 +152,8 @@ def convert(cfg):
         with torch.no_grad():
             return export_bundle(cfg["out"], question, ctx, generator, tokenizers, rag_settings,
                                  source=cfg["source"] or " + ".join(sources),
-                                 generation=generation_settings(*gen_configs), int8=cfg["int8"])
+                                 generation=generation_settings(*gen_configs), int8=cfg["int8"],
+                                 cross_attention=cfg["cross_attention"])
 
 
 if __name__ == "__main__":

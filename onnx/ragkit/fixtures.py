@@ -2,8 +2,9 @@
 
     /usr/bin/python3 -m ragkit.fixtures --out=build/tiny        (from onnx/; seconds; deterministic for a seed)
 
-Writes `{out}/` as a model bundle (docs/API.md's layout, through `ragkit.export.export_bundle`) and
-`{out}/fixtures.json`:
+Writes `{out}/` as a model bundle (docs/API.md's layout, through `ragkit.export.export_bundle`),
+`{out}-per-document/`, the same models with the generator's merged decoder in the per-document cross-attention
+layout (ragkit/export/graphs.py; the engine must decode the same in both), and `{out}/fixtures.json`:
 
     format            1
     config            {n_docs, max_combined_length, title_sep, doc_sep, tasks, generation: DECODING.md's options}
@@ -190,10 +191,12 @@ def main(cfg):
         gen_cfg = rr.generation_config(num_beams=cfg["num_beams"], max_length=1 + cfg["max_new_tokens"])
         rag_config = {"n_docs": cfg["n_docs"], "title_sep": TITLE_SEP, "doc_sep": DOC_SEP,
                       "max_combined_length": cfg["max_combined_length"], "tasks": TASKS}
-        export_bundle(out, models[1], models[2], models[0],
-                      {"generator": os.path.join(tmp, "generator"), "question_encoder": os.path.join(tmp, "encoder"),
-                       "ctx_encoder": os.path.join(tmp, "encoder")},
-                      rag_config, source="ragkit.fixtures (random weights)", generation=gen_cfg)
+        for folder, layout in ((out, "per_row"), (out.rstrip("/") + "-per-document", "per_document")):
+            export_bundle(folder, models[1], models[2], models[0],
+                          {"generator": os.path.join(tmp, "generator"),
+                           "question_encoder": os.path.join(tmp, "encoder"), "ctx_encoder": os.path.join(tmp, "encoder")},
+                          rag_config, source="ragkit.fixtures (random weights)", generation=gen_cfg,
+                          cross_attention=layout)
         passages = passages_of(cfg)
         ctx_inputs = [enc_tok.encode(p["title"], p["text"], max_length=cfg["encoder_max_length"]) for p in passages]
         ctx_embeddings = embed(models[2], ctx_inputs)

@@ -29,6 +29,7 @@ DEFAULTS = dict(
     tokenizer_lines=3000,  # lines of the built-in corpus the tokenizers train on
     threads=0,            # 0 = all cores
     int8=False,           # quantize the question encoder and the generator (ragkit/export/int8.py)
+    cross_attention="per_row",  # per_row (Optimum's) | per_document: the beams share each document's keys/values
 )
 GENERATORS = {
     "base": dict(d_model=768, encoder_layers=6, decoder_layers=6, encoder_attention_heads=12,
@@ -64,6 +65,7 @@ def main(cfg):
         tokenizers = {"question_encoder": os.path.join(work, "wordpiece"),
                       "ctx_encoder": os.path.join(work, "wordpiece"), "generator": os.path.join(work, "bpe")}
         out = export_bundle(cfg["out"], question, ctx, generator, tokenizers, int8=cfg["int8"],
+                            cross_attention=cfg["cross_attention"],
                             source=f"random weights ({cfg['size']}, seed {cfg['seed']}): for benchmarks only")
     print(f"written to {out} in {time.time() - started:.0f} s", flush=True)
     return out

@@ -149,3 +149,15 @@ def test_an_int8_bundle_warm_starts_from_its_dequantized_weights_and_training_re
     common = dict(run_dir=rebuilt, data_dir=trained["data_dir"], threads=1)
     assert train_rag.main(dict(train_rag.DEFAULTS, steps=3, batch_size=2, n_docs=2, eval_every=100, save_every=100,
                                warmup=1, **common))
+
+
+def test_a_per_document_bundle_warm_starts_to_the_same_weights(trained, tmp_path):
+    bundle, rebuilt = str(tmp_path / "per-document"), str(tmp_path / "rebuilt")
+    export_demo.main(dict(export_demo.DEFAULTS, run_dir=trained["run_dir"], data_dir=trained["data_dir"], out=bundle,
+                          cross_attention="per_document"))
+    assert warm_start.main(dict(warm_start.DEFAULTS, bundle=bundle, run_dir=rebuilt)) == trained["written"]
+    *stored, _ = export_demo.load_models(trained["run_dir"])
+    *back, _ = export_demo.load_models(rebuilt)
+    for original, restored in zip([as_stored(m) for m in stored], back):
+        a, b = original.state_dict(), restored.state_dict()
+        assert all(torch.equal(a[k], b[k]) for k in a), "the layout changes the graph, not the weights"

@@ -3,9 +3,12 @@
  * names) behind decoding's `step` callback: the encoder runs once over the K contexts, then each step feeds one
  * token per row to the merged decoder with the key/value cache of the row's parent (docs/DECODING.md, "Rows").
  * The first step (every parent -1) runs the no-cache branch with empty past tensors; later steps the cached one.
+ * A decoder in the per-document cross-attention layout (./cross-attention.ts) gets one encoder row per document
+ * and keeps one cross-attention cache per document, which beam reordering never copies.
  */
 import { join } from 'node:path';
 import type { StepFn, StepInput } from '../types/generation.js';
+import { crossAttentionLayout, documentRows, heldDocumentRows, type CrossAttentionLayout } from './cross-attention.js';
 import { cacheLayout, gatherRows, gatherTensor, isIdentity, sameRows, type CacheEntry } from './kv-cache.js';
 import { createSession, float32Output, int64Tensor, ort, type SessionOptions } from './session.js';
 
@@ -27,6 +30,12 @@ export interface GeneratorStep {
   release(): void;
 }
 
+/** A generator's own cached step, which can say how many cross-attention rows it holds. */
+export interface CachedGeneratorStep extends GeneratorStep {
+  /** Rows of the cross-attention cache now held (0 before the first step). */
+  crossAttentionRows(): number;
+}
+
 /** A loaded generator: two sessions and the cache layout of the decoder. */
 export class BartGenerator {
   private constructor(
@@ -36,6 +45,8 @@ export class BartGenerator {
     /** Execution provider in use: 'cpu' or 'cuda'. */
     readonly provider: 'cpu' | 'cuda',
     readonly dModel: number,
+    /** Whether the decoder holds cross-attention keys/values per row or per document. */
+    readonly crossAttention: CrossAttentionLayout,
   ) {}
 
   /** Loads `onnx/encoder_model.onnx` and `onnx/decoder_model_merged.onnx` from a generator folder. */
@@ -52,7 +63,7 @@ export class BartGenerator {
       const dModel = hiddenMeta?.isTensor ? hiddenMeta.shape[2] : undefined;
       if (typeof dModel !== 'number') throw new Error(`${dir}: encoder_hidden_states has no fixed hidden size`);
       const provider = encoder.provider === 'cuda' && decoder.provider === 'cuda' ? 'cuda' : 'cpu';
-      return new BartGenerator(encoder.session, s, cacheLayout(s), provider, dModel);
+      return new BartGenerator(encoder.session, s, cacheLayout(s), provider, dModel, crossAttentionLayout(s));
     } catch (err) {
       await encoder.session.release();
       await decoder?.session.release();
@@ -76,8 +87,8 @@ export class BartGenerator {
   }
 
   /** A cached step over `contexts` (see the module comment). */
-  createStep(contexts: EncodedContexts): GeneratorStep {
-    return new CachedStep(this.decoder, this.cache, contexts);
+  createStep(contexts: EncodedContexts): CachedGeneratorStep {
+    return new CachedStep(this.decoder, this.cache, contexts, this.crossAttention);
   }
 
   /**
@@ -90,11 +101,12 @@ export class BartGenerator {
       prefixes = Array.from(tokens, (tok, r) => (parents[r] < 0 ? [tok] : [...prefixes[parents[r]], tok]));
       const len = prefixes[0].length;
       if (prefixes.some((p) => p.length !== len)) throw new Error('rows of one step must have equal lengths');
+      const docs = documentRows(this.crossAttention, rows);
       const out = await this.decoder.run({
-        encoder_attention_mask: maskRows(contexts, rows),
-        encoder_hidden_states: hiddenRows(contexts, rows),
+        encoder_attention_mask: maskRows(contexts, docs),
+        encoder_hidden_states: hiddenRows(contexts, docs),
         input_ids: int64Tensor(prefixes.flat(), [tokens.length, len]),
-        ...emptyPast(this.cache, tokens.length),
+        ...emptyPast(this.cache, tokens.length, docs.length),
         use_cache_branch: boolTensor(false),
       });
       const logits = float32Output(out.logits, 'logits', 3);
@@ -111,10 +123,14 @@ export class BartGenerator {
   }
 }
 
-/** The decoder state of one decoding: the cache of the previous step's rows. */
-class CachedStep implements GeneratorStep {
+/**
+ * The decoder state of one decoding: the self-attention cache of the previous step's rows and the cross-attention
+ * cache of its document rows (`docs`: the context of each; one per row in the per-row layout).
+ */
+class CachedStep implements CachedGeneratorStep {
   private past: Map<string, ort.Tensor> | null = null;
   private rowContexts: Int32Array | null = null;
+  private docs: Int32Array | null = null;
   private mask: ort.Tensor | null = null;
   private readonly allOutputs: string[];
   private readonly cachedOutputs: string[];
@@ -123,6 +139,7 @@ class CachedStep implements GeneratorStep {
     private readonly decoder: ort.InferenceSession,
     private readonly cache: CacheEntry[],
     private readonly contexts: EncodedContexts,
+    private readonly layout: CrossAttentionLayout,
   ) {
     this.allOutputs = ['logits', ...cache.map((entry) => entry.present)];
     this.cachedOutputs = ['logits', ...cache.filter((entry) => entry.kind === 'decoder').map((entry) => entry.present)];
@@ -133,10 +150,11 @@ class CachedStep implements GeneratorStep {
     const first = parents.every((p) => p === -1);
     if (!first && parents.some((p) => p < 0)) throw new Error('a step cannot mix first-step rows and cached rows');
     for (const c of contexts) if (!(c >= 0 && c < this.contexts.count)) throw new Error(`context ${c} of ${this.contexts.count}`);
-    const sameContexts = !first && sameRows(this.rowContexts, contexts);
-    if (!sameContexts) {
+    const docs = documentRows(this.layout, contexts);
+    const sameDocs = !first && sameRows(this.docs, docs);
+    if (!sameDocs) {
       this.mask?.dispose();
-      this.mask = maskRows(this.contexts, contexts);
+      this.mask = maskRows(this.contexts, docs);
     }
     const gathered: ort.Tensor[] = [];
     const feeds: Record<string, ort.Tensor> = {
@@ -146,19 +164,21 @@ class CachedStep implements GeneratorStep {
     };
     if (first) {
       this.drop();
-      feeds.encoder_hidden_states = hiddenRows(this.contexts, contexts);
-      Object.assign(feeds, emptyPast(this.cache, rows));
+      feeds.encoder_hidden_states = hiddenRows(this.contexts, docs);
+      Object.assign(feeds, emptyPast(this.cache, rows, docs.length));
     } else {
       if (!this.past) throw new Error('a cached step needs a first step before it');
       // NOTE: the cached branch ignores encoder_hidden_states (the encoder keys/values are in the cache), but the
-      // input must be fed: an empty [rows, 0, d_model] tensor avoids copying the states every step.
-      feeds.encoder_hidden_states = new ort.Tensor('float32', new Float32Array(0), [rows, 0, this.contexts.dModel]);
-      const identity = isIdentity(parents, this.past.values().next().value!.dims[0]);
+      // input must be fed: an empty [docs, 0, d_model] tensor avoids copying the states every step.
+      feeds.encoder_hidden_states = new ort.Tensor('float32', new Float32Array(0), [docs.length, 0, this.contexts.dModel]);
+      const identity = isIdentity(parents, this.rowContexts!.length);
+      // Cross-attention caches depend only on the document: per document they are re-gathered only when the
+      // documents change; per row, beam reorders move them with their rows unless every row keeps its context.
+      const crossFrom = this.layout === 'per-document' ? heldDocumentRows(this.docs!, docs) : parents;
       for (const entry of this.cache) {
         const previous = this.past.get(entry.past)!;
-        // Cross-attention caches depend only on the context: with the same contexts per row they are already right.
-        const keep = identity || (entry.kind === 'encoder' && sameContexts);
-        feeds[entry.past] = keep ? previous : gatherTensor(previous, parents);
+        const keep = entry.kind === 'encoder' ? sameDocs || (identity && this.layout === 'per-row') : identity;
+        feeds[entry.past] = keep ? previous : gatherTensor(previous, entry.kind === 'encoder' ? crossFrom : parents);
         if (!keep) gathered.push(feeds[entry.past]);
       }
     }
@@ -173,14 +193,20 @@ class CachedStep implements GeneratorStep {
     for (const tensor of gathered) if (![...next.values()].includes(tensor)) tensor.dispose();
     this.past = next;
     this.rowContexts = Int32Array.from(contexts);
+    this.docs = Int32Array.from(docs);
     return logits;
   };
+
+  crossAttentionRows(): number {
+    return this.past && this.docs ? this.docs.length : 0;
+  }
 
   release(): void {
     this.drop();
     this.mask?.dispose();
     this.mask = null;
     this.rowContexts = null;
+    this.docs = null;
   }
 
   private drop(): void {
@@ -189,19 +215,20 @@ class CachedStep implements GeneratorStep {
   }
 }
 
-/** encoder_attention_mask `[rows, length]` for rows attending to contexts `rows[r]`. */
+/** encoder_attention_mask `[rows, length]` for (document) rows of contexts `rows[r]`. */
 function maskRows(ctx: EncodedContexts, rows: ArrayLike<number>): ort.Tensor {
   return new ort.Tensor('int64', gatherRows(ctx.mask, ctx.length, rows), [rows.length, ctx.length]);
 }
 
-/** encoder_hidden_states `[rows, length, d_model]` for rows attending to contexts `rows[r]`. */
+/** encoder_hidden_states `[rows, length, d_model]` for (document) rows of contexts `rows[r]`. */
 function hiddenRows(ctx: EncodedContexts, rows: ArrayLike<number>): ort.Tensor {
   return new ort.Tensor('float32', gatherRows(ctx.hidden, ctx.length * ctx.dModel, rows), [rows.length, ctx.length, ctx.dModel]);
 }
 
-/** Zero-length past tensors for the first step (its branch ignores them). */
-function emptyPast(cache: CacheEntry[], rows: number): Record<string, ort.Tensor> {
-  return Object.fromEntries(cache.map((e) => [e.past, new ort.Tensor('float32', new Float32Array(0), [rows, e.heads, 0, e.headDim])]));
+/** Zero-length past tensors for the first step (its branch ignores them): self-attention per row, cross per document row. */
+function emptyPast(cache: CacheEntry[], rows: number, docs: number): Record<string, ort.Tensor> {
+  return Object.fromEntries(cache.map((e) => [e.past,
+    new ort.Tensor('float32', new Float32Array(0), [e.kind === 'encoder' ? docs : rows, e.heads, 0, e.headDim])]));
 }
 
 function boolTensor(value: boolean): ort.Tensor {

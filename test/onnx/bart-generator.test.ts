@@ -53,20 +53,26 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 t.test('the cached step gives the logits of re-decoding without cache, through beam reorders and row changes', async (t) => {
   const q = fixtures.questions[2];
-  const encoded = await generator.encode(q.generator_input_ids, PAD);
-  // Greedy keeps parents in place (no copy); beams reorder rows; RAG-Sequence drops rows and changes contexts.
-  for (const [mode, numBeams] of [['token', 1], ['token', 4], ['sequence', 4]] as const) {
-    const cached = generator.createStep(encoded);
-    const a = recording(cached.step);
-    const b = recording(generator.createUncachedStep(encoded));
-    const outA = await decode(a.step, q.doc_log_weights, { ...cfg, numBeams }, { mode });
-    const outB = await decode(b.step, q.doc_log_weights, { ...cfg, numBeams }, { mode });
-    cached.release();
-    t.same(outA.tokens, outB.tokens, `${mode}: same tokens`);
-    t.equal(a.logits.length, b.logits.length, `${mode}: same number of steps`);
-    const worst = Math.max(...a.logits.map((l, i) => maxAbsDiff(l, b.logits[i])));
-    t.ok(worst < 1e-4, `${mode}: largest logit difference ${worst.toExponential(2)}`);
-    t.ok(a.logits.length > 4);
+  // The same models with the decoder in the per-document cross-attention layout (test/onnx/cross-attention-layouts.test.ts).
+  const perDocument = await BartGenerator.load(`${bundle.replace(/\/$/, '')}-per-document/generator`);
+  t.teardown(() => perDocument.close());
+  for (const g of [generator, perDocument]) {
+    const encoded = await g.encode(q.generator_input_ids, PAD);
+    // Greedy keeps parents in place (no copy); beams reorder rows; RAG-Sequence drops rows and changes contexts.
+    for (const [mode, numBeams] of [['token', 1], ['token', 4], ['sequence', 4]] as const) {
+      const cached = g.createStep(encoded);
+      const a = recording(cached.step);
+      const b = recording(g.createUncachedStep(encoded));
+      const outA = await decode(a.step, q.doc_log_weights, { ...cfg, numBeams }, { mode });
+      const outB = await decode(b.step, q.doc_log_weights, { ...cfg, numBeams }, { mode });
+      cached.release();
+      const name = `${g.crossAttention} ${mode} x ${numBeams}`;
+      t.same(outA.tokens, outB.tokens, `${name}: same tokens`);
+      t.equal(a.logits.length, b.logits.length, `${name}: same number of steps`);
+      const worst = Math.max(...a.logits.map((l, i) => maxAbsDiff(l, b.logits[i])));
+      t.ok(worst < 1e-4, `${name}: largest logit difference ${worst.toExponential(2)}`);
+      t.ok(a.logits.length > 4);
+    }
   }
 });
 

@@ -25,6 +25,7 @@ DEFAULTS = dict(
     out="demo",  # relative to onnx/
     float16=True,  # weights stored as float16, computed in float32 (ragkit/export/float16.py): half the bundle's size
     int8=False,  # the question encoder's and generator's products in int8 (ragkit/export/int8.py); warm_start reads it
+    cross_attention="per_row",  # per_row (Optimum's) | per_document: the beams share each document's keys/values
 )
 
 
@@ -70,7 +71,7 @@ def main(cfg):
                        "generator": os.path.join(tokenizers, "generator")},
                       rag_config={"tasks": TASKS},
                       source=f"ragkit embedded default trained on FOLDOC ({stages})", float16=cfg["float16"],
-                      training=training, int8=cfg["int8"])
+                      training=training, int8=cfg["int8"], cross_attention=cfg["cross_attention"])
     print(f"exported {stages} to {out}")
 
 

@@ -42,6 +42,7 @@ from ..overrides import parse_overrides
 from ..train.common import save_checkpoint
 from ..train.train_generator import NEWEST_FIRST
 from . import provenance
+from .storage import cross_attention_of
 
 DEFAULTS = dict(
     bundle="demo",  # bundle folder (relative to onnx/ or absolute)
@@ -86,12 +87,13 @@ def _digest(array):
     return hashlib.sha256(str((array.dtype, array.shape)).encode() + array.tobytes()).digest()
 
 
-def export_graphs(kind, model, folder):
-    """The ModelProtos of one bundle folder's graphs, exported from `model` as ragkit.export.export_bundle does."""
+def export_graphs(kind, model, folder, cross_attention="per_row"):
+    """The ModelProtos of one bundle folder's graphs, exported from `model` as ragkit.export.export_bundle does, the
+    merged decoder in the given cross-attention layout."""
     if kind != "generator":
         return [onnx.load(export_dpr(model.eval(), os.path.join(folder, "model.onnx")))]
     encoder = onnx.load(export_bart_encoder(model.eval(), os.path.join(folder, "encoder_model.onnx")))
-    no_past, with_past = export_bart_decoders(model, folder)
+    no_past, with_past = export_bart_decoders(model, folder, cross_attention)
     return [encoder, merge_decoders(onnx.load(no_past), onnx.load(with_past))]
 
 
@@ -99,8 +101,9 @@ def new_model(kind, config):
     return BartForConditionalGeneration(config) if kind == "generator" else DprEncoder(config, kind.split("_")[0])
 
 
-def recover_state(kind, config, bundle_graphs):
-    """The state dict of `kind` whose export gives bundle_graphs (ModelProtos, in GRAPHS order)."""
+def recover_state(kind, config, bundle_graphs, cross_attention="per_row"):
+    """The state dict of `kind` whose export (in that cross-attention layout) gives bundle_graphs (ModelProtos, in
+    GRAPHS order)."""
     torch.manual_seed(0)
     probe = new_model(kind, config)
     with torch.no_grad():
@@ -117,7 +120,7 @@ def recover_state(kind, config, bundle_graphs):
                 by_value.setdefault(_digest(array.reshape(-1)), (name, lambda v, shape=shape: v.reshape(shape)))
     found = {}
     with tempfile.TemporaryDirectory() as tmp:
-        probe_graphs = export_graphs(kind, probe, tmp)
+        probe_graphs = export_graphs(kind, probe, tmp, cross_attention)
     for probe_graph, bundle_graph in zip(probe_graphs, bundle_graphs):
         bundle_values = slot_values(bundle_graph.graph)
         for slot, array in slot_values(probe_graph.graph).items():
@@ -140,10 +143,10 @@ def recover_state(kind, config, bundle_graphs):
     return model
 
 
-def verify(kind, model, bundle_graphs):
+def verify(kind, model, bundle_graphs, cross_attention="per_row"):
     """Exports `model` again and checks every initializer against the bundle's at the same node input."""
     with tempfile.TemporaryDirectory() as tmp:
-        graphs = export_graphs(kind, model, tmp)
+        graphs = export_graphs(kind, model, tmp, cross_attention)
     for ours, theirs in zip(graphs, bundle_graphs):
         a, b = slot_values(ours.graph), slot_values(theirs.graph)
         assert a.keys() == b.keys(), f"{kind}: the re-exported graph reads initializers at other places"
@@ -153,14 +156,14 @@ def verify(kind, model, bundle_graphs):
 
 def load_bundle_models(bundle):
     """{"question_encoder", "ctx_encoder", "generator"}: PyTorch models rebuilt from a bundle and verified."""
-    models = {}
+    models, layout = {}, cross_attention_of(bundle)
     for kind, paths in GRAPHS.items():
         folder = os.path.join(bundle, kind)
         data = read_config_json(folder)
         config = BartConfig.from_dict(data) if kind == "generator" else DprConfig.from_dict(data)
         graphs = [restore_float_products(restore_float32(onnx.load(os.path.join(bundle, p)))) for p in paths]
-        models[kind] = recover_state(kind, config, graphs)
-        verify(kind, models[kind], graphs)
+        models[kind] = recover_state(kind, config, graphs, layout)
+        verify(kind, models[kind], graphs, layout)
     return models
 
 

@@ -4,7 +4,13 @@ so that transformers.js (and our engine) read them: DPR encoders, the BART encod
 
 NOTE: transformers.js 4.x builds the first step's empty cache from the merged decoder's input metadata: the axis
 named "batch_size" gets the batch, every other symbolic axis 0, numeric axes stay. Heads and head_dim must therefore
-stay numeric and the batch axis must be named exactly "batch_size"."""
+stay numeric and the batch axis must be named exactly "batch_size".
+
+Cross-attention layouts (`cross_attention`): "per_row" (Optimum's) gives every decoder row its own copy of its
+document's encoder states, mask and cross-attention cache; "per_document" gives them one row per document, the axis
+named "documents", and the decoder rows are R * documents, row r reading document r % documents (RAG-Token's
+beam-major rows), so B beams over K documents read each document's keys and values once per step, not B times.
+With R = 1 the per-document graph computes what the per-row one does."""
 import os
 import warnings
 
@@ -13,6 +19,8 @@ import torch
 from torch import nn
 
 OPSET = 14
+CROSS_ATTENTION = ("per_row", "per_document")
+DOCUMENTS_AXIS = "documents"  # the per-document layout's encoder-side batch axis: the engine detects the layout by it
 
 
 class DprGraph(nn.Module):
@@ -43,9 +51,9 @@ class BartDecoderGraph(nn.Module):
     logits and presents, where the encoder presents are the past encoder keys/values passed through (Optimum's
     merged decoders do the same; transformers.js keeps its own copy of them anyway)."""
 
-    def __init__(self, model, with_past):
+    def __init__(self, model, with_past, per_document=False):
         super().__init__()
-        self.model, self.with_past = model, with_past
+        self.model, self.with_past, self.per_document = model, with_past, per_document
 
     def forward(self, input_ids, encoder_attention_mask, *rest):
         if self.with_past:
@@ -56,7 +64,7 @@ class BartDecoderGraph(nn.Module):
         else:
             hidden, past = rest[0], None
         model = self.model
-        x, present = model.model.decoder(input_ids, hidden, encoder_attention_mask, past)
+        x, present = model.model.decoder(input_ids, hidden, encoder_attention_mask, past, self.per_document)
         out = [tied_lm_head(x, model.lm_head.weight, model.final_logits_bias)]
         for layer in present:
             out.extend(layer)
@@ -106,36 +114,43 @@ def export_bart_encoder(model, path):
                    ["last_hidden_state"], {"input_ids": seq, "attention_mask": seq, "last_hidden_state": seq})
 
 
-def export_bart_decoders(model, folder):
-    """Writes `decoder_model.onnx` and `decoder_with_past_model.onnx` into folder; returns both paths."""
+def export_bart_decoders(model, folder, cross_attention="per_row"):
+    """Writes `decoder_model.onnx` and `decoder_with_past_model.onnx` into folder; returns both paths.
+    cross_attention: "per_row" or "per_document" (see the module's docstring)."""
+    assert cross_attention in CROSS_ATTENTION, f"cross_attention must be one of {CROSS_ATTENTION}: {cross_attention!r}"
+    per_document = cross_attention == "per_document"
     cfg = model.config
-    layers, batch, enc_len, past_len = cfg.decoder_layers, 2, 7, 3
+    # NOTE: traced with 2 rows per document in the per-document layout, so that no reshape folds to a constant
+    layers, batch, enc_len, past_len = cfg.decoder_layers, 4 if per_document else 2, 7, 3
+    docs = 2
     heads, head_dim = cfg.decoder_attention_heads, cfg.d_model // cfg.decoder_attention_heads
-    mask = torch.ones(batch, enc_len, dtype=torch.long)
-    hidden = torch.randn(batch, enc_len, cfg.d_model)
-    enc_axes = {0: "batch_size", 1: "encoder_sequence_length"}
+    mask = torch.ones(docs, enc_len, dtype=torch.long)
+    hidden = torch.randn(docs, enc_len, cfg.d_model)
+    enc_axes = {0: DOCUMENTS_AXIS if per_document else "batch_size", 1: "encoder_sequence_length"}
     outputs = ["logits"] + present_names(layers)
     axes = {"input_ids": {0: "batch_size", 1: "decoder_sequence_length"}, "encoder_attention_mask": enc_axes,
             "logits": {0: "batch_size", 1: "decoder_sequence_length"}}
     no_past_axes = dict(axes, encoder_hidden_states=enc_axes)
     for name in present_names(layers):
         side_len = "decoder_sequence_length" if ".decoder." in name else "encoder_sequence_length_out"
-        no_past_axes[name] = {0: "batch_size", 2: side_len}
-    no_past = _export(BartDecoderGraph(model, False), (torch.randint(5, cfg.vocab_size, (batch, 2)), mask, hidden),
+        no_past_axes[name] = {0: "batch_size" if ".decoder." in name else enc_axes[0], 2: side_len}
+    no_past = _export(BartDecoderGraph(model, False, per_document),
+                      (torch.randint(5, cfg.vocab_size, (batch, 2)), mask, hidden),
                       os.path.join(folder, "decoder_model.onnx"),
                       ["input_ids", "encoder_attention_mask", "encoder_hidden_states"], outputs, no_past_axes)
     past = []
     for _ in range(layers):
         past += [torch.randn(batch, heads, past_len, head_dim), torch.randn(batch, heads, past_len, head_dim),
-                 torch.randn(batch, heads, enc_len, head_dim), torch.randn(batch, heads, enc_len, head_dim)]
+                 torch.randn(docs, heads, enc_len, head_dim), torch.randn(docs, heads, enc_len, head_dim)]
     past_axes = dict(axes)
     for name in present_names(layers, "past_key_values"):
-        past_axes[name] = {0: "batch_size", 2: "past_decoder_sequence_length" if ".decoder." in name
-                           else "encoder_sequence_length_out"}
+        past_axes[name] = {0: "batch_size", 2: "past_decoder_sequence_length"} if ".decoder." in name \
+            else {0: enc_axes[0], 2: "encoder_sequence_length_out"}
     for name in present_names(layers):
-        past_axes[name] = {0: "batch_size", 2: "past_decoder_sequence_length + 1" if ".decoder." in name
-                           else "encoder_sequence_length_out"}
-    with_past = _export(BartDecoderGraph(model, True), (torch.randint(5, cfg.vocab_size, (batch, 1)), mask, *past),
+        past_axes[name] = {0: "batch_size", 2: "past_decoder_sequence_length + 1"} if ".decoder." in name \
+            else {0: enc_axes[0], 2: "encoder_sequence_length_out"}
+    with_past = _export(BartDecoderGraph(model, True, per_document),
+                        (torch.randint(5, cfg.vocab_size, (batch, 1)), mask, *past),
                         os.path.join(folder, "decoder_with_past_model.onnx"),
                         ["input_ids", "encoder_attention_mask"] + present_names(layers, "past_key_values"), outputs,
                         past_axes)

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from ..bundle.storage import stored_as
 from ..bundle.warm_start import load_bundle_models
 from ..export import export_bundle, verify_manifest
 from ..export.bundle_files import RAG_DEFAULTS, write_json
@@ -269,14 +270,6 @@ def finish(cfg, sums, reader, ctx, local, dev, report, max_new, step):
                       generation=generation, training=training, **stored_as(bundle))
     assert not verify_manifest(cfg["out"]), f"{cfg['out']}: the exported bundle does not match its manifest"
     print(f"finetune: exported {cfg['out']}", flush=True)
-
-
-def stored_as(bundle):
-    """export_bundle's float16 and int8 options that store a bundle as `bundle` is: int8 bundles keep the context
-    encoder (and every weight they do not quantize) as their float source stored it."""
-    ctx = inputs.read_json(os.path.join(bundle, "ctx_encoder", "manifest.json"))["config"].get("weights")
-    top = inputs.read_json(os.path.join(bundle, "manifest.json"))["config"].get("weights")
-    return dict(float16=ctx == "float16", int8=top == "int8")
 
 
 def main(cfg):

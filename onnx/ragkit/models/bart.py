@@ -94,16 +94,30 @@ class BartAttention(nn.Module):
         """The keys and values of `x`, [B, heads, T, head_dim] each (cached as the layer's `present`)."""
         return self.split(self.k_proj(x)), self.split(self.v_proj(x))
 
-    def forward(self, x, key, value, blocked=None):
+    def forward(self, x, key, value, blocked=None, per_document=False):
         """Attends from x [B, T, D] to key/value [B, heads, S, head_dim]; `blocked` is a bool mask broadcastable
-        to [B, heads, T, S], True where attention is not allowed."""
+        to [B, heads, T, S], True where attention is not allowed.
+
+        per_document: key/value (and `blocked`) have one row per document, [docs, ...], and x has R * docs rows,
+        row r reading document r % docs (RAG-Token's beam-major rows). The queries of a document's R rows are
+        stacked against its keys, so each document's keys and values are read once, not once per row."""
         q = self.split(self.q_proj(x) * self.scaling)
+        if per_document:
+            docs, length = key.shape[0], q.shape[2]
+            # NOTE: [R*docs, heads, T, hd] -> [R, docs, heads, T, hd] -> [docs, heads, R*T, hd]
+            q = q.reshape(-1, docs, self.heads, length, self.head_dim).permute(1, 2, 0, 3, 4) \
+                .reshape(docs, self.heads, -1, self.head_dim)
         scores = q @ key.transpose(-1, -2)
         if blocked is not None:
             # NOTE: masked_fill rather than an additive mask: two additive finfo.min overflow to -inf and NaN.
             scores = scores.masked_fill(blocked, torch.finfo(scores.dtype).min)
         probs = F.dropout(scores.softmax(-1), self.dropout, self.training)
-        out = (probs @ value).transpose(1, 2).reshape(x.shape[0], -1, self.heads * self.head_dim)
+        out = probs @ value
+        if per_document:
+            # NOTE: [docs, heads, R*T, hd] -> [R, docs, heads, T, hd] -> back to [R*docs, heads, T, hd]
+            out = out.reshape(docs, self.heads, -1, length, self.head_dim).permute(2, 0, 1, 3, 4) \
+                .reshape(x.shape[0], self.heads, length, self.head_dim)
+        out = out.transpose(1, 2).reshape(x.shape[0], -1, self.heads * self.head_dim)
         return self.out_proj(out)
 
 
@@ -139,8 +153,9 @@ class BartDecoderLayer(nn.Module):
         self.fc2 = nn.Linear(cfg.decoder_ffn_dim, cfg.d_model)
         self.final_layer_norm = nn.LayerNorm(cfg.d_model)
 
-    def forward(self, x, encoder_hidden_states, causal_blocked, cross_blocked, past=None):
-        """Returns (x, present) with present = (self_key, self_value, cross_key, cross_value)."""
+    def forward(self, x, encoder_hidden_states, causal_blocked, cross_blocked, past=None, per_document=False):
+        """Returns (x, present) with present = (self_key, self_value, cross_key, cross_value); per_document: see
+        BartAttention.forward (the cross-attention keys/values then have one row per document)."""
         self_k, self_v = self.self_attn.project_kv(x)
         if past is not None:
             self_k, self_v = torch.cat([past[0], self_k], dim=2), torch.cat([past[1], self_v], dim=2)
@@ -150,7 +165,7 @@ class BartDecoderLayer(nn.Module):
         drop = self.cfg.dropout
         h = self.self_attn(x, self_k, self_v, causal_blocked)
         x = self.self_attn_layer_norm(x + F.dropout(h, drop, self.training))
-        h = self.encoder_attn(x, cross_k, cross_v, cross_blocked)
+        h = self.encoder_attn(x, cross_k, cross_v, cross_blocked, per_document)
         x = self.encoder_attn_layer_norm(x + F.dropout(h, drop, self.training))
         return self.final_layer_norm(x + feed_forward(self, x)), (self_k, self_v, cross_k, cross_v)
 
@@ -201,7 +216,7 @@ class BartDecoder(BartStack):
     def __init__(self, cfg, shared):
         super().__init__(cfg, shared, [BartDecoderLayer(cfg) for _ in range(cfg.decoder_layers)])
 
-    def forward(self, input_ids, encoder_hidden_states, encoder_attention_mask, past=None):
+    def forward(self, input_ids, encoder_hidden_states, encoder_attention_mask, past=None, per_document=False):
         past_length = past[0][0].shape[2] if past is not None else 0
         x = self.embed(input_ids, past_length)
         # Query t (at absolute position past_length + t) may see keys 0..past_length + t.
@@ -212,7 +227,7 @@ class BartDecoder(BartStack):
         present = []
         for i, layer in enumerate(self.layers):
             x, layer_present = layer(x, encoder_hidden_states, causal_blocked, cross_blocked,
-                                     None if past is None else past[i])
+                                     None if past is None else past[i], per_document)
             present.append(layer_present)
         return x, tuple(present)
 
@@ -258,12 +273,17 @@ class BartForConditionalGeneration(nn.Module):
         return self.model.encoder(input_ids, attention_mask)
 
     def decode(self, decoder_input_ids, encoder_hidden_states, encoder_attention_mask, past_key_values=None,
-               use_cache=False):
-        """-> (logits [B, T, V], present or None). With past_key_values, decoder_input_ids are only the new tokens."""
+               use_cache=False, per_document=False):
+        """-> (logits [B, T, V], present or None). With past_key_values, decoder_input_ids are only the new tokens.
+        per_document: the encoder states, mask and cross-attention cache have one row per document and the B
+        decoder rows are R * docs, row r reading document r % docs (BartAttention.forward)."""
         assert encoder_hidden_states.shape[:2] == encoder_attention_mask.shape, \
             f"encoder states {encoder_hidden_states.shape} vs mask {encoder_attention_mask.shape}"
+        docs = encoder_attention_mask.shape[0]
+        assert not per_document or decoder_input_ids.shape[0] % docs == 0, \
+            f"{decoder_input_ids.shape[0]} decoder rows are not a multiple of {docs} documents"
         x, present = self.model.decoder(decoder_input_ids, encoder_hidden_states, encoder_attention_mask,
-                                        past_key_values)
+                                        past_key_values, per_document)
         logits = self.lm_head(x) + self.final_logits_bias
         return logits, (present if use_cache else None)
 
