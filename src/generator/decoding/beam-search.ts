@@ -7,41 +7,13 @@
  */
 import { BeamHypotheses, type BeamHistory } from './beam-hypotheses.js';
 import type { GenerationConfig } from './generation-config.js';
-import { applyLogitsProcessors } from './logits-processors.js';
-import { docPosterior, marginalize, type BeamMarginal } from './marginal.js';
+import { sparseScore, topCandidates, topSparseCandidates, type Candidate, type SparseRow } from './candidates.js';
+import { allowedTokens, applyLogitsProcessors } from './logits-processors.js';
+import { StepMarginal } from './marginal.js';
 import type { SpanConstraint } from './span-constraint.js';
 import { runTracks, type DecodingTrack, type TrackRows } from './tracks.js';
 import type { BeamHypothesis, DecodeOptions, TokenDecoding } from './types.js';
 import type { StepFn } from '../../types/generation.js';
-
-/** One candidate continuation: beam, token and its total score. */
-export interface Candidate {
-  beam: number;
-  token: number;
-  value: number;
-}
-
-/**
- * The `n` best of `scores[b][v] + beamScores[b]` over all (b, v), best first; ties go to the lower flat index
- * `b*V + v` (a stable descending sort). -inf candidates are kept when fewer than `n` are finite.
- */
-export function topCandidates(scores: readonly Float64Array[], beamScores: readonly number[], n: number): Candidate[] {
-  const top: Candidate[] = [];
-  for (let b = 0; b < scores.length; b++) {
-    const row = scores[b];
-    for (let v = 0; v < row.length; v++) {
-      const value = row[v] + beamScores[b];
-      if (Number.isNaN(value)) continue;
-      // Strictly better than the current n-th: an equal later candidate never displaces an earlier one.
-      if (top.length === n && !(value > top[n - 1].value)) continue;
-      let at = top.length;
-      while (at > 0 && top[at - 1].value < value) at--;
-      top.splice(at, 0, { beam: b, token: v, value });
-      if (top.length > n) top.pop();
-    }
-  }
-  return top;
-}
 
 /** One RAG-Token beam search as a track. */
 export class BeamSearchTrack implements DecodingTrack {
@@ -54,6 +26,10 @@ export class BeamSearchTrack implements DecodingTrack {
   private readonly hypotheses: BeamHypotheses;
   private done = false;
   private finalized = false;
+  /** One marginal per row group, reused from step to step. */
+  private readonly marginals: StepMarginal[];
+  /** Per beam, its whole processed marginal on steps that score every token (allocated on first use). */
+  private scoreRows: Float64Array[] = [];
 
   /**
    * @param w document log-weights, one per context
@@ -65,6 +41,7 @@ export class BeamSearchTrack implements DecodingTrack {
     private readonly contexts: readonly number[],
     private readonly numBeams = cfg.numBeams,
     private readonly constraint: SpanConstraint | null = null,
+    private readonly scoreEveryToken = false,
   ) {
     if (w.length !== contexts.length) throw new Error(`got ${w.length} document weights for ${contexts.length} contexts`);
     if (!(numBeams >= 1)) throw new Error(`num_beams must be at least 1, got ${numBeams}`);
@@ -73,6 +50,7 @@ export class BeamSearchTrack implements DecodingTrack {
     this.beamScores = Array.from({ length: numBeams }, (_, b) => (b === 0 ? 0 : -1e9));
     this.sourceGroup = new Array<number>(numBeams).fill(-1);
     this.hypotheses = new BeamHypotheses(numBeams, cfg.lengthPenalty);
+    this.marginals = Array.from({ length: numBeams }, () => new StepMarginal(w));
   }
 
   nextRows(): TrackRows | null {
@@ -96,22 +74,19 @@ export class BeamSearchTrack implements DecodingTrack {
 
   consume(logits: Float32Array, vocab: number): void {
     const k = this.contexts.length;
-    const groups = new Map<number, BeamMarginal>();
-    for (const g of new Set(this.groupOf)) groups.set(g, marginalize(logits, g * k, vocab, this.w));
-    const processed = this.beams.map((beam, b) =>
-      applyLogitsProcessors(Float64Array.from(groups.get(this.groupOf[b])!.marginal), beam.tokens, this.cfg, this.constraint));
+    for (const g of new Set(this.groupOf)) this.marginals[g].load(logits, g * k, vocab);
+    const { candidates, scoreOf } = this.rank(vocab);
     const curLen = this.beams[0].tokens.length;
     const next: BeamHistory[] = [];
     const nextScores: number[] = [];
     const nextSources: number[] = [];
-    const candidates = topCandidates(processed, this.beamScores, 2 * this.numBeams);
     for (let rank = 0; rank < candidates.length && next.length < this.numBeams; rank++) {
       const { beam: b, token, value } = candidates[rank];
       const from = this.beams[b];
       const history: BeamHistory = {
         tokens: [...from.tokens, token],
-        logprobs: [...from.logprobs, processed[b][token]],
-        docPosteriors: [...from.docPosteriors, docPosterior(groups.get(this.groupOf[b])!.docLogProbs, vocab, this.w, token)],
+        logprobs: [...from.logprobs, scoreOf(b, token)],
+        docPosteriors: [...from.docPosteriors, this.marginals[this.groupOf[b]].posterior(token)],
       };
       if (token === this.cfg.eosTokenId) {
         // HF: an eos outside the top B candidates is dropped, not finished.
@@ -133,6 +108,28 @@ export class BeamSearchTrack implements DecodingTrack {
     }
   }
 
+  /**
+   * The 2B best candidates of this step and each beam's processed score of a token: over the few tokens the
+   * processors leave when they leave a short list, else over every token.
+   */
+  private rank(vocab: number): { candidates: Candidate[]; scoreOf: (beam: number, token: number) => number } {
+    const n = 2 * this.numBeams;
+    const allowed = this.beams.map((beam) => (this.scoreEveryToken ? null : allowedTokens(beam.tokens, this.cfg, vocab, this.constraint)));
+    if (allowed.every((ids) => ids !== null)) {
+      const rows: SparseRow[] = allowed.map((ids, b) => {
+        const marginal = this.marginals[this.groupOf[b]];
+        return { ids: ids!, scores: ids!.map((v) => marginal.at(v)) };
+      });
+      return { candidates: topSparseCandidates(rows, this.beamScores, vocab, n), scoreOf: (b, token) => sparseScore(rows[b], token) };
+    }
+    const rows = this.beams.map((beam, b) => {
+      if (this.scoreRows[b]?.length !== vocab) this.scoreRows[b] = new Float64Array(vocab);
+      const scores = this.marginals[this.groupOf[b]].fill(this.scoreRows[b]);
+      return applyLogitsProcessors(scores, beam.tokens, this.cfg, this.constraint);
+    });
+    return { candidates: topCandidates(rows, this.beamScores, n), scoreOf: (b, token) => rows[b][token] };
+  }
+
   /** The final hypotheses, best first (complete once `nextRows()` returns null). */
   result(): BeamHypothesis[] {
     if (!this.done && !this.finalized) {
@@ -148,7 +145,7 @@ export class BeamSearchTrack implements DecodingTrack {
 export async function ragTokenBeam(
   step: StepFn, w: ArrayLike<number>, cfg: GenerationConfig, opts: DecodeOptions = {},
 ): Promise<TokenDecoding> {
-  const track = new BeamSearchTrack(cfg, w, Array.from({ length: w.length }, (_, k) => k), cfg.numBeams, opts.constraint ?? null);
+  const track = new BeamSearchTrack(cfg, w, Array.from({ length: w.length }, (_, k) => k), cfg.numBeams, opts.constraint ?? null, opts.scoreEveryToken);
   await runTracks([track], step, opts.signal);
   const hyps = track.result();
   const best = hyps[0];

@@ -25,10 +25,10 @@ export type Decoding = ({ mode: 'token' } & TokenDecoding) | ({ mode: 'sequence'
 export async function decode(step: StepFn, w: ArrayLike<number>, cfg: GenerationConfig, req: DecodeRequest): Promise<Decoding> {
   if (w.length === 0) throw new Error('decoding needs at least one document');
   if (req.mode === 'sequence') {
-    return { mode: 'sequence', ...(await ragSequence(step, w, cfg, { signal: req.signal, fast: req.fast, constraint: req.constraint })) };
+    return { mode: 'sequence', ...(await ragSequence(step, w, cfg, { signal: req.signal, fast: req.fast, constraint: req.constraint, scoreEveryToken: req.scoreEveryToken })) };
   }
   const out = cfg.numBeams === 1
-    ? await ragTokenGreedy(step, w, cfg, { signal: req.signal, onToken: req.onToken, constraint: req.constraint })
-    : await ragTokenBeam(step, w, cfg, { signal: req.signal, constraint: req.constraint });
+    ? await ragTokenGreedy(step, w, cfg, { signal: req.signal, onToken: req.onToken, constraint: req.constraint, scoreEveryToken: req.scoreEveryToken })
+    : await ragTokenBeam(step, w, cfg, { signal: req.signal, constraint: req.constraint, scoreEveryToken: req.scoreEveryToken });
   return { mode: 'token', ...out };
 }

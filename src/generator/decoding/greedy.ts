@@ -3,8 +3,8 @@
  * lowest token id); stops at eos or max_length. Each chosen token can be streamed through `onToken`.
  */
 import type { GenerationConfig } from './generation-config.js';
-import { applyLogitsProcessors } from './logits-processors.js';
-import { docPosterior, marginalize } from './marginal.js';
+import { allowedTokens, applyLogitsProcessors } from './logits-processors.js';
+import { StepMarginal } from './marginal.js';
 import type { SpanConstraint } from './span-constraint.js';
 import { runTracks, type DecodingTrack, type TrackRows } from './tracks.js';
 import type { DecodeOptions, TokenDecoding } from './types.js';
@@ -21,6 +21,9 @@ export class GreedyTrack implements DecodingTrack {
   private readonly sequence: number[];
   private readonly out: TokenDecoding = { tokens: [], logprobs: [], docPosteriors: [] };
   private finished = false;
+  private readonly marginal: StepMarginal;
+  /** The whole processed marginal, for steps that score every token (allocated on first use). */
+  private scores: Float64Array | null = null;
 
   /**
    * @param w document log-weights, one per context
@@ -32,9 +35,11 @@ export class GreedyTrack implements DecodingTrack {
     private readonly contexts: readonly number[],
     private readonly onToken?: (tokenId: number) => void,
     private readonly constraint: SpanConstraint | null = null,
+    private readonly scoreEveryToken = false,
   ) {
     if (w.length !== contexts.length) throw new Error(`got ${w.length} document weights for ${contexts.length} contexts`);
     this.sequence = [cfg.decoderStartTokenId];
+    this.marginal = new StepMarginal(w);
   }
 
   nextRows(): TrackRows | null {
@@ -50,16 +55,37 @@ export class GreedyTrack implements DecodingTrack {
   }
 
   consume(logits: Float32Array, vocab: number): void {
-    const { docLogProbs, marginal } = marginalize(logits, 0, vocab, this.w);
-    applyLogitsProcessors(marginal, this.sequence, this.cfg, this.constraint);
-    let best = 0;
-    for (let v = 1; v < vocab; v++) if (marginal[v] > marginal[best]) best = v;
+    const marginal = this.marginal.load(logits, 0, vocab);
+    const { token: best, score } = this.choose(marginal, vocab);
     this.sequence.push(best);
     this.out.tokens.push(best);
-    this.out.logprobs.push(marginal[best]);
-    this.out.docPosteriors.push(docPosterior(docLogProbs, vocab, this.w, best));
+    this.out.logprobs.push(score);
+    this.out.docPosteriors.push(marginal.posterior(best));
     if (best === this.cfg.eosTokenId) this.finished = true;
     this.onToken?.(best);
+  }
+
+  /** The argmax of the processed marginal (ties: the lowest id; token 0 when nothing is finite) and its score. */
+  private choose(marginal: StepMarginal, vocab: number): { token: number; score: number } {
+    const allowed = this.scoreEveryToken ? null : allowedTokens(this.sequence, this.cfg, vocab, this.constraint);
+    if (allowed) {
+      let token = 0;
+      let score = allowed[0] === 0 ? marginal.at(0) : -Infinity;
+      for (const v of allowed) {
+        if (v === 0) continue;
+        const s = marginal.at(v);
+        if (s > score) {
+          token = v;
+          score = s;
+        }
+      }
+      return { token, score };
+    }
+    if (this.scores?.length !== vocab) this.scores = new Float64Array(vocab);
+    const scores = applyLogitsProcessors(marginal.fill(this.scores), this.sequence, this.cfg, this.constraint);
+    let token = 0;
+    for (let v = 1; v < vocab; v++) if (scores[v] > scores[token]) token = v;
+    return { token, score: scores[token] };
   }
 
   /** The decoding so far (complete once `nextRows()` returns null). */
@@ -72,7 +98,7 @@ export class GreedyTrack implements DecodingTrack {
 export async function ragTokenGreedy(
   step: StepFn, w: ArrayLike<number>, cfg: GenerationConfig, opts: GreedyOptions = {},
 ): Promise<TokenDecoding> {
-  const track = new GreedyTrack(cfg, w, Array.from({ length: w.length }, (_, k) => k), opts.onToken, opts.constraint ?? null);
+  const track = new GreedyTrack(cfg, w, Array.from({ length: w.length }, (_, k) => k), opts.onToken, opts.constraint ?? null, opts.scoreEveryToken);
   await runTracks([track], step, opts.signal);
   return track.result();
 }

@@ -3,43 +3,80 @@
  * `m[v] = logsumexp_k(w_k + log_softmax(logits[k])[v])`, and the document posterior of a chosen token.
  * With K = 1 and w = [0] the marginal is exactly the row's log_softmax, which is how RAG-Sequence's
  * per-document beam search reuses the same code.
+ *
+ * Each row's log_softmax normalizer takes one pass over its V logits; after that any entry of the marginal costs
+ * O(K), so a step whose processors leave a few tokens (extractive answers) scores only those. Entries are computed
+ * with the same float64 operations in the same order as a full log_softmax row would, so both paths agree bit for bit.
  */
-import { logSoftmaxInto, softmax } from './math.js';
+import { softmax } from './math.js';
 
-/** The per-document log_softmax rows of one beam (`[K, V]`) and their marginal (`[V]`). */
-export interface BeamMarginal {
-  docLogProbs: Float64Array;
-  marginal: Float64Array;
-}
+/** K consecutive logits rows of one step with their normalizers; reused from step to step (no per-step arrays). */
+export class StepMarginal {
+  private readonly rowMax: Float64Array;
+  private readonly rowLogSum: Float64Array;
+  /** Scratch for one token's `w_k + log p(v | z_k)`. */
+  private readonly joint: Float64Array;
+  private logits: Float32Array = new Float32Array(0);
+  private base = 0;
+  private vocab = 0;
 
-/**
- * Marginalizes the K consecutive logits rows starting at `firstRow` with document log-weights `w`.
- * NOTE: `logits` is `[rows, vocab]` row-major; rows firstRow .. firstRow+K-1 are documents 0 .. K-1.
- */
-export function marginalize(logits: Float32Array, firstRow: number, vocab: number, w: ArrayLike<number>): BeamMarginal {
-  const k = w.length;
-  const docLogProbs = new Float64Array(k * vocab);
-  for (let d = 0; d < k; d++) logSoftmaxInto(logits, (firstRow + d) * vocab, vocab, docLogProbs, d * vocab);
-  const marginal = new Float64Array(vocab);
-  for (let v = 0; v < vocab; v++) {
+  /** @param w document log-weights, one per row */
+  constructor(private readonly w: ArrayLike<number>) {
+    this.rowMax = new Float64Array(w.length);
+    this.rowLogSum = new Float64Array(w.length);
+    this.joint = new Float64Array(w.length);
+  }
+
+  /**
+   * Reads rows firstRow .. firstRow+K-1 of `logits` (documents 0 .. K-1), one pass over each for its normalizer.
+   * NOTE: `logits` is `[rows, vocab]` row-major and is read again by later calls: it must not change meanwhile.
+   */
+  load(logits: Float32Array, firstRow: number, vocab: number): this {
+    this.logits = logits;
+    this.base = firstRow * vocab;
+    this.vocab = vocab;
+    for (let d = 0; d < this.w.length; d++) {
+      const offset = this.base + d * vocab;
+      let max = -Infinity;
+      for (let i = 0; i < vocab; i++) if (logits[offset + i] > max) max = logits[offset + i];
+      let sum = 0;
+      if (max !== -Infinity) for (let i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i] - max);
+      this.rowMax[d] = max;
+      this.rowLogSum[d] = Math.log(sum);
+    }
+    return this;
+  }
+
+  /** `log_softmax(logits[d])[v]`; a row that is all -inf gives -inf (never NaN), so it simply never wins. */
+  docLogProb(d: number, v: number): number {
+    const max = this.rowMax[d];
+    if (max === -Infinity) return -Infinity;
+    return this.logits[this.base + d * this.vocab + v] - max - this.rowLogSum[d];
+  }
+
+  /** The marginal `m[v]`. */
+  at(v: number): number {
+    const { w, joint } = this;
     let max = -Infinity;
-    for (let d = 0; d < k; d++) {
-      const a = w[d] + docLogProbs[d * vocab + v];
+    for (let d = 0; d < w.length; d++) {
+      const a = w[d] + this.docLogProb(d, v);
+      joint[d] = a;
       if (a > max) max = a;
     }
-    if (max === -Infinity) {
-      marginal[v] = -Infinity;
-      continue;
-    }
+    if (max === -Infinity) return -Infinity;
     let sum = 0;
-    for (let d = 0; d < k; d++) sum += Math.exp(w[d] + docLogProbs[d * vocab + v] - max);
-    marginal[v] = max + Math.log(sum);
+    for (let d = 0; d < w.length; d++) sum += Math.exp(joint[d] - max);
+    return max + Math.log(sum);
   }
-  return { docLogProbs, marginal };
-}
 
-/** `p(z_k | x, y_<=i)` for the chosen token: `softmax_k(w_k + log p(token | z_k))`. */
-export function docPosterior(docLogProbs: Float64Array, vocab: number, w: ArrayLike<number>, token: number): number[] {
-  const joint = Array.from(w, (wk, d) => wk + docLogProbs[d * vocab + token]);
-  return softmax(joint);
+  /** The whole marginal `m[0 .. V)` written into `out` (length V), for steps where every token may be chosen. */
+  fill(out: Float64Array): Float64Array {
+    for (let v = 0; v < this.vocab; v++) out[v] = this.at(v);
+    return out;
+  }
+
+  /** `p(z_k | x, y_<=i)` for the chosen token: `softmax_k(w_k + log p(token | z_k))`. */
+  posterior(token: number): number[] {
+    return softmax(Array.from(this.w, (wk, d) => wk + this.docLogProb(d, token)));
+  }
 }

@@ -38,7 +38,7 @@ export async function ragSequence(
 ): Promise<SequenceDecoding> {
   const k = w.length;
   const beams = Array.from({ length: k }, (_, d) =>
-    new BeamSearchTrack(cfg, [0], [d], cfg.numBeams, opts.constraint?.forDocs([d]) ?? null));
+    new BeamSearchTrack(cfg, [0], [d], cfg.numBeams, opts.constraint?.forDocs([d]) ?? null, opts.scoreEveryToken));
   await runTracks(beams, step, opts.signal);
   const docHypotheses = beams.map((track) => track.result().slice(0, cfg.numBeams));
   const distinct = distinctCandidates(docHypotheses);

@@ -115,13 +115,19 @@ export class SpanConstraint {
   }
 
   /**
-   * Sets every token outside the span rule to -inf, in place. On the first step bos keeps its score (BART opens
-   * with `<s>`, forced or not); when nothing would remain, eos may end the answer.
+   * The ids the rule lets follow `tokens`. On the first step bos stays (BART opens with `<s>`, forced or not);
+   * when nothing would remain, eos may end the answer.
    */
-  restrict(scores: Float64Array, tokens: readonly number[]): Float64Array {
+  permitted(tokens: readonly number[]): Set<number> {
     const { ids, eosOk } = this.allowed(tokens);
     if (eosOk || ids.size === 0) ids.add(this.eosTokenId);
     if (this.bosTokenId !== null && tokens.length === 1) ids.add(this.bosTokenId);
+    return ids;
+  }
+
+  /** Sets every token outside `permitted(tokens)` to -inf, in place. */
+  restrict(scores: Float64Array, tokens: readonly number[]): Float64Array {
+    const ids = this.permitted(tokens);
     for (let v = 0; v < scores.length; v++) if (!ids.has(v)) scores[v] = -Infinity;
     return scores;
   }

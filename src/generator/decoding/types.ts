@@ -10,6 +10,11 @@ export interface DecodeOptions {
   signal?: AbortSignal;
   /** Extractive tasks: the answer stays a span of the documents (RAG-Sequence: of each beam search's own). */
   constraint?: SpanConstraint | null;
+  /**
+   * Score the whole vocabulary at every step even where the processors leave a few tokens (the same result, more
+   * work): for tests and benchmarks that compare the two paths.
+   */
+  scoreEveryToken?: boolean;
 }
 
 /** Thrown when decoding stops because its `AbortSignal` fired; `reason` is the signal's reason. */
