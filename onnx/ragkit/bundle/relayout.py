@@ -7,7 +7,6 @@ The PyTorch models are rebuilt from the bundle's graphs (warm_start.load_bundle_
 and exported again by export_bundle: the same weights, configs, tokenizers, storage (float16, int8) and manifest
 source and training record, as ragkit.finetune exports. Files export_bundle does not write (the demo's REPORT.md)
 are not copied."""
-import json
 import os
 
 import torch
@@ -16,7 +15,7 @@ from ..export import export_bundle, verify_manifest
 from ..export.bundle_files import RAG_DEFAULTS
 from ..export.graphs import CROSS_ATTENTION
 from ..overrides import parse_overrides
-from .storage import stored_as
+from .storage import read_json, stored_as
 from .warm_start import load_bundle_models
 
 DEFAULTS = dict(
@@ -25,11 +24,6 @@ DEFAULTS = dict(
     cross_attention="per_document",     # the copy's layout: per_row | per_document
 )
 ONNX_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def read_json(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
 
 
 def relayout(bundle, out, cross_attention):

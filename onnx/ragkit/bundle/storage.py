@@ -5,9 +5,13 @@ import json
 import os
 
 
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def manifest_config(bundle, folder=""):
-    with open(os.path.join(bundle, folder, "manifest.json"), encoding="utf-8") as f:
-        return json.load(f)["config"]
+    return read_json(os.path.join(bundle, folder, "manifest.json"))["config"]
 
 
 def cross_attention_of(bundle):

@@ -18,7 +18,6 @@ with the bundle's, which checks the whole mapping. A bundle with float16 storage
 are read back as float products over their dequantized weights (`restore_float_products`): training goes on from the
 weights the int8 bundle computes with."""
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -42,7 +41,7 @@ from ..overrides import parse_overrides
 from ..train.common import save_checkpoint
 from ..train.train_generator import NEWEST_FIRST
 from . import provenance
-from .storage import cross_attention_of
+from .storage import cross_attention_of, read_json, stored_as
 
 DEFAULTS = dict(
     bundle="demo",  # bundle folder (relative to onnx/ or absolute)
@@ -210,11 +209,6 @@ def check_outputs(bundle, models):
     _assert_close("generator decoder (cached step)", step["logits"], logits[:, 2:])
 
 
-def is_int8(bundle):
-    with open(os.path.join(bundle, "manifest.json")) as f:
-        return json.load(f)["config"].get("weights") == "int8"
-
-
 def recorded_steps(source):
     """{"dpr": n, "rag": n, "generator <stage>": n} as far as the manifest's source says."""
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"(dpr|rag|generator \w+) step (\d+)", source)}
@@ -238,11 +232,10 @@ def main(cfg):
     names = ("dpr.pt", "rag.pt") + tuple(f"generator_{stage}.pt" for stage in NEWEST_FIRST)
     existing = [n for n in names if os.path.exists(os.path.join(run_dir, n))]
     assert cfg["force"] or not existing, f"{run_dir} already holds {existing}: pass --force=true to overwrite"
-    with open(os.path.join(bundle, "manifest.json")) as f:
-        source = json.load(f).get("source", "")
+    source = read_json(os.path.join(bundle, "manifest.json")).get("source", "")
     steps = recorded_steps(source)
     models = load_bundle_models(bundle)
-    if cfg["check_onnx"] and is_int8(bundle):
+    if cfg["check_onnx"] and stored_as(bundle)["int8"]:
         print("int8 bundle: its graphs quantize activations, so their outputs are not compared with the float models")
     elif cfg["check_onnx"]:
         check_outputs(bundle, models)

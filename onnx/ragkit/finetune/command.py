@@ -25,7 +25,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from ..bundle.storage import stored_as
+from ..bundle.storage import read_json, stored_as
 from ..bundle.warm_start import load_bundle_models
 from ..export import export_bundle, verify_manifest
 from ..export.bundle_files import RAG_DEFAULTS, write_json
@@ -166,7 +166,7 @@ def train(cfg, sums, rank=0, world=1):
     device = processes.device_of(cfg, processes.local_rank() if processes.under_torchrun() else rank)
     q_enc, ctx, generator = build_models(source)
     q_enc, generator = q_enc.to(device), generator.to(device)
-    rag_config = inputs.read_json(os.path.join(cfg["bundle"], "rag_config.json"))
+    rag_config = read_json(os.path.join(cfg["bundle"], "rag_config.json"))
     passages = inputs.read_passages(cfg)
     doc_ids = {x["doc_id"] for x in passages}
     items = inputs.read_questions(cfg["train"], "train", doc_ids)
@@ -255,10 +255,10 @@ def finish(cfg, sums, reader, ctx, local, dev, report, max_new, step):
         print(f"finetune: dev after {_figures(report['dev_after'])} (before: {_figures(report['dev_before'])})",
               flush=True)
     bundle = cfg["bundle"]
-    manifest = inputs.read_json(os.path.join(bundle, "manifest.json"))
-    rag_config = inputs.read_json(os.path.join(bundle, "rag_config.json"))
+    manifest = read_json(os.path.join(bundle, "manifest.json"))
+    rag_config = read_json(os.path.join(bundle, "rag_config.json"))
     rag_config = {k: v for k, v in rag_config.items() if k in RAG_DEFAULTS}  # the rest export_bundle writes
-    generation = inputs.read_json(os.path.join(bundle, "generator", "generation_config.json"))
+    generation = read_json(os.path.join(bundle, "generator", "generation_config.json"))
     settings = {k: v for k, v in cfg.items() if k not in ("nproc", "threads", "max_minutes", "stop_at")}
     training = dict(manifest.get("training") or {}, finetune=dict(
         source_bundle=bundle, source=manifest.get("source", ""), data_sha256=sums, settings=settings, steps=step,
@@ -288,4 +288,4 @@ def main(cfg):
             processes.spawn(train, cfg, sums)
         else:
             train(cfg, sums)
-    return inputs.read_json(paths(cfg)["report"])
+    return read_json(paths(cfg)["report"])

@@ -110,11 +110,6 @@ def check_bundle(bundle):
             raise SystemExit(f"--bundle: {os.path.join(path, bad[0])} is missing or differs from its manifest")
 
 
-def read_json(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
 def checksums(cfg):
     """sha256 of the data files and of the bundle's manifest: what a checkpoint was trained from."""
     out = {name: sha256_file(cfg[name]) for name in ("corpus", "train", "dev") if cfg[name]}
