@@ -23,7 +23,7 @@ function measure(arm: Arm, ids: number): Reading {
   const kept = arm === 'map' ? new Map<string, { first: number; count: number }>() : new DocumentTable();
   for (let i = 0; i < ids; i++) {
     if (kept instanceof Map) kept.set(`wiki-${i}`, { first: i, count: 1 });
-    else kept.add(`wiki-${i}`, i);
+    else kept.add(`wiki-${i}`, i, 1);
   }
   const seconds = (performance.now() - started) / 1000;
   gc();

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { IndexDamageError } from './damage.js';
-import { DocumentTable } from './document-table.js';
+import { DocumentTable, type DocumentRows } from './document-table.js';
 import { PASSAGES_FILE } from './passage-store.js';
 
 /** Document id -> its run of rows, for the passage store in `dir`. */
@@ -18,17 +18,25 @@ export async function readDocumentRows(dir: string): Promise<DocumentTable> {
   const docs = new DocumentTable();
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let row = 0;
-  let last: string | undefined;
+  let run: DocumentRows & { id: string } | undefined;
+  const addRun = () => {
+    if (run && !docs.add(run.id, run.first, run.count)) {
+      throw new IndexDamageError(path, `document "${run.id}" is stored twice (row ${run.first})`);
+    }
+  };
   for await (const line of lines) {
     if (!line) continue;
-    const docId = docIdOf(line) ?? last;
+    const docId = docIdOf(line) ?? run?.id;
     row++;
     if (docId === undefined) continue;
-    if (last === docId) docs.addRow(docId);
-    else if (docs.has(docId)) throw new IndexDamageError(path, `document "${docId}" is stored twice (row ${row - 1})`);
-    else docs.add(docId, row - 1);
-    last = docId;
+    if (run?.id === docId) {
+      run.count++;
+    } else {
+      addRun();
+      run = { id: docId, first: row - 1, count: 1 };
+    }
   }
+  addRun();
   return docs;
 }
 

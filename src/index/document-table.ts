@@ -40,11 +40,11 @@ export class DocumentTable {
     return entry === EMPTY ? undefined : { first: this.first[entry], count: this.count[entry] };
   }
 
-  /** Adds `id` with one row, `first`; the id must not be in the table. */
-  add(id: string, first: number): void {
+  /** Adds `id` with its run of `count` rows from `first`; false, adding nothing, when the id is already there. */
+  add(id: string, first: number, count: number): boolean {
     const length = this.encode(id);
     const hash = fnv1a(this.key, length);
-    if (this.slotOf(hash, length) !== EMPTY) throw new Error(`document "${id}" is already in the table`);
+    if (this.slotOf(hash, length) !== EMPTY) return false;
     if (this.idBytes + length > MAX_ID_BYTES) throw new Error('document ids take more than 4 GiB');
     this.reserve(this.entries + 1, this.idBytes + length);
     const entry = this.entries++;
@@ -52,21 +52,15 @@ export class DocumentTable {
     this.idBytes += length;
     this.idStart[entry + 1] = this.idBytes;
     this.first[entry] = first;
-    this.count[entry] = 1;
+    this.count[entry] = count;
     this.hashes[entry] = hash;
     this.place(entry, hash);
+    return true;
   }
 
   /** Every document's run, in the order the documents were added (the store's row order). */
   *runs(): IterableIterator<DocumentRows> {
     for (let entry = 0; entry < this.entries; entry++) yield { first: this.first[entry], count: this.count[entry] };
-  }
-
-  /** One more row for `id`, which must be in the table; its run grows by one. */
-  addRow(id: string): void {
-    const entry = this.find(id);
-    if (entry === EMPTY) throw new Error(`document "${id}" is not in the table`);
-    this.count[entry]++;
   }
 
   private find(id: string): number {
