@@ -8,7 +8,7 @@
  * O(K), so a step whose processors leave a few tokens (extractive answers) scores only those. Entries are computed
  * with the same float64 operations in the same order as a full log_softmax row would, so both paths agree bit for bit.
  */
-import { softmax } from './math.js';
+import { logSoftmaxNormalizer, softmax } from './math.js';
 
 /** K consecutive logits rows of one step with their normalizers; reused from step to step (no per-step arrays). */
 export class StepMarginal {
@@ -36,13 +36,9 @@ export class StepMarginal {
     this.base = firstRow * vocab;
     this.vocab = vocab;
     for (let d = 0; d < this.w.length; d++) {
-      const offset = this.base + d * vocab;
-      let max = -Infinity;
-      for (let i = 0; i < vocab; i++) if (logits[offset + i] > max) max = logits[offset + i];
-      let sum = 0;
-      if (max !== -Infinity) for (let i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i] - max);
+      const { max, logSum } = logSoftmaxNormalizer(logits, this.base + d * vocab, vocab);
       this.rowMax[d] = max;
-      this.rowLogSum[d] = Math.log(sum);
+      this.rowLogSum[d] = logSum;
     }
     return this;
   }

@@ -4,21 +4,29 @@
  */
 
 /**
- * Writes `log_softmax(src[offset .. offset+length))` into `out[outOffset ..]`. A row that is all -inf stays -inf
- * (rather than NaN) so that a fully masked row simply never wins.
+ * The normalizer of `log_softmax(src[offset .. offset+length))`: entry i is `src[i] - max - logSum`. `max` is -inf
+ * for a row that is all -inf, whose entries are then -inf (rather than NaN), so that a fully masked row never wins.
  */
+export function logSoftmaxNormalizer(
+  src: ArrayLike<number>, offset: number, length: number,
+): { max: number; logSum: number } {
+  let max = -Infinity;
+  for (let i = 0; i < length; i++) if (src[offset + i] > max) max = src[offset + i];
+  if (max === -Infinity) return { max, logSum: -Infinity };
+  let sum = 0;
+  for (let i = 0; i < length; i++) sum += Math.exp(src[offset + i] - max);
+  return { max, logSum: Math.log(sum) };
+}
+
+/** Writes `log_softmax(src[offset .. offset+length))` into `out[outOffset ..]` (see logSoftmaxNormalizer). */
 export function logSoftmaxInto(
   src: ArrayLike<number>, offset: number, length: number, out: Float64Array, outOffset = 0,
 ): void {
-  let max = -Infinity;
-  for (let i = 0; i < length; i++) if (src[offset + i] > max) max = src[offset + i];
+  const { max, logSum } = logSoftmaxNormalizer(src, offset, length);
   if (max === -Infinity) {
     out.fill(-Infinity, outOffset, outOffset + length);
     return;
   }
-  let sum = 0;
-  for (let i = 0; i < length; i++) sum += Math.exp(src[offset + i] - max);
-  const logSum = Math.log(sum);
   for (let i = 0; i < length; i++) out[outOffset + i] = src[offset + i] - max - logSum;
 }
 
@@ -52,10 +60,6 @@ export function docLogWeights(scores: ArrayLike<number>): Float64Array {
 
 /** One entry of `log_softmax(src[offset .. offset+length))`: the log-probability of `index`. */
 export function logSoftmaxAt(src: ArrayLike<number>, offset: number, length: number, index: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < length; i++) if (src[offset + i] > max) max = src[offset + i];
-  if (max === -Infinity) return -Infinity;
-  let sum = 0;
-  for (let i = 0; i < length; i++) sum += Math.exp(src[offset + i] - max);
-  return src[offset + index] - max - Math.log(sum);
+  const { max, logSum } = logSoftmaxNormalizer(src, offset, length);
+  return max === -Infinity ? -Infinity : src[offset + index] - max - logSum;
 }
