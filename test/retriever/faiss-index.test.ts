@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaissIndex } from '../../src/retriever/faiss-index.js';
 import { randomVectors } from '../../bench/random-vectors.js';
+import type { SearchHit } from '../../src/types/serving-index.js';
+
+/** The rows of each query's hits, best first. */
+const rowsOf = (hits: SearchHit[][]) => hits.map((h) => h.map((x) => x.row));
 
 /** Top-k rows by exact inner product, computed in JS. */
 function bruteForce(data: Float32Array, query: Float32Array, d: number, k: number): { row: number; score: number }[] {
@@ -93,11 +97,11 @@ t.test('an IVF index trains, takes nprobe, and keeps it in its file', async (t) 
   const narrow = ivf.search(queries, 5);
   t.notSame(narrow, exact, 'one list of sixteen misses some neighbours');
   ivf.applyParams({ nprobe: 16 });
-  t.same(ivf.search(queries, 5).map((h) => h.map((x) => x.row)), exact.map((h) => h.map((x) => x.row)), 'every list: exact');
+  t.same(rowsOf(ivf.search(queries, 5)), rowsOf(exact), 'every list: exact');
   const dir = mkdtempSync(join(tmpdir(), 'faiss-ivf-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   ivf.write(dir);
-  t.same(FaissIndex.read(dir).search(queries, 5).map((h) => h.map((x) => x.row)), exact.map((h) => h.map((x) => x.row)),
+  t.same(rowsOf(FaissIndex.read(dir).search(queries, 5)), rowsOf(exact),
     'nprobe survives write and read');
   t.throws(() => ivf.applyParams({ ef_search: 10 }), /efSearch|HNSW|parameter/i, 'efSearch is refused by an IVF index');
 });
@@ -117,7 +121,7 @@ t.test('vectors are read in place from a Float32Array view, wherever it starts i
   ivf.train(data.subarray(50 * d));
   ivf.add(data);
   ivf.applyParams({ nprobe: 4 });
-  t.same(ivf.search(queries, 5).map((h) => h.map((x) => x.row)), whole.search(queries, 5).map((h) => h.map((x) => x.row)),
+  t.same(rowsOf(ivf.search(queries, 5)), rowsOf(whole.search(queries, 5)),
     'trained on a view, every list searched: exact');
 });
 
