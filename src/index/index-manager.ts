@@ -1,86 +1,42 @@
 /**
- * Owns the index that serves: opens the `current` version at start (building one from the bundled demo corpus
- * only when the index directory holds no version and no pointer, embedding its stored passages again when another
- * context encoder made it), hands out ref-counted handles to requests, runs builds as jobs and hot-swaps to a new
- * version: load, verify and warm it, switch one reference, free the old one when its last request ends.
- * A damaged pointer or version is never a reason to rebuild or delete anything: the newest intact version serves,
- * `degraded` says why, and with none intact the manager is not ready, says why, and a build makes it ready.
+ * Owns the index directory: opens the `current` version at start (building one from the bundled demo corpus only
+ * when the directory holds no version and no pointer; re-embedding its stored passages when another context encoder
+ * made it, reembed.ts), runs builds, document changes, compactions and activations as jobs under the store's write
+ * lease, prunes what retention lets go, and follows other replicas. Which version serves, and how requests hold it,
+ * is serving-version.ts: a damaged pointer or version is never a reason to rebuild or delete anything; the newest
+ * intact version serves, `degraded` says why, and with none intact the manager is not ready until a build.
  */
 import { rmSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import type { Device } from '../config.js';
 import { NotFoundError, NotReadyError } from '../errors.js';
 import type { IndexDescription } from '../types/serving-index.js';
-import { FaissIndex } from '../retriever/faiss-index.js';
 import { DEFAULT_THRESHOLDS, type IndexKind } from '../retriever/index-spec.js';
 import { BuildJobs, type BuildJobView, type BuildProgress, type BuildRunner, type JobOutcome } from './build-jobs.js';
-import { DEFAULT_COMPACTION, type CompactionPolicy } from './compaction.js';
+import { DEFAULT_COMPACTION } from './compaction.js';
+import type { IndexLogger, IndexManagerOptions } from './index-options.js';
 import type { DocumentChange } from './document-changes.js';
-import { ctxEncoderChecksum } from './index-builder.js';
 import { runBuildInWorker } from './build-worker.js';
 import { IndexDamageError } from './damage.js';
-import {
-  clearOldUploads, clearStaging, commitStaging, listVersions, readCurrent, removeVersion, stagingDir, versionDir,
-  writeCurrent,
-} from './index-store.js';
-import { IntactVersions } from './intact-versions.js';
+import { clearOldUploads, clearStaging, commitStaging, listVersions, readCurrent } from './index-store.js';
 import { JobRecords } from './job-records.js';
 import { uploadPrefix } from './replica-records.js';
-import type { IndexManifest } from './manifest.js';
-import type { LoadedVersion } from './loaded-version.js';
 import type { IndexHandle } from '../types/serving-index.js';
 import type { StoredDocument } from '../types/corpus.js';
-import { SegmentPool } from './open-segment.js';
-import { openVersion } from './open-version.js';
-import { ReplicaSync, type ReplicaOptions, type ReplicaStatus } from './replica-sync.js';
+import { reembedIfStale } from './reembed.js';
+import { ReplicaSync, type ReplicaStatus } from './replica-sync.js';
 import { pruneSegments } from './retention.js';
 import { StoreLeaseConflictError } from './store-lease.js';
 import { VersionChanges } from './version-changes.js';
 import { describeVersions, type VersionInfo } from './version-list.js';
-import { writeStoredCorpus } from './stored-corpus.js';
+import { ServingVersion } from './serving-version.js';
 
-/** Minimal logger (pino's methods accept a plain message). */
-export interface IndexLogger {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
-
-/** Where the index lives and how builds run. */
-export interface IndexManagerOptions {
-  /** `RAG_INDEX_DIR`: holds `current`, `versions/`, `staging/`. */
-  indexDir: string;
-  /** Model bundle root; builds use its `ctx_encoder/`. */
-  modelDir: string;
-  /** NDJSON corpus indexed when `indexDir` has no version yet (the bundled `index-data/demo/foldoc.jsonl`). */
-  demoCorpus: string;
-  device?: Device;
-  /** Intra-op threads of the build's ONNX session (default: all cores but one). */
-  threads?: number;
-  /** Passages per context-encoder batch. */
-  batchSize?: number;
-  /** From this many passages on, a build with no `index_type` makes HNSW instead of flat (default 100,000)... */
-  hnswThreshold?: number;
-  /** ...and from this many on, IVF-PQ (default 1,000,000): index-spec.ts. */
-  ivfPqThreshold?: number;
-  /**
-   * Versions kept on disk (`RAG_KEEP_VERSIONS`, default 5, the serving one included) with the segments they use;
-   * older ones are deleted once nothing reads them.
-   */
-  keepVersions?: number;
-  /** When a document change is followed by a compaction (compaction.ts). */
-  compaction?: Partial<CompactionPolicy>;
-  /** Free bytes a build must leave on the index's disk besides the new version (default 0). */
-  reserveBytes?: number;
-  /** How this process shares `indexDir` with other replicas (replica-sync.ts). */
-  replica?: ReplicaOptions;
-  log?: IndexLogger;
-}
+export type { IndexLogger, IndexManagerOptions } from './index-options.js';
 
 /** The index manager; see the module comment. Satisfies the HTTP layer's `IndexAdmin`. */
 export class IndexManager {
-  private current: LoadedVersion | undefined;
+  private readonly serving: ServingVersion;
   private readonly records: JobRecords;
   private readonly jobs: BuildJobs;
   private readonly log: IndexLogger;
@@ -88,45 +44,37 @@ export class IndexManager {
   private startPromise: Promise<void> | undefined;
   private preparePromise: Promise<void> | undefined;
   private reembedJobId: string | undefined;
-  /** Why the serving version is not the one `current` names; undefined when it is. */
-  private degraded: string | undefined;
-  /** Why no version serves, once start-up (or a fallback) found none; undefined while one serves or loads. */
-  private unavailableReason: string | undefined;
-  private readonly versions: IntactVersions;
-  private readonly pool = new SegmentPool();
-  /** Versions loaded now (serving, or held by requests in flight), and how many times: pruning leaves them. */
-  private readonly loaded = new Map<string, number>();
   private readonly changes: VersionChanges;
   private readonly replica: ReplicaSync;
-  /** Counts swaps, so that following the store never swaps in a version loaded before a newer swap. */
-  private swaps = 0;
-  /**
-   * False once this replica follows a version another one wrote: pruning is then that writer's, so that replicas
-   * do not take the store's lease after every switch and make a client's write meet a 409.
-   */
-  private wroteLast = true;
   /** The last pruning started outside a job (close waits for it, so that no lease outlives the manager). */
   private pruning: Promise<void> = Promise.resolve();
-  private closed = false;
 
   constructor(private readonly opts: IndexManagerOptions) {
     this.log = opts.log ?? { info: () => {}, warn: () => {} };
+    this.serving = new ServingVersion(opts.indexDir, {
+      changed: () => this.replica.changed(),
+      // A job prunes before it ends; after it, the replica that wrote last prunes what its requests let go.
+      released: () => {
+        if (this.serving.wroteLast && !this.closed && !this.replica.lease.held()) this.pruning = this.prune()
+          .catch((err) => this.log.warn(`index: pruning failed: ${err}`));
+      },
+      verifyWriter: () => this.replica.lease.verify(),
+    }, this.log);
     this.replica = new ReplicaSync(opts.indexDir, opts.replica ?? {}, {
-      serving: () => this.current?.manifest.version,
-      reading: () => [...this.loaded.keys()],
+      serving: () => this.serving.loadedVersion?.manifest.version,
+      reading: () => this.serving.loadedVersions(),
       busy: () => this.jobs.isBuilding(),
-      follow: (version) => this.followStore(version),
+      follow: (version) => this.serving.followStore(version),
     }, this.log);
     const lease = this.replica.lease;
     this.records = new JobRecords(join(opts.indexDir, 'jobs'), 20,
       { mine: () => lease.heldToken(), live: () => lease.current()?.token });
     this.jobs = new BuildJobs(20, (view) => this.records.save(view));
-    this.versions = new IntactVersions(opts.indexDir, (v) => this.load(v), this.log);
     this.changes = new VersionChanges({
       indexDir: opts.indexDir,
-      serving: () => this.current,
+      serving: () => this.serving.loadedVersion,
       buildSegment: (corpus, report, signal) => this.runBuild(corpus, report, signal),
-      serveNew: (version, signal) => this.serveVersion(version, signal, true),
+      serveNew: (version, signal) => this.serving.serveVersion(version, signal, true),
     }, { ...DEFAULT_COMPACTION, ...opts.compaction });
   }
 
@@ -136,7 +84,7 @@ export class IndexManager {
     await manager.start();
     if (!manager.ready()) {
       await manager.close();
-      throw new Error(manager.unavailableReason ?? 'no index serves');
+      throw new Error(manager.unavailable() ?? 'no index serves');
     }
     return manager;
   }
@@ -157,29 +105,28 @@ export class IndexManager {
 
   /** True once an index serves. */
   ready(): boolean {
-    return this.current !== undefined;
+    return this.serving.loadedVersion !== undefined;
   }
 
   /** Why no index serves (damage, a failed demo build), or undefined while one serves or is still loading. */
   unavailable(): string | undefined {
-    return this.current ? undefined : this.unavailableReason;
+    return this.serving.unavailable();
   }
 
   /** A handle on the serving version; throws NotReadyError (503) before one is loaded. Release it when done. */
   acquire(): IndexHandle {
-    const loaded = this.current;
-    if (!loaded || this.closed) throw new NotReadyError(this.unavailable() ?? 'the index is not loaded yet');
-    return loaded.handle();
+    return this.serving.acquire();
   }
 
   /** The index serving now (GET /index), with `degraded` when it is not the one `current` names. */
   describe(): IndexDescription | undefined {
-    const m = this.current?.manifest;
+    const m = this.serving.loadedVersion?.manifest;
     if (!m) return undefined;
+    const degraded = this.serving.degraded;
     return {
       version: m.version, documents: m.documents, passages: m.passages, dimension: m.dimension,
       indexType: m.index_type, builtAt: m.built_at, model: m.model,
-      ...(this.degraded ? { degraded: this.degraded } : {}), replica: this.replica.id,
+      ...(degraded ? { degraded } : {}), replica: this.replica.id,
     };
   }
 
@@ -252,7 +199,7 @@ export class IndexManager {
    */
   startChange(change: DocumentChange): BuildJobView {
     const job = this.startOwning(change.upsertPath, () => {
-      if (this.closed || !this.current) throw new NotReadyError(this.unavailable() ?? 'no index version serves yet');
+      if (this.closed || !this.ready()) throw new NotReadyError(this.unavailable() ?? 'no index version serves yet');
     }, async (report, signal) => {
       await this.replica.catchUp(); // under the lease: build on the store's newest version
       return this.changes.apply(change, report, signal);
@@ -289,9 +236,9 @@ export class IndexManager {
       throw new NotFoundError(`no index version "${version}"; GET /index/versions lists them`);
     }
     return this.startJob(async (_report, signal) => {
-      const damage = await this.versions.damage(version);
+      const damage = await this.serving.versions.damage(version);
       if (damage !== undefined) throw new Error(`version ${version} is damaged (${damage})`);
-      await this.serveVersion(version, signal, false);
+      await this.serving.serveVersion(version, signal, false);
       return { version };
     });
   }
@@ -300,7 +247,7 @@ export class IndexManager {
   async listVersions(): Promise<VersionInfo[]> {
     const pointed = await readCurrent(this.opts.indexDir).catch(() => undefined);
     return describeVersions(this.opts.indexDir, {
-      pointed, serving: this.current?.manifest.version, damage: (v) => this.versions.damage(v),
+      pointed, serving: this.serving.loadedVersion?.manifest.version, damage: (v) => this.serving.versions.damage(v),
     });
   }
 
@@ -316,14 +263,16 @@ export class IndexManager {
 
   /** Cancels any build, stops serving and frees the index once in-flight handles are released. */
   async close(): Promise<void> {
-    this.closed = true;
+    this.serving.shutDown();
     await this.jobs.close();
     await this.pruning;
     await this.replica.close();
     await this.records.flush();
-    const loaded = this.current;
-    this.current = undefined;
-    loaded?.unref();
+    this.serving.release();
+  }
+
+  private get closed(): boolean {
+    return this.serving.closed;
   }
 
   /** Start-up cleaning, once, before anything reads or builds: crash leftovers and unfinished job records. */
@@ -363,8 +312,14 @@ export class IndexManager {
       if (versions.length === 0) return this.buildDemo();
       problems.push(`${join(indexDir, 'current')} is missing`);
     }
-    await this.serveIntact(pointed, problems);
-    if (this.current && this.degraded === undefined) await this.reembedIfStale(this.current.manifest);
+    await this.serving.serveIntact(pointed, problems);
+    const serving = this.serving.loadedVersion;
+    if (serving && this.serving.degraded === undefined) {
+      this.reembedJobId = (await reembedIfStale({
+        indexDir: this.opts.indexDir, modelDir: this.opts.modelDir, log: this.log,
+        startBuild: (corpus) => this.startBuild(corpus), wait: (id) => this.jobs.wait(id),
+      }, serving.manifest))?.id;
+    }
   }
 
   /** Builds the demo corpus into the empty index directory; a failure leaves the manager not ready, saying why. */
@@ -379,41 +334,10 @@ export class IndexManager {
       return;
     }
     const done = await this.jobs.wait(job.id);
-    if (done.state === 'succeeded' || this.current) return;
-    this.unavailableReason = `building the demo index failed (${done.error}); PUT /index to build one`;
-    this.log.warn(`index: ${this.unavailableReason}`);
-  }
-
-  /** Serves what `IntactVersions.openBest` picks, or records why nothing can serve. */
-  private async serveIntact(preferred: string | undefined, problems: string[]): Promise<void> {
-    const pick = await this.versions.openBest(preferred, problems);
-    if ('unavailable' in pick) {
-      if (this.current) return;
-      this.unavailableReason = pick.unavailable;
-      this.log.warn(`index: not ready: ${pick.unavailable}`);
-      return;
-    }
-    if (this.current || this.closed) { // a build swapped in meanwhile: it is newer than anything found here
-      pick.loaded.unref();
-      return;
-    }
-    this.degraded = pick.degraded;
-    this.unavailableReason = undefined;
-    this.swap(pick.loaded);
-    if (pick.degraded) this.log.warn(`index: degraded: ${pick.degraded}`);
-    else this.log.info(`index: serving version ${pick.version}`);
-  }
-
-  /** A request met damage in `version`: it stops serving, and the newest intact version takes over if any. */
-  private async versionDamaged(version: string, reason: string): Promise<void> {
-    if (!(await this.versions.markDamaged(version, reason))) return;
-    const loaded = this.current;
-    if (loaded?.manifest.version !== version) return;
-    this.current = undefined;
-    this.unavailableReason = `version ${version} is damaged (${reason}); looking for an intact one`;
-    loaded.unref();
-    const pointed = await readCurrent(this.opts.indexDir).catch(() => undefined);
-    await this.serveIntact(pointed, [`version ${version}: ${reason}`]);
+    if (done.state === 'succeeded' || this.ready()) return;
+    const reason = `building the demo index failed (${done.error}); PUT /index to build one`;
+    this.serving.setUnavailable(reason);
+    this.log.warn(`index: ${reason}`);
   }
 
   /** Builds in a worker, moves the version into place and serves it. */
@@ -431,7 +355,7 @@ export class IndexManager {
       await rm(staging, { recursive: true, force: true });
       throw err;
     }
-    await this.serveVersion(version, signal, true);
+    await this.serving.serveVersion(version, signal, true);
     return { version };
   }
 
@@ -446,32 +370,6 @@ export class IndexManager {
         hnsw: this.opts.hnswThreshold ?? DEFAULT_THRESHOLDS.hnsw, ivfPq: this.opts.ivfPqThreshold ?? DEFAULT_THRESHOLDS.ivfPq,
       },
     }, report, signal);
-  }
-
-  /**
-   * Loads and warms `version`, points `current` at it, then swaps it in. On failure `current` and the serving
-   * version are as they were; a version just written (`written`) is removed, an existing one is marked damaged
-   * when the failure was damage.
-   */
-  private async serveVersion(version: string, signal: AbortSignal, written: boolean): Promise<void> {
-    const { indexDir } = this.opts;
-    let loaded: LoadedVersion | undefined;
-    try {
-      loaded = await this.load(version);
-      if (signal.aborted || this.closed) throw new Error('cancelled');
-      this.replica.lease.verify(); // another replica broke a lease this process failed to renew: it writes now
-      await writeCurrent(indexDir, version);
-    } catch (err) {
-      loaded?.unref();
-      if (written) await removeVersion(indexDir, version);
-      else if (err instanceof IndexDamageError) await this.versions.markDamaged(version, err.message);
-      throw err;
-    }
-    this.degraded = undefined;
-    this.unavailableReason = undefined;
-    this.wroteLast = true;
-    this.swap(loaded);
-    this.log.info(`index: now serving version ${version} (${loaded.manifest.passages} passages)`);
   }
 
   /** Starts a compaction job when the serving version wants one and no other job runs. */
@@ -490,75 +388,6 @@ export class IndexManager {
     this.log.info(`index: compacting the serving version's small segments (job ${job.id})`);
   }
 
-  /** Opens, verifies and warms a version (open-version.ts), wired to this manager's pruning and damage handling. */
-  private async load(version: string): Promise<LoadedVersion> {
-    const loaded = await openVersion(this.opts.indexDir, version, this.pool, {
-      onFree: () => {
-        const n = this.loaded.get(version)! - 1;
-        if (n > 0) this.loaded.set(version, n);
-        else this.loaded.delete(version);
-        this.replica.changed();
-        // A job prunes before it ends; after it, the replica that wrote last prunes what its requests let go.
-        if (this.wroteLast && !this.closed && !this.replica.lease.held()) this.pruning = this.prune()
-          .catch((err) => this.log.warn(`index: pruning failed: ${err}`));
-      },
-      onDamaged: (reason) => void this.versionDamaged(version, reason),
-      note: (m) => this.log.info(m),
-    });
-    this.loaded.set(version, (this.loaded.get(version) ?? 0) + 1);
-    this.replica.changed();
-    return loaded;
-  }
-
-  /**
-   * When the serving version was embedded by another context encoder than the bundle's (after a bundle update),
-   * its vectors are not comparable with the question encoder's: it keeps serving, poorly, while a build job embeds
-   * its stored passages again with the bundle's encoder and swaps the result in.
-   */
-  private async reembedIfStale(manifest: IndexManifest): Promise<void> {
-    const current = await ctxEncoderChecksum(this.opts.modelDir).catch(() => undefined);
-    if (current === undefined || current === manifest.ctx_encoder_sha256) return;
-    const stale = `index: version ${manifest.version} was embedded by another context encoder ` +
-      `(${manifest.ctx_encoder_sha256.slice(0, 12)}) than ${this.opts.modelDir} has (${current.slice(0, 12)})`;
-    let documents: number;
-    let job: BuildJobView;
-    try {
-      const staging = stagingDir(this.opts.indexDir);
-      await mkdir(staging, { recursive: true });
-      const corpus = join(staging, `reembed-${manifest.version}.jsonl`); // a restart's clearStaging removes leftovers
-      documents = await writeStoredCorpus(versionDir(this.opts.indexDir, manifest.version), corpus);
-      job = this.startBuild(corpus);
-    } catch (err) { // serving goes on: the stale version still answers, and PUT /index can replace it
-      if (err instanceof StoreLeaseConflictError) {
-        this.log.warn(`${stale}; replica ${err.lease.owner} writes the store (re-embedding it, when it runs this ` +
-          'bundle): this replica serves what it makes current');
-        return;
-      }
-      this.log.warn(`${stale}; its passages could not be read back to embed again (${err}): PUT /index to replace it`);
-      return;
-    }
-    this.reembedJobId = job.id;
-    this.log.warn(`${stale}; it serves, with poor retrieval, while job ${job.id} embeds its ${documents} ` +
-      'documents again');
-    void this.jobs.wait(job.id).then((done) => {
-      if (done.state === 'succeeded') return;
-      this.log.warn(`index: re-embedding failed (${done.error}); PUT /index to replace it`);
-    });
-  }
-
-  /** Switches the serving reference; the old version is freed when its last handle is released. */
-  private swap(next: LoadedVersion): void {
-    if (this.closed) {
-      next.unref(); // closed while it loaded: nobody will serve it
-      return;
-    }
-    const previous = this.current;
-    this.current = next;
-    this.swaps++;
-    previous?.unref();
-    this.replica.changed();
-  }
-
   /** Runs a job under the store's write lease (replica-sync.ts), pruning before it ends. */
   private startJob(runner: BuildRunner): BuildJobView {
     return this.replica.startJob(this.jobs, async (report, signal) => {
@@ -566,28 +395,6 @@ export class IndexManager {
       await this.prune(); // still under the job's lease, so that the next writer never waits for it
       return outcome;
     }, () => this.records.flush());
-  }
-
-  /**
-   * Serves `version`, which another replica made current: loads, verifies and warms it, and swaps it in unless the
-   * store moved on or this process swapped meanwhile (false then: nothing changed). Throws when it fails to load;
-   * the serving version stays.
-   */
-  private async followStore(version: string): Promise<boolean> {
-    const swaps = this.swaps;
-    const loaded = await this.load(version);
-    const still = await readCurrent(this.opts.indexDir).catch(() => undefined);
-    if (still !== version || swaps !== this.swaps || this.closed) {
-      loaded.unref();
-      return false;
-    }
-    this.degraded = undefined;
-    this.unavailableReason = undefined;
-    this.wroteLast = false;
-    this.swap(loaded);
-    this.log.info(`index: now serving version ${version} (${loaded.manifest.passages} passages), made current by ` +
-      'another replica');
-    return true;
   }
 
   /**
@@ -604,9 +411,11 @@ export class IndexManager {
       } catch {
         return; // what a damaged pointer should have named is unknown: it may be any of them
       }
-      const read = new Set([...this.loaded.keys(), ...await this.replica.readByReplicas()]);
-      await this.versions.prune(Math.max(1, this.opts.keepVersions ?? 5), [this.current?.manifest.version, pointed], read);
-      await pruneSegments(this.opts.indexDir, new Set([...this.pool.held(), ...this.changes.pinned()]), this.log);
+      const read = new Set([...this.serving.loadedVersions(), ...await this.replica.readByReplicas()]);
+      const keep = Math.max(1, this.opts.keepVersions ?? 5);
+      await this.serving.versions.prune(keep, [this.serving.loadedVersion?.manifest.version, pointed], read);
+      const held = new Set([...this.serving.pool.held(), ...this.changes.pinned()]);
+      await pruneSegments(this.opts.indexDir, held, this.log);
       await this.replica.sweep();
     } finally {
       hold.release();

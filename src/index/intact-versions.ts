@@ -4,7 +4,7 @@
  * asks here which versions are damaged, and never removes the serving one, the pointed one or the newest intact one.
  */
 import { damageMark, IndexDamageError, markDamaged } from './damage.js';
-import type { IndexLogger } from './index-manager.js';
+import type { IndexLogger } from './index-options.js';
 import { listVersions, removeVersion, versionDir } from './index-store.js';
 import type { LoadedVersion } from './loaded-version.js';
 

@@ -4,7 +4,7 @@
  * and those a running job has written but not yet listed). A version whose manifest cannot be read might list any
  * segment, so while one is left nothing is deleted.
  */
-import type { IndexLogger } from './index-manager.js';
+import type { IndexLogger } from './index-options.js';
 import { listSegments, listVersions, removeSegment, versionDir } from './index-store.js';
 import { readManifest } from './manifest.js';
 
