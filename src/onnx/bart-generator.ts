@@ -8,7 +8,9 @@
  */
 import { join } from 'node:path';
 import type { StepFn, StepInput } from '../types/generation.js';
-import { crossAttentionLayout, documentRows, heldDocumentRows, type CrossAttentionLayout } from './cross-attention.js';
+import {
+  crossAttentionLayout, documentRows, heldDocumentRows, periodicOrder, type CrossAttentionLayout,
+} from './cross-attention.js';
 import { cacheLayout, gatherRows, gatherTensor, isIdentity, sameRows, type CacheEntry } from './kv-cache.js';
 import { createSession, float32Output, int64Tensor, ort, type SessionOptions } from './session.js';
 
@@ -132,6 +134,8 @@ class CachedStep implements CachedGeneratorStep {
   private rowContexts: Int32Array | null = null;
   private docs: Int32Array | null = null;
   private mask: ort.Tensor | null = null;
+  /** Where each of the previous step's rows ran (periodicOrder), or null when they ran as given. */
+  private runRowOf: Int32Array | null = null;
   private readonly allOutputs: string[];
   private readonly cachedOutputs: string[];
 
@@ -145,11 +149,12 @@ class CachedStep implements CachedGeneratorStep {
     this.cachedOutputs = ['logits', ...cache.filter((entry) => entry.kind === 'decoder').map((entry) => entry.present)];
   }
 
-  step: StepFn = async ({ tokens, parents, contexts }: StepInput) => {
-    const rows = tokens.length;
-    const first = parents.every((p) => p === -1);
-    if (!first && parents.some((p) => p < 0)) throw new Error('a step cannot mix first-step rows and cached rows');
-    for (const c of contexts) if (!(c >= 0 && c < this.contexts.count)) throw new Error(`context ${c} of ${this.contexts.count}`);
+  step: StepFn = async (input: StepInput) => {
+    const rows = input.tokens.length;
+    const first = input.parents.every((p) => p === -1);
+    if (!first && input.parents.some((p) => p < 0)) throw new Error('a step cannot mix first-step rows and cached rows');
+    for (const c of input.contexts) if (!(c >= 0 && c < this.contexts.count)) throw new Error(`context ${c} of ${this.contexts.count}`);
+    const { order, tokens, parents, contexts } = this.runOrder(input);
     const docs = documentRows(this.layout, contexts);
     const sameDocs = !first && sameRows(this.docs, docs);
     if (!sameDocs) {
@@ -194,8 +199,28 @@ class CachedStep implements CachedGeneratorStep {
     this.past = next;
     this.rowContexts = Int32Array.from(contexts);
     this.docs = Int32Array.from(docs);
-    return logits;
+    this.runRowOf = order ? inverse(order) : null;
+    return order ? gatherRows(logits, out.logits.dims[2], this.runRowOf!) : logits;
   };
+
+  /**
+   * The step's rows in the order they run: as given, unless the per-document layout can share cross-attention only
+   * in another order (periodicOrder); then `order[j]` is the caller's row that runs as row j, and the parents name
+   * rows of the previous run.
+   */
+  private runOrder(input: StepInput): { order: Int32Array | null; tokens: ArrayLike<number>; parents: Int32Array; contexts: Int32Array } {
+    const contexts = Int32Array.from(input.contexts);
+    const periodic = this.layout === 'per-row' || documentRows(this.layout, contexts).length < contexts.length;
+    const order = periodic ? null : periodicOrder(contexts);
+    const previousRow = (p: number) => (p < 0 || !this.runRowOf ? p : this.runRowOf[p]);
+    if (!order) return { order, tokens: input.tokens, parents: Int32Array.from(input.parents, previousRow), contexts };
+    return {
+      order,
+      tokens: Int32Array.from(order, (r) => input.tokens[r]),
+      parents: Int32Array.from(order, (r) => previousRow(input.parents[r])),
+      contexts: Int32Array.from(order, (r) => contexts[r]),
+    };
+  }
 
   crossAttentionRows(): number {
     return this.past && this.docs ? this.docs.length : 0;
@@ -207,6 +232,7 @@ class CachedStep implements CachedGeneratorStep {
     this.mask = null;
     this.rowContexts = null;
     this.docs = null;
+    this.runRowOf = null;
   }
 
   private drop(): void {
@@ -229,6 +255,13 @@ function hiddenRows(ctx: EncodedContexts, rows: ArrayLike<number>): ort.Tensor {
 function emptyPast(cache: CacheEntry[], rows: number, docs: number): Record<string, ort.Tensor> {
   return Object.fromEntries(cache.map((e) => [e.past,
     new ort.Tensor('float32', new Float32Array(0), [e.kind === 'encoder' ? docs : rows, e.heads, 0, e.headDim])]));
+}
+
+/** The permutation that undoes `order`: row r of the caller ran as row inverse[r]. */
+function inverse(order: Int32Array): Int32Array {
+  const out = new Int32Array(order.length);
+  order.forEach((row, j) => { out[row] = j; });
+  return out;
 }
 
 function boolTensor(value: boolean): ort.Tensor {

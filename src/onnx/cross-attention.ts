@@ -5,8 +5,9 @@
  * - per document: those inputs have one row per *document* (their batch axis is named "documents"), and the R * D
  *   decoder rows read document r % D (RAG-Token's beam-major rows): each document's keys and values exist, and are
  *   read, once per step.
- * Rows whose contexts do not repeat with such a period still decode exactly: the documents are then the rows' own
- * contexts (D = rows), which is the per-row layout's cost.
+ * Rows that hold every document equally often but not in that order (RAG-Sequence's document-major beams, rows of
+ * several requests) are run in an order that repeats (`periodicOrder`). Other rows still decode exactly: the
+ * documents are then the rows' own contexts (D = rows), which is the per-row layout's cost.
  */
 import type { ort } from './session.js';
 
@@ -46,6 +47,24 @@ export function documentRows(layout: CrossAttentionLayout, contexts: Int32Array)
     if (repeats) return contexts.slice(0, period);
   }
   return contexts;
+}
+
+/**
+ * A row order under which `contexts` repeat with the period of their distinct documents (run row j is row
+ * order[j]), when every document has the same number of rows, more than one: document-major [0, 0, 1, 1] runs as
+ * rows [0, 2, 1, 3], reading documents [0, 1, 0, 1]. Null when the counts differ or no row shares a document.
+ */
+export function periodicOrder(contexts: Int32Array): Int32Array | null {
+  const rowsOf = new Map<number, number[]>();
+  contexts.forEach((context, row) => {
+    const rows = rowsOf.get(context);
+    if (rows) rows.push(row);
+    else rowsOf.set(context, [row]);
+  });
+  const documents = [...rowsOf.values()];
+  const each = documents[0]?.length ?? 0;
+  if (each < 2 || documents.some((rows) => rows.length !== each)) return null;
+  return Int32Array.from({ length: contexts.length }, (_, j) => documents[j % documents.length][Math.floor(j / documents.length)]);
 }
 
 /**

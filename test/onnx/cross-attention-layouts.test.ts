@@ -10,7 +10,7 @@ import { decode, type Decoding } from '../../src/generator/decoding/decode.js';
 import { parseGenerationConfig } from '../../src/generator/decoding/generation-config.js';
 import { PieceVocabulary, SpanConstraint } from '../../src/generator/decoding/span-constraint.js';
 import { BartGenerator } from '../../src/onnx/bart-generator.js';
-import { documentRows, heldDocumentRows } from '../../src/onnx/cross-attention.js';
+import { documentRows, heldDocumentRows, periodicOrder } from '../../src/onnx/cross-attention.js';
 import { TextTokenizer } from '../../src/tokenizer/tokenizer.js';
 import type { StepFn } from '../../src/types/generation.js';
 
@@ -44,6 +44,16 @@ t.test('document rows: the shortest repeating prefix of the row contexts, or eve
   t.same(Array.from(documentRows('per-row', Int32Array.of(0, 1, 0, 1))), [0, 1, 0, 1], 'per row: the rows themselves');
   t.same(Array.from(heldDocumentRows(Int32Array.of(4, 2, 7), Int32Array.of(7, 7, 4))), [2, 2, 0]);
   t.throws(() => heldDocumentRows(Int32Array.of(4, 2), Int32Array.of(5)), /context 5/);
+});
+
+t.test('periodic order: rows that hold each document equally often run so that the documents repeat', async (t) => {
+  const order = (...c: number[]) => { const o = periodicOrder(Int32Array.from(c)); return o && Array.from(o); };
+  t.same(order(0, 0, 1, 1), [0, 2, 1, 3], 'document-major beams run beam-major');
+  t.same(order(5, 5, 5, 2, 2, 2), [0, 3, 1, 4, 2, 5], 'documents in order of first appearance');
+  t.same(order(1, 0, 0, 1), [0, 1, 3, 2], 'each document\'s rows keep their order');
+  t.equal(order(0, 0, 1), null, 'unequal counts: no such order');
+  t.equal(order(0, 1, 2), null, 'no document shared');
+  t.equal(order(), null, 'no rows');
 });
 
 /** Wraps a step to keep a copy of every logits array it returns. */
@@ -107,6 +117,12 @@ for (const [i, q] of [...fixtures.questions, ...fixtures.jeopardy].entries()) {
         // After the first step (one row per document), beam search has numBeams rows per document.
         t.same(b.crossRows.slice(1), b.crossRows.slice(1).map(() => K), `${name}: one cross-attention row per document`);
         t.same(a.crossRows.slice(1), a.crossRows.slice(1).map(() => numBeams * K), `${name}: per row, one per beam and document`);
+      }
+      if (mode === 'sequence') {
+        // The K beam searches' rows are document-major; they run beam-major, one cross-attention row per document.
+        const K = q.generator_input_ids.length;
+        t.equal(b.crossRows[1], K, `${name}: the beam searches hold one row per document`);
+        t.equal(a.crossRows[1], numBeams * K, `${name}: per row, one per beam and document`);
       }
       if (mode === 'sequence' && !fast) {
         // The rescoring's rows are candidate-major (candidate c, document d at c*K + d): shared per document.
