@@ -126,7 +126,7 @@ export async function benchDecoderSteps(
  */
 const LAYOUT_PAIRS: Record<string, [string, string]> = {
   tiny: ['onnx/build/tiny', 'onnx/build/tiny-per-document'],
-  demo: ['onnx/demo', 'onnx/build/demo-per-document'],
+  demo: ['onnx/build/demo-per-row', 'onnx/demo'],
 };
 
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
@@ -141,6 +141,9 @@ interface LayoutRun {
   /** Whole RAG-Token beam decodings (`decode`, uniform document weights): CPU ms each, and the tokens of the last. */
   decodeCpu: number[];
   tokens: number[];
+  /** Whole RAG-Sequence decodings (K beam searches, then every candidate rescored against every document). */
+  sequenceCpu: number[];
+  sequenceTokens: number[];
 }
 
 /** K generator inputs from the first FOLDOC documents, joined with `question` as the engine joins them. */
@@ -195,22 +198,29 @@ async function benchLayoutPair(dirs: [string, string], opts: { nDocs: number; be
     const inputs = await foldocInputs(dirs[0], BENCH_QUESTIONS[0], opts.nDocs);
     const pad = generation.padTokenId ?? 1;
     const encoded = await Promise.all(generators.map((g) => g.encode(inputs, pad)));
-    const runs: LayoutRun[] = generators.map((g) => ({ layout: g.crossAttention, crossRows: 0, firstCpu: [], stepCpu: [], stepWall: [], decodeCpu: [], tokens: [] }));
+    const runs: LayoutRun[] = generators.map((g) => ({
+      layout: g.crossAttention, crossRows: 0, firstCpu: [], stepCpu: [], stepWall: [], decodeCpu: [], tokens: [], sequenceCpu: [],
+      sequenceTokens: [],
+    }));
     const cfg = { ...generation, numBeams: opts.beams, maxLength: opts.steps + 2 };
     const w = new Array<number>(opts.nDocs).fill(-Math.log(opts.nDocs));
     let worst = 0;
     for (let r = 0; r <= opts.repeats; r++) {
       // Repeat 0 is an untimed warm-up (onnxruntime's first-run allocations).
-      const scratch = runs.map((run) => (r === 0 ? { ...run, firstCpu: [], stepCpu: [], stepWall: [], decodeCpu: [] } : run));
+      const scratch = runs.map((run) => (r === 0 ? { ...run, firstCpu: [], stepCpu: [], stepWall: [], decodeCpu: [], sequenceCpu: [] } : run));
       const logits: Float32Array[][] = [[], []];
       for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) {
         await beamSteps(generators[i], encoded[i], opts.beams, opts.steps, generation.decoderStartTokenId, scratch[i], logits[i]);
         runs[i].crossRows = scratch[i].crossRows;
-        const step = generators[i].createStep(encoded[i]);
-        const t = cpuMs();
-        runs[i].tokens = (await decode(step.step, w, cfg, { mode: 'token' })).tokens;
-        scratch[i].decodeCpu.push(cpuMs() - t);
-        step.release();
+        for (const mode of ['token', 'sequence'] as const) {
+          const step = generators[i].createStep(encoded[i]);
+          const t = cpuMs();
+          const tokens = (await decode(step.step, w, cfg, { mode })).tokens;
+          (mode === 'token' ? scratch[i].decodeCpu : scratch[i].sequenceCpu).push(cpuMs() - t);
+          if (mode === 'token') runs[i].tokens = tokens;
+          else runs[i].sequenceTokens = tokens;
+          step.release();
+        }
       }
       logits[0].forEach((l, s) => { for (let j = 0; j < l.length; j++) worst = Math.max(worst, Math.abs(l[j] - logits[1][s][j])); });
     }
@@ -237,19 +247,23 @@ async function mainLayouts(argv: string[]): Promise<void> {
     const missing = dirs.find((d) => !existsSync(join(d, 'generator')));
     if (missing) { console.log(`${name}: ${missing} is missing, skipped`); continue; }
     const { runs, worst, contextTokens } = await benchLayoutPair(dirs, { nDocs: opts['n-docs'], beams: opts.beams, steps: opts.steps, repeats: opts.repeats });
-    const [perRow, perDoc] = runs.map((run) => ({ ...run, step: summarize(run.stepCpu).median, decode: summarize(run.decodeCpu).median }));
-    const sameTokens = perRow.tokens.join() === perDoc.tokens.join();
+    const [perRow, perDoc] = runs.map((run) => ({
+      ...run, step: summarize(run.stepCpu).median, decode: summarize(run.decodeCpu).median, sequence: summarize(run.sequenceCpu).median,
+    }));
+    const sameTokens = perRow.tokens.join() === perDoc.tokens.join() && perRow.sequenceTokens.join() === perDoc.sequenceTokens.join();
     for (const run of [perRow, perDoc]) {
       const second = run === perDoc;
       rows.push([name, run.layout, String(contextTokens), String(run.crossRows), ms(summarize(run.firstCpu).median), ms(run.step),
         ms(summarize(run.stepWall).median), second ? ratio(perRow.step, perDoc.step) : '', second ? worst.toExponential(1) : '',
-        ms(run.decode), second ? ratio(perRow.decode, perDoc.decode) : '', second ? (sameTokens ? 'yes' : 'NO') : '']);
+        ms(run.decode), second ? ratio(perRow.decode, perDoc.decode) : '', ms(run.sequence),
+        second ? ratio(perRow.sequence, perDoc.sequence) : '', second ? (sameTokens ? 'yes' : 'NO') : '']);
     }
     console.log(`${name} done, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   }
   console.log('\n' + formatTable('CPU ms per decoder run, median over repeats (one intra-op thread)',
     ['bundle', 'layout', 'context tokens', 'cross rows held', 'first step (K rows)', 'cached step (B*K rows)', 'cached step wall ms',
-      'per-row / per-document', 'max |Δ logit|', 'beam decoding', 'per-row / per-document', 'same tokens'], rows, 2));
+      'per-row / per-document', 'max |Δ logit|', 'RAG-Token beam decoding', 'per-row / per-document', 'RAG-Sequence decoding',
+      'per-row / per-document', 'same tokens'], rows, 2));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await mainLayouts(process.argv.slice(2));

@@ -1,7 +1,8 @@
 /**
  * The engine on the tiny bundle in both cross-attention layouts (`npm run fixtures` makes onnx/build/tiny and
  * onnx/build/tiny-per-document): the same answers, explanations, streamed pieces and attributions, in-thread, in
- * worker threads and with cross-request batching (whose stacked rows fall back to a cross-attention row each).
+ * worker threads and with cross-request batching (stacked rows share a cross-attention row per document when every
+ * document has as many rows, else hold one each).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';

@@ -19,7 +19,7 @@ from .storage import read_json, stored_as
 from .warm_start import load_bundle_models
 
 DEFAULTS = dict(
-    bundle="demo",                      # the bundle to copy (relative to onnx/ or absolute), in the per-row layout
+    bundle="demo",                      # the bundle to copy (relative to onnx/ or absolute), in either layout
     out="build/demo-per-document",      # where the copy goes (relative to onnx/ or absolute); replaced
     cross_attention="per_document",     # the copy's layout: per_row | per_document
 )
