@@ -39,6 +39,8 @@ export interface Config {
   onnxThreads?: number;
   /** Index versions kept on disk, with the segments they use (the serving one included). */
   keepVersions: number;
+  /** Search parameters over those each segment's build recorded: IVF lists visited, HNSW candidates kept. */
+  search: { nprobe?: number; ef_search?: number };
   /** This replica's name in the shared index store (its lease, its announcement, its uploads). */
   replicaId: string;
   /** How often the store's `current` is polled besides the file-system watch (network file systems send no events). */
@@ -127,6 +129,10 @@ export function loadConfig(env: Env = process.env, cores = availableParallelism(
     batching: { windowMs: intVar(env, 'RAG_BATCH_WINDOW_MS', 0, 0, 1_000), maxMembers: batchMembers },
     workers,
     keepVersions: intVar(env, 'RAG_KEEP_VERSIONS', 5, 1, 1000),
+    search: {
+      ...(env.RAG_NPROBE?.trim() ? { nprobe: intVar(env, 'RAG_NPROBE', 1, 1, 65_536) } : {}),
+      ...(env.RAG_EF_SEARCH?.trim() ? { ef_search: intVar(env, 'RAG_EF_SEARCH', 1, 1, 65_536) } : {}),
+    },
     replicaId: replicaVar(env, port),
     indexPollMs: intVar(env, 'RAG_INDEX_POLL_MS', 2_000, 100, 600_000),
     leaseMs: intVar(env, 'RAG_LEASE_MS', 30_000, 1_000, 3_600_000),

@@ -64,7 +64,7 @@ class LoadingEngine implements RagEngine {
 function defaultRuntime(config: Config, logger: Logger): Runtime<IndexManager> {
   const indexManager = new IndexManager({
     indexDir: config.indexDir, modelDir: config.modelDir, demoCorpus: DEMO_CORPUS, device: config.device,
-    keepVersions: config.keepVersions,
+    keepVersions: config.keepVersions, search: config.search,
     replica: { id: config.replicaId, pollMs: config.indexPollMs, leaseMs: config.leaseMs },
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
   });

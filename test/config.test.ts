@@ -56,3 +56,10 @@ t.test('RAG_KEEP_VERSIONS sets how many index versions are kept: 5 by default, a
   t.equal(loadConfig({ RAG_KEEP_VERSIONS: '2' }).keepVersions, 2);
   t.throws(() => loadConfig({ RAG_KEEP_VERSIONS: '0' }), { message: /RAG_KEEP_VERSIONS must be an integer between 1 and 1000, got "0"/ });
 });
+
+t.test('RAG_NPROBE and RAG_EF_SEARCH override the search parameters builds recorded; unset, none', async (t) => {
+  t.same(loadConfig({}).search, {});
+  t.same(loadConfig({ RAG_NPROBE: '128', RAG_EF_SEARCH: '64' }).search, { nprobe: 128, ef_search: 64 });
+  t.throws(() => loadConfig({ RAG_NPROBE: '0' }), { message: /RAG_NPROBE must be an integer between 1 and 65536, got "0"/ });
+  t.throws(() => loadConfig({ RAG_EF_SEARCH: 'many' }), { message: /RAG_EF_SEARCH must be an integer between 1 and 65536/ });
+});

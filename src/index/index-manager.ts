@@ -59,7 +59,7 @@ export class IndexManager {
           .catch((err) => this.log.warn(`index: pruning failed: ${err}`));
       },
       verifyWriter: () => this.replica.lease.verify(),
-    }, this.log);
+    }, this.log, opts.search);
     this.replica = new ReplicaSync(opts.indexDir, opts.replica ?? {}, {
       serving: () => this.serving.loadedVersion?.manifest.version,
       reading: () => this.serving.loadedVersions(),

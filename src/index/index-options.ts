@@ -1,5 +1,6 @@
 /** What the index manager is told: where the index lives, how builds run, what it keeps, how it logs. */
 import type { Device } from '../config.js';
+import type { SearchOverrides } from '../retriever/index-spec.js';
 import type { CompactionPolicy } from './compaction.js';
 import type { ReplicaOptions } from './replica-sync.js';
 
@@ -35,6 +36,8 @@ export interface IndexManagerOptions {
   compaction?: Partial<CompactionPolicy>;
   /** Free bytes a build must leave on the index's disk besides the new version (default 0). */
   reserveBytes?: number;
+  /** Search parameters for every segment opened, over those its build recorded (`RAG_NPROBE`, `RAG_EF_SEARCH`). */
+  search?: SearchOverrides;
   /** How this process shares `indexDir` with other replicas (replica-sync.ts). */
   replica?: ReplicaOptions;
   log?: IndexLogger;

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { FaissIndex, INDEX_FILE } from '../retriever/faiss-index.js';
 import type { SearchHit } from '../types/serving-index.js';
-import { indexSpec, IVF_RERANK, kindOf } from '../retriever/index-spec.js';
+import { indexSpec, IVF_RERANK, kindOf, searchParams, type IndexParams, type SearchOverrides } from '../retriever/index-spec.js';
 import { asDamage, IndexDamageError } from './damage.js';
 import { readDocumentRows } from './document-rows.js';
 import type { DocumentTable } from './document-table.js';
@@ -30,16 +30,19 @@ export class OpenSegment {
     /** Document id -> its rows in this segment. */
     readonly docs: DocumentTable,
     private readonly onLastRelease: () => void,
-    /** IVF-PQ: the float vectors its candidates are re-ranked against, and how many candidates. */
-    private readonly vectors?: VectorFile,
-    private readonly rerank = IVF_RERANK,
+    /** IVF-PQ: the float vectors its candidates are re-ranked against. */
+    private readonly vectors: VectorFile | undefined,
+    /** The search parameters it was opened with (its build's, with the operator's overrides). */
+    readonly params: IndexParams,
   ) {}
 
   /**
    * Verifies the segment's files against its checksums (before FAISS reads anything), opens them, checks that they
    * agree with the record, and runs one warm-up search. Problems with the files' content are IndexDamageError.
    */
-  static async open(location: SegmentLocation, dimension: number, onLastRelease: () => void): Promise<OpenSegment> {
+  static async open(
+    location: SegmentLocation, dimension: number, onLastRelease: () => void, overrides: SearchOverrides = {},
+  ): Promise<OpenSegment> {
     const { ref, dir } = location;
     if (location.verified) await verifyFiles(dir, ref.files);
     let index: FaissIndex;
@@ -55,7 +58,8 @@ export class OpenSegment {
     let vectors: VectorFile | undefined;
     try {
       // Segments written before parameters were recorded get today's defaults for their kind (efSearch 128, not 16).
-      const params = ref.index_params ?? indexSpec(kindOf(ref.index_type), ref.passages, dimension).params;
+      const kind = kindOf(ref.index_type);
+      const params = searchParams(kind, ref.index_params ?? indexSpec(kind, ref.passages, dimension).params, overrides);
       index.applyParams(params);
       if (kindOf(ref.index_type) === 'ivf_pq') {
         try {
@@ -69,7 +73,7 @@ export class OpenSegment {
           `${dimension}, index has ${index.size} of ${index.dimension}, store ${store.size}`);
       }
       const docs = await readDocumentRows(dir);
-      const segment = new OpenSegment(ref.name, dir, index, store, docs, onLastRelease, vectors, params.rerank);
+      const segment = new OpenSegment(ref.name, dir, index, store, docs, onLastRelease, vectors, params);
       if (index.size > 0) {
         segment.search(new Float32Array(index.dimension), 1); // warm-up: pages the index in before requests do
         await store.getMany([0]);
@@ -89,7 +93,7 @@ export class OpenSegment {
    */
   search(queries: Float32Array, k: number): SearchHit[][] {
     if (!this.vectors) return this.index.search(queries, k);
-    return rerankExact(queries, this.index.search(queries, Math.max(k, this.rerank)), this.vectors, k);
+    return rerankExact(queries, this.index.search(queries, Math.max(k, this.params.rerank ?? IVF_RERANK)), this.vectors, k);
   }
 
   /** One more version uses it. */
@@ -121,6 +125,9 @@ export class OpenSegment {
 export class SegmentPool {
   private readonly open = new Map<string, Promise<OpenSegment>>();
 
+  /** `overrides`: the operator's search parameters, over those each segment recorded (index-spec.ts). */
+  constructor(private readonly overrides: SearchOverrides = {}) {}
+
   /** The segment at `location`, opened (and verified) unless a loaded version has it open already; retained. */
   async acquire(location: SegmentLocation, dimension: number): Promise<OpenSegment> {
     const name = location.ref.name;
@@ -128,7 +135,7 @@ export class SegmentPool {
     if (!pending) {
       const opening: Promise<OpenSegment> = OpenSegment.open(location, dimension, () => {
         if (this.open.get(name) === opening) this.open.delete(name);
-      });
+      }, this.overrides);
       pending = opening;
       this.open.set(name, opening);
       opening.catch(() => {

@@ -13,6 +13,7 @@ import type { LoadedVersion } from './loaded-version.js';
 import { SegmentPool } from './open-segment.js';
 import { openVersion } from './open-version.js';
 import { NotReadyError } from '../errors.js';
+import type { SearchOverrides } from '../retriever/index-spec.js';
 import type { IndexHandle } from '../types/serving-index.js';
 
 /** What the index manager does when the serving state changes. */
@@ -30,7 +31,7 @@ export class ServingVersion {
   /** Which versions are intact, and which were found damaged. */
   readonly versions: IntactVersions;
   /** Segments open now, shared by the versions that list them. */
-  readonly pool = new SegmentPool();
+  readonly pool: SegmentPool;
   private current: LoadedVersion | undefined;
   /** Why the serving version is not the one `current` names; undefined when it is. */
   private degradedReason: string | undefined;
@@ -47,7 +48,9 @@ export class ServingVersion {
     private readonly indexDir: string,
     private readonly hooks: ServingHooks,
     private readonly log: IndexLogger,
+    search: SearchOverrides = {},
   ) {
+    this.pool = new SegmentPool(search);
     this.versions = new IntactVersions(indexDir, (v) => this.load(v), log);
   }
 

@@ -33,6 +33,25 @@ export interface IndexSpec {
   params: IndexParams;
 }
 
+/**
+ * Search parameters the operator sets for every segment a process opens (`RAG_NPROBE`, `RAG_EF_SEARCH`), over those
+ * each segment's build recorded: a large IVF index wants a fixed nprobe (docs/SCALE.md), and both trade recall for
+ * time without a rebuild.
+ */
+export interface SearchOverrides {
+  nprobe?: number;
+  ef_search?: number;
+}
+
+/** The parameters a segment of `kind` searches with: `recorded`, with the overrides for its kind (nprobe at most nlist). */
+export function searchParams(kind: IndexKind, recorded: IndexParams, overrides: SearchOverrides = {}): IndexParams {
+  if (kind === 'ivf_pq' && overrides.nprobe !== undefined) {
+    return { ...recorded, nprobe: Math.min(overrides.nprobe, recorded.nlist ?? overrides.nprobe) };
+  }
+  if (kind === 'hnsw' && overrides.ef_search !== undefined) return { ...recorded, ef_search: overrides.ef_search };
+  return recorded;
+}
+
 /** Corpus sizes (passages) from which a build picks HNSW, then IVF-PQ, when no kind is asked for. */
 export interface KindThresholds {
   hnsw: number;

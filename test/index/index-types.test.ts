@@ -6,6 +6,8 @@ import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IndexManager } from '../../src/index/index-manager.js';
+import { SegmentPool } from '../../src/index/open-segment.js';
+import { segmentsOf } from '../../src/index/segment-refs.js';
 import type { IndexKind } from '../../src/retriever/index-spec.js';
 import { waitFor } from '../helpers/build-test-app.js';
 import { tinyDimension } from '../helpers/toolchain-bundle.js';
@@ -97,4 +99,24 @@ t.test('an IVF-PQ version whose float vectors are cut short is damaged, named, a
   t.equal(restarted.describe()!.version, flat, 'the older intact version serves');
   t.match(restarted.describe()!.degraded, /vectors\.f32/, 'the damaged file is named');
   await restarted.close();
+});
+
+t.test('segments open with the operator\'s nprobe and efSearch over their builds\', for their kind, and search', async (t) => {
+  const opts = setup(t);
+  const manager = await IndexManager.open(opts);
+  t.teardown(() => manager.close());
+  for (const kind of ['hnsw', 'ivf_pq'] as const) {
+    const manifest = manifestOf(opts.indexDir, await build(manager, opts.dir, kind));
+    const [location] = segmentsOf(opts.indexDir, manifest);
+    const recorded = location.ref.index_params!;
+    const [own, overridden] = [new SegmentPool(), new SegmentPool({ nprobe: 1000, ef_search: 7 })];
+    const plain = await own.acquire(location, manifest.dimension);
+    const tuned = await overridden.acquire(location, manifest.dimension);
+    t.same(plain.params, recorded, `${kind}: without overrides, the build's parameters`);
+    if (kind === 'hnsw') t.same(tuned.params, { ...recorded, ef_search: 7 }, 'HNSW: efSearch overridden');
+    else t.same(tuned.params, { ...recorded, nprobe: recorded.nlist }, 'IVF: nprobe overridden, at most nlist');
+    t.equal(tuned.search(QUERIES[0], 5)[0]!.length, 5, `${kind}: searches with them`);
+    plain.release();
+    tuned.release();
+  }
 });

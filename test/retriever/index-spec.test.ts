@@ -1,5 +1,5 @@
 import t from 'tap';
-import { chooseKind, indexSpec, kindOf } from '../../src/retriever/index-spec.js';
+import { chooseKind, indexSpec, kindOf, searchParams } from '../../src/retriever/index-spec.js';
 
 t.test('the kind follows the corpus size: flat, then HNSW, then IVF-PQ', async (t) => {
   const thresholds = { hnsw: 100, ivfPq: 1000 };
@@ -27,4 +27,14 @@ t.test('IVF-PQ on a tiny corpus shrinks its lists and codes to what the vectors 
   t.equal(tiny.params.train_rows, 6);
   const odd = indexSpec('ivf_pq', 100_000, 100);
   t.equal(100 % odd.params.pq_m!, 0, 'the sub-quantizers divide the dimension');
+});
+
+t.test('the operator\'s search parameters override a build\'s for their kind only, nprobe at most nlist', async (t) => {
+  const ivf = indexSpec('ivf_pq', 1_000_000, 768).params;
+  t.match(searchParams('ivf_pq', ivf, { nprobe: 128, ef_search: 7 }), { nlist: 4096, nprobe: 128, rerank: 100 });
+  t.equal(searchParams('ivf_pq', ivf, { ef_search: 7 }).ef_search, undefined, 'efSearch means nothing to IVF');
+  t.equal(searchParams('ivf_pq', ivf, { nprobe: 10_000 }).nprobe, 4096, 'no more lists than there are');
+  t.same(searchParams('ivf_pq', ivf, {}), ivf, 'no overrides: the build\'s own');
+  t.same(searchParams('hnsw', { ef_search: 128 }, { nprobe: 128, ef_search: 64 }), { ef_search: 64 });
+  t.same(searchParams('flat', {}, { nprobe: 128, ef_search: 64 }), {}, 'a flat index has none');
 });
