@@ -89,6 +89,16 @@ def test_the_sequence_loss_trains_too(setup, tmp_path):
     assert report["finished"] and losses[-1] < losses[0], f"RAG-Sequence loss does not fall: {losses}"
 
 
+def test_bf16_autocast_trains_and_is_recorded(setup, tmp_path):
+    out = tmp_path / "bf16"
+    report = run(setup, out, steps=12, bf16=True)
+    losses = logged(out)
+    assert report["finished"] and sum(losses[-3:]) < sum(losses[:3]) * 0.8, f"bf16 loss does not fall: {losses}"
+    state = torch.load(str(out) + ".checkpoints/finetune.pt", map_location="cpu")
+    assert all(v.dtype != torch.bfloat16 for v in state["generator"].values()), "the weights stay float32"
+    assert json.loads((out / "manifest.json").read_text())["training"]["finetune"]["settings"]["bf16"] is True
+
+
 def test_a_stopped_run_resumes_at_its_step_and_ends_where_an_unstopped_one_does(setup, tmp_path, capsys):
     stopped = tmp_path / "stopped"
     report = run(setup, stopped, stop_at=3)

@@ -112,6 +112,12 @@ def test_generator_stages_train_checkpoint_and_resume(run, tmp_path):
     for stage in ("drill", "relations", "terms", "aligned", "styles"):  # each from the one before it in the recipe
         assert train_generator.main(dict(base, run_dir=deep_dir, stage=stage, steps=1))
         assert train_generator.newest_generator(deep_dir)[0] == stage
+    bf16_dir = str(tmp_path / "bf16")
+    shutil.copytree(run["run_dir"], bf16_dir)
+    assert train_generator.main(dict(base, run_dir=bf16_dir, stage="drill", from_stage="read", steps=2, bf16=True))
+    drilled = torch.load(os.path.join(bf16_dir, "generator_drill.pt"), map_location="cpu")
+    assert drilled["step"] == 2 and all(v.dtype == torch.float32 for v in drilled["model"].values()), \
+        "bf16 autocast trains float32 weights"
     other_dir = str(tmp_path / "other")
     shutil.copytree(run["run_dir"], other_dir)
     assert train_generator.main(dict(base, run_dir=other_dir, stage="drill", from_stage="read", steps=1))

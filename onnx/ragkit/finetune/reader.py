@@ -80,11 +80,11 @@ class Reader:
 
     def nll_sum(self, questions, answers, index, mode):
         """(summed NLL, target tokens) of a batch, retrieving with the current question encoder from `index`."""
-        qv = self.encode(questions)
+        qv = self.encode(questions).float()  # searched and scored in float32 under bf16 autocast too
         ids, vectors = index.search(qv, self.n_docs)
         src, src_mask = self.sources(questions, ids)
         labels, label_mask = self.targets(answers)
-        logits = teacher_forced_logits(self.generator, src, src_mask, labels, self.n_docs)
+        logits = teacher_forced_logits(self.generator, src, src_mask, labels, self.n_docs).float()
         return rag_nll_sum(logits, labels, label_mask, torch.log_softmax(doc_scores(qv, vectors), -1), mode)
 
     def generate(self, src, src_mask, doc_logprobs, mode, max_new_tokens):
