@@ -89,6 +89,10 @@ CANDIDATES = (
     # 2855, +30 at step 7000 of this 7000-step schedule (its last 2700 steps with --bf16=true); not adopted.
     Stage("open", "generator", "styles", OPEN, steps=7000, lr=1e-4, warmup=50, seed_offset=10,
           answer_space="passage"),
+    # `open_deep` (rule 21): open 7000 grown to 8+8 layers (identity copies, grow_generator), trained on the same mix
+    # in bf16: the capacity that more steps of the 4+4 reader stopped buying.
+    Stage("open_deep", "generator", "open", OPEN, steps=6000, lr=1e-4, warmup=100, seed_offset=11, grow=2,
+          answer_space="passage"),
 )
 STAGES = {stage.name: stage for stage in RECIPE + CANDIDATES}
 GENERATOR_STAGES = tuple(stage.name for stage in RECIPE + CANDIDATES if stage.model == "generator")
