@@ -61,7 +61,7 @@ export class OpenSegment {
       const kind = kindOf(ref.index_type);
       const params = searchParams(kind, ref.index_params ?? indexSpec(kind, ref.passages, dimension).params, overrides);
       index.applyParams(params);
-      if (kindOf(ref.index_type) === 'ivf_pq') {
+      if (kind === 'ivf_pq') {
         try {
           vectors = VectorFile.open(dir, dimension, ref.passages);
         } catch (err) {

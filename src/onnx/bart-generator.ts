@@ -154,8 +154,7 @@ class CachedStep implements CachedGeneratorStep {
     const first = input.parents.every((p) => p === -1);
     if (!first && input.parents.some((p) => p < 0)) throw new Error('a step cannot mix first-step rows and cached rows');
     for (const c of input.contexts) if (!(c >= 0 && c < this.contexts.count)) throw new Error(`context ${c} of ${this.contexts.count}`);
-    const { order, tokens, parents, contexts } = this.runOrder(input);
-    const docs = documentRows(this.layout, contexts);
+    const { order, tokens, parents, contexts, docs } = this.runOrder(input);
     const sameDocs = !first && sameRows(this.docs, docs);
     if (!sameDocs) {
       this.mask?.dispose();
@@ -206,19 +205,21 @@ class CachedStep implements CachedGeneratorStep {
   /**
    * The step's rows in the order they run: as given, unless the per-document layout can share cross-attention only
    * in another order (periodicOrder); then `order[j]` is the caller's row that runs as row j, and the parents name
-   * rows of the previous run.
+   * rows of the previous run. `docs`: the contexts of the cross-attention rows (documentRows) for that order.
    */
-  private runOrder(input: StepInput): { order: Int32Array | null; tokens: ArrayLike<number>; parents: Int32Array; contexts: Int32Array } {
+  private runOrder(input: StepInput) {
     const contexts = Int32Array.from(input.contexts);
-    const periodic = this.layout === 'per-row' || documentRows(this.layout, contexts).length < contexts.length;
-    const order = periodic ? null : periodicOrder(contexts);
+    const docs = documentRows(this.layout, contexts);
+    const order = this.layout === 'per-document' && docs.length === contexts.length ? periodicOrder(contexts) : null;
     const previousRow = (p: number) => (p < 0 || !this.runRowOf ? p : this.runRowOf[p]);
-    if (!order) return { order, tokens: input.tokens, parents: Int32Array.from(input.parents, previousRow), contexts };
+    if (!order) return { order, tokens: input.tokens, parents: Int32Array.from(input.parents, previousRow), contexts, docs };
+    const ordered = Int32Array.from(order, (r) => contexts[r]);
     return {
       order,
       tokens: Int32Array.from(order, (r) => input.tokens[r]),
       parents: Int32Array.from(order, (r) => previousRow(input.parents[r])),
-      contexts: Int32Array.from(order, (r) => contexts[r]),
+      contexts: ordered,
+      docs: documentRows(this.layout, ordered),
     };
   }
 
