@@ -15,7 +15,7 @@ import { parseGenerationConfig } from '../src/generator/decoding/generation-conf
 import { loadRagConfig } from '../src/generator/rag-config.js';
 import { BartGenerator, type EncodedContexts } from '../src/onnx/bart-generator.js';
 import { TextTokenizer } from '../src/tokenizer/tokenizer.js';
-import type { StepFn } from '../src/types/generation.js';
+import type { LogProbs, StepFn } from '../src/types/generation.js';
 import { BENCH_QUESTIONS } from './bench-index.js';
 import type { BenchPipeline } from './pipeline.js';
 import { describeMachine } from './report.js';
@@ -159,8 +159,8 @@ async function foldocInputs(bundle: string, question: string, k: number): Promis
   });
 }
 
-/** One timed decoding: the first step on K rows, then `steps` cached steps on B*K rows; returns its logits too. */
-async function beamSteps(generator: BartGenerator, contexts: EncodedContexts, beams: number, steps: number, start: number, run: LayoutRun, logits: Float32Array[]) {
+/** One timed decoding: the first step on K rows, then `steps` cached steps on B*K rows; returns its log-probabilities too. */
+async function beamSteps(generator: BartGenerator, contexts: EncodedContexts, beams: number, steps: number, start: number, run: LayoutRun, logits: LogProbs[]) {
   const k = contexts.count;
   const step = generator.createStep(contexts);
   try {
@@ -208,7 +208,7 @@ async function benchLayoutPair(dirs: [string, string], opts: { nDocs: number; be
     for (let r = 0; r <= opts.repeats; r++) {
       // Repeat 0 is an untimed warm-up (onnxruntime's first-run allocations).
       const scratch = runs.map((run) => (r === 0 ? { ...run, firstCpu: [], stepCpu: [], stepWall: [], decodeCpu: [], sequenceCpu: [] } : run));
-      const logits: Float32Array[][] = [[], []];
+      const logits: LogProbs[][] = [[], []];
       for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) {
         await beamSteps(generators[i], encoded[i], opts.beams, opts.steps, generation.decoderStartTokenId, scratch[i], logits[i]);
         runs[i].crossRows = scratch[i].crossRows;
@@ -262,7 +262,7 @@ async function mainLayouts(argv: string[]): Promise<void> {
   }
   console.log('\n' + formatTable('CPU ms per decoder run, median over repeats (one intra-op thread)',
     ['bundle', 'layout', 'context tokens', 'cross rows held', 'first step (K rows)', 'cached step (B*K rows)', 'cached step wall ms',
-      'per-row / per-document', 'max |Δ logit|', 'RAG-Token beam decoding', 'per-row / per-document', 'RAG-Sequence decoding',
+      'per-row / per-document', 'max |Δ log p|', 'RAG-Token beam decoding', 'per-row / per-document', 'RAG-Sequence decoding',
       'per-row / per-document', 'same tokens'], rows, 2));
 }
 

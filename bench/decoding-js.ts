@@ -3,7 +3,8 @@
  * change, in one run. Each sample is a fresh process answering `requests` default questions (the bundle's n_docs,
  * beam 4, extractive, `explain` on) in process, with one onnxruntime thread so that every run computes on the
  * main thread and is timed there (bench/onnxruntime-clock.cjs). Processes alternate between the two checkouts
- * (ABBA), and each reports a digest of its answers, texts, confidences and per-token posteriors, which must agree.
+ * (ABBA), and each reports a digest of its answers' texts, which must agree, and one of the texts, confidences and
+ * per-token posteriors, which agree unless the change moves the arithmetic (then the confidences differ in far digits).
  *
  *     git worktree add --detach /tmp/old <commit>; ln -s "$PWD/node_modules" /tmp/old/node_modules
  *     npx tsx bench/decoding-js.ts --before=/tmp/old [--bundle=demo] [--requests=16] [--rounds=2]
@@ -22,7 +23,7 @@ import { formatTable } from './stats.js';
 const opts = parseOptions(process.argv.slice(2), { before: '', bundle: 'demo', requests: 16, rounds: 2, child: false });
 
 /** What one process measured, per answer. */
-interface Sample { cpuMs: number; onnxruntimeMs: number; wallMs: number; digest: string }
+interface Sample { cpuMs: number; onnxruntimeMs: number; wallMs: number; textsDigest: string; digest: string }
 
 async function measureHere(): Promise<Sample> {
   const clock = createRequire(import.meta.url)('./onnxruntime-clock.cjs') as { CHANNEL: string; install(): void; threadCpuNs(): number };
@@ -54,8 +55,13 @@ async function measureHere(): Promise<Sample> {
   const n = opts.requests;
   return {
     cpuMs: cpuNs / 1e6 / n, onnxruntimeMs: onnxruntimeNs / 1e6 / n, wallMs: wallMs / n,
-    digest: createHash('sha256').update(JSON.stringify(answers)).digest('hex').slice(0, 12),
+    textsDigest: digest(answers.map((a) => (a as unknown[])[0])),
+    digest: digest(answers),
   };
+}
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
 }
 
 /** The onnxruntime CPU time this thread's clock has counted so far (it answers reports on its channel). */
@@ -100,8 +106,9 @@ if (opts.child) {
     const ort = median(s.map((x) => x.onnxruntimeMs));
     const outside = median(s.map((x) => x.cpuMs - x.onnxruntimeMs));
     return [which, cpu.toFixed(1), ort.toFixed(1), outside.toFixed(1), `${((100 * outside) / cpu).toFixed(1)}%`,
-      median(s.map((x) => x.wallMs)).toFixed(1), [...new Set(s.map((x) => x.digest))].join(' ')];
+      median(s.map((x) => x.wallMs)).toFixed(1), [...new Set(s.map((x) => x.textsDigest))].join(' '),
+      [...new Set(s.map((x) => x.digest))].join(' ')];
   });
   console.log(formatTable(`${opts.bundle}, ${opts.requests} default answers per process, medians of ${opts.rounds} processes each (ms per answer)`,
-    ['checkout', 'CPU', 'onnxruntime', 'outside', 'outside share', 'wall', 'answers digest'], rows));
+    ['checkout', 'CPU', 'onnxruntime', 'outside', 'outside share', 'wall', 'texts digest', 'answers digest'], rows));
 }

@@ -4,7 +4,8 @@
  * token per row to the merged decoder with the key/value cache of the row's parent (docs/DECODING.md, "Rows").
  * The first step (every parent -1) runs the no-cache branch with empty past tensors; later steps the cached one.
  * A decoder in the per-document cross-attention layout (./cross-attention.ts) gets one encoder row per document
- * and keeps one cross-attention cache per document, which beam reordering never copies.
+ * and keeps one cross-attention cache per document, which beam reordering never copies. Steps return
+ * log-probabilities: the logits go through onnxruntime's LogSoftmax (./log-softmax.ts) before decoding sees them.
  */
 import { join } from 'node:path';
 import type { StepFn, StepInput } from '../types/generation.js';
@@ -12,6 +13,7 @@ import {
   crossAttentionLayout, documentRows, heldDocumentRows, periodicOrder, type CrossAttentionLayout,
 } from './cross-attention.js';
 import { cacheLayout, gatherRows, gatherTensor, isIdentity, sameRows, type CacheEntry } from './kv-cache.js';
+import { LogSoftmax } from './log-softmax.js';
 import { createSession, float32Output, int64Tensor, ort, type SessionOptions } from './session.js';
 
 /** The K encoded generator inputs, right-padded to one length. */
@@ -38,11 +40,12 @@ export interface CachedGeneratorStep extends GeneratorStep {
   crossAttentionRows(): number;
 }
 
-/** A loaded generator: two sessions and the cache layout of the decoder. */
+/** A loaded generator: its two sessions, the cache layout of the decoder, and the log-softmax of its logits. */
 export class BartGenerator {
   private constructor(
     private readonly encoder: ort.InferenceSession,
     private readonly decoder: ort.InferenceSession,
+    private readonly logSoftmax: LogSoftmax,
     private readonly cache: CacheEntry[],
     /** Execution provider in use: 'cpu' or 'cuda'. */
     readonly provider: 'cpu' | 'cuda',
@@ -55,6 +58,7 @@ export class BartGenerator {
   static async load(dir: string, opts: SessionOptions = {}): Promise<BartGenerator> {
     const encoder = await createSession(join(dir, 'onnx', 'encoder_model.onnx'), opts);
     let decoder: Awaited<ReturnType<typeof createSession>> | undefined;
+    let logSoftmax: LogSoftmax | undefined;
     try {
       decoder = await createSession(join(dir, 'onnx', 'decoder_model_merged.onnx'), opts);
       const s = decoder.session;
@@ -65,10 +69,12 @@ export class BartGenerator {
       const dModel = hiddenMeta?.isTensor ? hiddenMeta.shape[2] : undefined;
       if (typeof dModel !== 'number') throw new Error(`${dir}: encoder_hidden_states has no fixed hidden size`);
       const provider = encoder.provider === 'cuda' && decoder.provider === 'cuda' ? 'cuda' : 'cpu';
-      return new BartGenerator(encoder.session, s, cacheLayout(s), provider, dModel, crossAttentionLayout(s));
+      logSoftmax = await LogSoftmax.create(opts);
+      return new BartGenerator(encoder.session, s, logSoftmax, cacheLayout(s), provider, dModel, crossAttentionLayout(s));
     } catch (err) {
       await encoder.session.release();
       await decoder?.session.release();
+      await logSoftmax?.release();
       throw err;
     }
   }
@@ -90,7 +96,7 @@ export class BartGenerator {
 
   /** A cached step over `contexts` (see the module comment). */
   createStep(contexts: EncodedContexts): CachedGeneratorStep {
-    return new CachedStep(this.decoder, this.cache, contexts, this.crossAttention);
+    return new CachedStep(this.decoder, this.logSoftmax, this.cache, contexts, this.crossAttention);
   }
 
   /**
@@ -114,14 +120,16 @@ export class BartGenerator {
       const logits = float32Output(out.logits, 'logits', 3);
       const vocab = out.logits.dims[2];
       // NOTE: logits are [rows, len, V]; the next-token logits are each row's last position.
-      return gatherRows(logits, vocab, Array.from({ length: tokens.length }, (_, r) => r * len + len - 1));
+      const last = gatherRows(logits, vocab, Array.from({ length: tokens.length }, (_, r) => r * len + len - 1));
+      return this.logSoftmax.run(last, tokens.length, vocab);
     };
   }
 
-  /** Releases both sessions. */
+  /** Releases the sessions. */
   async close(): Promise<void> {
     await this.encoder.release();
     await this.decoder.release();
+    await this.logSoftmax.release();
   }
 }
 
@@ -141,6 +149,7 @@ class CachedStep implements CachedGeneratorStep {
 
   constructor(
     private readonly decoder: ort.InferenceSession,
+    private readonly logSoftmax: LogSoftmax,
     private readonly cache: CacheEntry[],
     private readonly contexts: EncodedContexts,
     private readonly layout: CrossAttentionLayout,
@@ -199,7 +208,9 @@ class CachedStep implements CachedGeneratorStep {
     this.rowContexts = Int32Array.from(contexts);
     this.docs = Int32Array.from(docs);
     this.runRowOf = order ? inverse(order) : null;
-    return order ? gatherRows(logits, out.logits.dims[2], this.runRowOf!) : logits;
+    const vocab = out.logits.dims[2];
+    const logProbs = await this.logSoftmax.run(logits, rows, vocab);
+    return order ? gatherRows(logProbs, vocab, this.runRowOf!) : logProbs;
   };
 
   /**

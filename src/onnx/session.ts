@@ -31,8 +31,14 @@ export interface LoadedSession {
   provider: Device;
 }
 
-/** Creates a session for `modelPath`; CUDA that cannot start falls back to CPU with one warning saying why. */
-export async function createSession(modelPath: string, opts: SessionOptions = {}): Promise<LoadedSession> {
+/**
+ * Creates a session for a model file (or a model's bytes); CUDA that cannot start falls back to CPU with one warning
+ * saying why.
+ */
+export async function createSession(model: string | Uint8Array, opts: SessionOptions = {}): Promise<LoadedSession> {
+  const modelPath = typeof model === 'string' ? model : `a ${model.length}-byte in-memory model`;
+  const open = (options: ort.InferenceSession.SessionOptions) =>
+    (typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options));
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     interOpNumThreads: opts.interOpThreads ?? 1,
@@ -46,16 +52,14 @@ export async function createSession(modelPath: string, opts: SessionOptions = {}
   } else if (opts.device === 'cuda') {
     try {
       // Fatal-only logging: the failure is reported once, by the warning below, not also by onnxruntime's logger.
-      const session = await ort.InferenceSession.create(modelPath, {
-        ...base, logSeverityLevel: 4, executionProviders: ['cuda', 'cpu'],
-      });
+      const session = await open({ ...base, logSeverityLevel: 4, executionProviders: ['cuda', 'cpu'] });
       return { session, provider: 'cuda' };
     } catch (err) {
       const why = firstLine(err instanceof Error ? err.message : String(err));
       (opts.warn ?? console.warn)(`CUDA execution provider unavailable for ${modelPath}, using CPU: ${why}`);
     }
   }
-  const session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cpu'] });
+  const session = await open({ ...base, executionProviders: ['cpu'] });
   return { session, provider: 'cpu' };
 }
 

@@ -29,5 +29,11 @@ export interface StepInput {
   contexts: Int32Array;
 }
 
-/** Raw next-token logits for every row, `[rows, vocab]` row-major (callers apply log_softmax). */
-export type StepFn = (input: StepInput) => Promise<Float32Array>;
+/**
+ * Next-token log-probabilities (each row's log_softmax) for every row, `[rows, vocab]` row-major: float32 from the
+ * model; float64 where a test computes them from its own logits as exactly as the PyTorch reference does.
+ */
+export type LogProbs = Float32Array | Float64Array;
+
+/** One decoder step: the log-probabilities of every row's next token. */
+export type StepFn = (input: StepInput) => Promise<LogProbs>;

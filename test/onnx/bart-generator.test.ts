@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import { decode } from '../../src/generator/decoding/decode.js';
 import { parseGenerationConfig } from '../../src/generator/decoding/generation-config.js';
-import type { StepFn } from '../../src/types/generation.js';
+import type { LogProbs, StepFn } from '../../src/types/generation.js';
 import { BartGenerator } from '../../src/onnx/bart-generator.js';
 import { ragTokenGreedy } from '../../src/generator/decoding/greedy.js';
 import { PieceVocabulary, SpanConstraint } from '../../src/generator/decoding/span-constraint.js';
@@ -39,13 +39,13 @@ t.test('a step that names a context beyond the encoded inputs is refused', async
   s.release();
 });
 
-/** Wraps a step to keep a copy of every logits array it returns. */
-function recording(step: StepFn): { step: StepFn; logits: Float32Array[] } {
-  const logits: Float32Array[] = [];
+/** Wraps a step to keep a copy of every log-probabilities array it returns. */
+function recording(step: StepFn): { step: StepFn; logits: LogProbs[] } {
+  const logits: LogProbs[] = [];
   return { logits, step: async (input) => { const out = await step(input); logits.push(out.slice()); return out; } };
 }
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+function maxAbsDiff(a: LogProbs, b: LogProbs): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;

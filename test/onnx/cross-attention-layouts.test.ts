@@ -12,7 +12,7 @@ import { PieceVocabulary, SpanConstraint } from '../../src/generator/decoding/sp
 import { BartGenerator } from '../../src/onnx/bart-generator.js';
 import { documentRows, heldDocumentRows, periodicOrder } from '../../src/onnx/cross-attention.js';
 import { TextTokenizer } from '../../src/tokenizer/tokenizer.js';
-import type { StepFn } from '../../src/types/generation.js';
+import type { LogProbs, StepFn } from '../../src/types/generation.js';
 
 const root = new URL('../../onnx/build/', import.meta.url).pathname;
 if (!existsSync(`${root}tiny-per-document/generator`)) throw new Error(`${root}tiny-per-document is missing: run npm run fixtures`);
@@ -56,13 +56,13 @@ t.test('periodic order: rows that hold each document equally often run so that t
   t.equal(order(), null, 'no rows');
 });
 
-/** Wraps a step to keep a copy of every logits array it returns. */
-function recording(step: StepFn): { step: StepFn; logits: Float32Array[] } {
-  const logits: Float32Array[] = [];
+/** Wraps a step to keep a copy of every log-probabilities array it returns. */
+function recording(step: StepFn): { step: StepFn; logits: LogProbs[] } {
+  const logits: LogProbs[] = [];
   return { logits, step: async (input) => { const out = await step(input); logits.push(out.slice()); return out; } };
 }
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+function maxAbsDiff(a: LogProbs, b: LogProbs): number {
   if (a.length !== b.length) return Infinity;
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));

@@ -11,7 +11,7 @@
  * To the decoding code a member is an ordinary step callback: decoding stays a pure function of rows and `step`.
  */
 import type { EncodedContexts, GeneratorStep } from '../../onnx/bart-generator.js';
-import type { StepInput } from '../../types/generation.js';
+import type { LogProbs, StepInput } from '../../types/generation.js';
 import { stackContexts } from './stacked-contexts.js';
 
 /** What the batcher drives: the generator's cached step over a set of contexts. */
@@ -72,7 +72,7 @@ export class StepBatcher {
   }
 
   /** Adds a decoding's first step to the forming cohort, opening one when none is. */
-  join(member: Member, input: StepInput): Promise<Float32Array> {
+  join(member: Member, input: StepInput): Promise<LogProbs> {
     let cohort = this.forming;
     if (!cohort) {
       cohort = this.forming = new Cohort(this.source, this.stats);
@@ -81,10 +81,10 @@ export class StepBatcher {
         this.formingTimer = setTimeout(() => this.start(opened), this.opts.windowMs);
       }
     }
-    const logits = cohort.add(member, input);
+    const logProbs = cohort.add(member, input);
     if (cohort.size >= this.opts.maxMembers) this.start(cohort);
     else if (this.expected === 0) this.scheduleStart(cohort);
-    return logits;
+    return logProbs;
   }
 
   /**
@@ -114,7 +114,7 @@ class Member {
 
   constructor(private readonly batcher: StepBatcher, readonly contexts: EncodedContexts, private readonly arrived?: () => void) {}
 
-  step(input: StepInput): Promise<Float32Array> {
+  step(input: StepInput): Promise<LogProbs> {
     if (input.tokens.length === 0) return Promise.reject(new Error('a step needs at least one row'));
     for (const c of input.contexts) {
       if (!(c >= 0 && c < this.contexts.count)) return Promise.reject(new Error(`context ${c} of ${this.contexts.count}`));
@@ -122,9 +122,9 @@ class Member {
     const first = input.parents.every((p) => p === -1);
     if (first) {
       this.leave();
-      const logits = this.batcher.join(this, input);
+      const logProbs = this.batcher.join(this, input);
       this.arrived?.();
-      return logits;
+      return logProbs;
     }
     if (input.parents.some((p) => p < 0)) return Promise.reject(new Error('a step cannot mix first-step rows and cached rows'));
     if (!this.cohort) return Promise.reject(new Error('a cached step needs a first step before it'));
@@ -139,7 +139,7 @@ class Member {
 
 interface Pending {
   input: StepInput;
-  resolve: (logits: Float32Array) => void;
+  resolve: (logProbs: LogProbs) => void;
   reject: (err: unknown) => void;
 }
 
@@ -168,13 +168,13 @@ class Cohort {
     return this.members.length;
   }
 
-  add(member: Member, input: StepInput): Promise<Float32Array> {
+  add(member: Member, input: StepInput): Promise<LogProbs> {
     this.members.push(member);
     member.cohort = this;
     return this.submit(member, input);
   }
 
-  submit(member: Member, input: StepInput): Promise<Float32Array> {
+  submit(member: Member, input: StepInput): Promise<LogProbs> {
     return new Promise((resolve, reject) => {
       this.pending.set(member, { input, resolve, reject });
       this.runWhenReady();
@@ -259,17 +259,17 @@ class Cohort {
     const served = blocks.filter((b) => b.input).map((b) => ({ member: b.slot.member!, ...this.pending.get(b.slot.member!)! }));
     this.pending.clear();
     try {
-      const logits = await this.step!.step({ tokens, parents, contexts });
+      const logProbs = await this.step!.step({ tokens, parents, contexts });
       this.stats.runs++;
       this.stats.rows += total;
-      const vocab = logits.length / total;
+      const vocab = logProbs.length / total;
       this.slots = blocks.map(({ slot, input }, i) => ({
         member: slot.member, firstRow: rowBase[i], contexts: contexts.slice(rowBase[i], rowBase[i] + (input ? input.tokens.length : slot.contexts.length)),
       }));
       let next = 0;
       blocks.forEach(({ input }, i) => {
         if (!input) return;
-        served[next++].resolve(logits.subarray(rowBase[i] * vocab, (rowBase[i] + input.tokens.length) * vocab));
+        served[next++].resolve(logProbs.subarray(rowBase[i] * vocab, (rowBase[i] + input.tokens.length) * vocab));
       });
     } catch (err) {
       // The cache is in an unknown state: every member's decoding fails, and later steps are refused.

@@ -13,7 +13,7 @@ import { StepMarginal } from './marginal.js';
 import type { SpanConstraint } from './span-constraint.js';
 import { runTracks, type DecodingTrack, type TrackRows } from './tracks.js';
 import type { BeamHypothesis, DecodeOptions, TokenDecoding } from './types.js';
-import type { StepFn } from '../../types/generation.js';
+import type { LogProbs, StepFn } from '../../types/generation.js';
 
 /** One RAG-Token beam search as a track. */
 export class BeamSearchTrack implements DecodingTrack {
@@ -72,9 +72,9 @@ export class BeamSearchTrack implements DecodingTrack {
     return rows;
   }
 
-  consume(logits: Float32Array, vocab: number): void {
+  consume(logProbs: LogProbs, vocab: number): void {
     const k = this.contexts.length;
-    for (const g of new Set(this.groupOf)) this.marginals[g].load(logits, g * k, vocab);
+    for (const g of new Set(this.groupOf)) this.marginals[g].load(logProbs, g * k, vocab);
     const { candidates, scoreOf } = this.rank(vocab);
     const curLen = this.beams[0].tokens.length;
     const next: BeamHistory[] = [];

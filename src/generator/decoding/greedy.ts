@@ -8,7 +8,7 @@ import { StepMarginal } from './marginal.js';
 import type { SpanConstraint } from './span-constraint.js';
 import { runTracks, type DecodingTrack, type TrackRows } from './tracks.js';
 import type { DecodeOptions, TokenDecoding } from './types.js';
-import type { StepFn } from '../../types/generation.js';
+import type { LogProbs, StepFn } from '../../types/generation.js';
 
 /** Options of greedy decoding. */
 export interface GreedyOptions extends DecodeOptions {
@@ -54,8 +54,8 @@ export class GreedyTrack implements DecodingTrack {
     };
   }
 
-  consume(logits: Float32Array, vocab: number): void {
-    const marginal = this.marginal.load(logits, 0, vocab);
+  consume(logProbs: LogProbs, vocab: number): void {
+    const marginal = this.marginal.load(logProbs, 0, vocab);
     const { token: best, score } = this.choose(marginal, vocab);
     this.sequence.push(best);
     this.out.tokens.push(best);

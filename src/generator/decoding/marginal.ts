@@ -1,56 +1,46 @@
 /**
  * RAG-Token's per-step marginalization over K documents for one beam:
- * `m[v] = logsumexp_k(w_k + log_softmax(logits[k])[v])`, and the document posterior of a chosen token.
- * With K = 1 and w = [0] the marginal is exactly the row's log_softmax, which is how RAG-Sequence's
+ * `m[v] = logsumexp_k(w_k + log p(v | z_k))`, and the document posterior of a chosen token.
+ * With K = 1 and w = [0] the marginal is exactly the row's log-probabilities, which is how RAG-Sequence's
  * per-document beam search reuses the same code.
  *
- * Each row's log_softmax normalizer takes one pass over its V logits; after that any entry of the marginal costs
- * O(K), so a step whose processors leave a few tokens (extractive answers) scores only those. Entries are computed
- * with the same float64 operations in the same order as a full log_softmax row would, so both paths agree bit for bit.
+ * The step gives each row's log-probabilities (the model's log_softmax), so any entry of the marginal costs O(K)
+ * and a step whose processors leave a few tokens (extractive answers) scores only those. Entries are computed with
+ * the same float64 operations in the same order whichever tokens are asked for, so both paths agree bit for bit.
  */
-import { logSoftmaxNormalizer, softmax } from './math.js';
+import type { LogProbs } from '../../types/generation.js';
+import { softmax } from './math.js';
 
-/** K consecutive logits rows of one step with their normalizers; reused from step to step (no per-step arrays). */
+/** K consecutive log-probability rows of one step; reused from step to step (no per-step arrays). */
 export class StepMarginal {
-  private readonly rowMax: Float64Array;
-  private readonly rowLogSum: Float64Array;
   /** Scratch for one token's `w_k + log p(v | z_k)`. */
   private readonly joint: Float64Array;
-  private logits: Float32Array = new Float32Array(0);
+  private logProbs: LogProbs = new Float32Array(0);
   private base = 0;
   private vocab = 0;
 
   /** @param w document log-weights, one per row */
   constructor(private readonly w: ArrayLike<number>) {
-    this.rowMax = new Float64Array(w.length);
-    this.rowLogSum = new Float64Array(w.length);
     this.joint = new Float64Array(w.length);
   }
 
   /**
-   * Reads rows firstRow .. firstRow+K-1 of `logits` (documents 0 .. K-1), one pass over each for its normalizer.
-   * NOTE: `logits` is `[rows, vocab]` row-major and is read again by later calls: it must not change meanwhile.
+   * Reads rows firstRow .. firstRow+K-1 of `logProbs` (documents 0 .. K-1).
+   * NOTE: `logProbs` is `[rows, vocab]` row-major and is read by later calls: it must not change meanwhile.
    */
-  load(logits: Float32Array, firstRow: number, vocab: number): this {
-    this.logits = logits;
+  load(logProbs: LogProbs, firstRow: number, vocab: number): this {
+    this.logProbs = logProbs;
     this.base = firstRow * vocab;
     this.vocab = vocab;
-    for (let d = 0; d < this.w.length; d++) {
-      const { max, logSum } = logSoftmaxNormalizer(logits, this.base + d * vocab, vocab);
-      this.rowMax[d] = max;
-      this.rowLogSum[d] = logSum;
-    }
     return this;
   }
 
-  /** `log_softmax(logits[d])[v]`; a row that is all -inf gives -inf (never NaN), so it simply never wins. */
+  /** `log p(v | z_d)`. */
   docLogProb(d: number, v: number): number {
-    const max = this.rowMax[d];
-    if (max === -Infinity) return -Infinity;
-    return this.logits[this.base + d * this.vocab + v] - max - this.rowLogSum[d];
+    return this.logProbs[this.base + d * this.vocab + v];
   }
 
-  /** The marginal `m[v]`. */
+  /** The marginal `m[v]`; -inf when every document gives the token -inf. */
   at(v: number): number {
     const { w, joint } = this;
     let max = -Infinity;

@@ -1,13 +1,14 @@
 /**
- * log_softmax, logsumexp and softmax with float64 accumulators. Inputs are float32 logits (or float64 scores);
- * outputs are float64, as the reference computes them in float64 from the model's float32 logits.
+ * log_softmax, logsumexp and softmax with float64 accumulators, for document weights, posteriors and scores (the
+ * model's own log-probabilities come from onnxruntime, src/onnx/log-softmax.ts). Outputs are float64, as the
+ * reference computes them.
  */
 
 /**
  * The normalizer of `log_softmax(src[offset .. offset+length))`: entry i is `src[i] - max - logSum`. `max` is -inf
  * for a row that is all -inf, whose entries are then -inf (rather than NaN), so that a fully masked row never wins.
  */
-export function logSoftmaxNormalizer(
+function logSoftmaxNormalizer(
   src: ArrayLike<number>, offset: number, length: number,
 ): { max: number; logSum: number } {
   let max = -Infinity;
@@ -56,10 +57,4 @@ export function softmax(values: ArrayLike<number>): number[] {
 /** Document log-weights `w_k = log_softmax(s)_k` from retrieval inner products: log p(z|x). */
 export function docLogWeights(scores: ArrayLike<number>): Float64Array {
   return logSoftmax(scores);
-}
-
-/** One entry of `log_softmax(src[offset .. offset+length))`: the log-probability of `index`. */
-export function logSoftmaxAt(src: ArrayLike<number>, offset: number, length: number, index: number): number {
-  const { max, logSum } = logSoftmaxNormalizer(src, offset, length);
-  return max === -Infinity ? -Infinity : src[offset + index] - max - logSum;
 }

@@ -4,7 +4,7 @@
  * `exclude_bos_score`). One row per step, so many sequences and documents can share steps.
  */
 import type { GenerationConfig } from './generation-config.js';
-import { logSoftmaxAt } from './math.js';
+import type { LogProbs } from '../../types/generation.js';
 import type { DecodingTrack, TrackRows } from './tracks.js';
 
 /** Scores `sequence` (tokens after the decoder start token) against `context`. */
@@ -28,10 +28,10 @@ export class TeacherForcedTrack implements DecodingTrack {
     };
   }
 
-  consume(logits: Float32Array, vocab: number): void {
+  consume(logProbs: LogProbs): void {
     const i = this.logprobs.length;
     const token = this.sequence[i];
-    this.logprobs.push(i === 0 && token === this.cfg.bosTokenId ? 0 : logSoftmaxAt(logits, 0, vocab, token));
+    this.logprobs.push(i === 0 && token === this.cfg.bosTokenId ? 0 : logProbs[token]);
   }
 
   /** `log p(y | x, z)`: the sum over positions, left to right. */

@@ -1,11 +1,11 @@
 /**
  * Several decoding processes ("tracks") run in lockstep through one step callback: each step gathers the rows
- * every unfinished track wants, calls `step` once, and hands each track its slice of the logits. A track names
+ * every unfinished track wants, calls `step` once, and hands each track its slice of the log-probabilities. A track names
  * parents among its own rows of the previous step; this module maps them to rows of the shared batch. This is
  * how RAG-Sequence runs K beam searches at once, and how rows of several requests can later share one step.
  */
 import { DecodingAbortedError } from './types.js';
-import { type StepFn } from '../../types/generation.js';
+import { type LogProbs, type StepFn } from '../../types/generation.js';
 
 /** The rows a track wants in the next step; `parents` index the track's own rows of the previous step. */
 export interface TrackRows {
@@ -18,8 +18,8 @@ export interface TrackRows {
 export interface DecodingTrack {
   /** Rows for the next step, or null when the track has finished. */
   nextRows(): TrackRows | null;
-  /** This track's logits for the rows it asked for, `[rows, vocab]`. */
-  consume(logits: Float32Array, vocab: number): void;
+  /** This track's next-token log-probabilities for the rows it asked for, `[rows, vocab]`. */
+  consume(logProbs: LogProbs, vocab: number): void;
 }
 
 /** Throws a `DecodingAbortedError` when the signal has fired. */
@@ -55,15 +55,15 @@ export async function runTracks(tracks: readonly DecodingTrack[], step: StepFn, 
         contexts[row] = rows.contexts[i];
       }
     });
-    const logits = await step({ tokens, parents, contexts });
-    if (logits.length === 0 || logits.length % total !== 0) {
-      throw new Error(`step returned ${logits.length} logits for ${total} rows; expected [rows, vocab]`);
+    const logProbs = await step({ tokens, parents, contexts });
+    if (logProbs.length === 0 || logProbs.length % total !== 0) {
+      throw new Error(`step returned ${logProbs.length} log-probabilities for ${total} rows; expected [rows, vocab]`);
     }
-    const vocab = logits.length / total;
+    const vocab = logProbs.length / total;
     wanted.forEach((rows, t) => {
       if (!rows) return;
       const n = rows.tokens.length;
-      tracks[t].consume(logits.subarray(base[t] * vocab, (base[t] + n) * vocab), vocab);
+      tracks[t].consume(logProbs.subarray(base[t] * vocab, (base[t] + n) * vocab), vocab);
     });
     base.forEach((b, t) => { previousBase[t] = b; });
   }

@@ -1,6 +1,7 @@
 /**
  * The decoding core's vocabulary (docs/DECODING.md): rows, the step callback, decoding results, the abort error.
- * Decoding never sees a session; it asks a `StepFn` (types/generation.ts) for the next logits of a set of rows.
+ * Decoding never sees a session; it asks a `StepFn` (types/generation.ts) for the next-token log-probabilities of
+ * a set of rows.
  */
 import type { SpanConstraint } from './span-constraint.js';
 

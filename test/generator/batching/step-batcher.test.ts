@@ -6,9 +6,10 @@ import t from 'tap';
 import { StepBatcher, type StepSource } from '../../../src/generator/batching/step-batcher.js';
 import { stackContexts } from '../../../src/generator/batching/stacked-contexts.js';
 import { decode, type Decoding } from '../../../src/generator/decoding/decode.js';
-import type { StepInput } from '../../../src/types/generation.js';
+import type { LogProbs, StepInput } from '../../../src/types/generation.js';
 import type { EncodedContexts, GeneratorStep } from '../../../src/onnx/bart-generator.js';
 import { testConfig } from '../decoding/config.js';
+import { logProbsOf } from '../decoding/log-probs.js';
 
 const VOCAB = 7;
 const D_MODEL = 2;
@@ -46,7 +47,7 @@ class FakeSource implements StepSource {
   createStep(ctx: EncodedContexts): GeneratorStep {
     let prefixes: number[][] = [];
     let live = true;
-    const step = async ({ tokens, parents, contexts: rows }: StepInput): Promise<Float32Array> => {
+    const step = async ({ tokens, parents, contexts: rows }: StepInput): Promise<LogProbs> => {
       if (!live) throw new Error('step after release');
       this.runs++;
       this.rowCounts.push(tokens.length);
@@ -60,7 +61,7 @@ class FakeSource implements StepSource {
           logits[r * VOCAB + v] = 3 * h + (v === 2 ? prefix.length - 3 : 0); // eos grows likelier with length
         }
       });
-      return logits;
+      return logProbsOf(logits, VOCAB);
     };
     return { step, release: () => { live = false; this.released++; } };
   }

@@ -4,6 +4,7 @@
  * distribution) and checks that later steps keep each row's context, as a real key/value cache would require.
  */
 import type { StepFn, StepInput } from '../../../src/types/generation.js';
+import { logProbsOf } from './log-probs.js';
 
 /** Per context (or '*' for any), per generated prefix ('' for none, else 'a,b'), probabilities of some tokens. */
 export type Table = Record<string, Record<string, Record<number, number>>>;
@@ -52,7 +53,7 @@ export function fakeStep(table: Table, vocab: number, fallback: Record<number, n
       logits.set(logitsOf(probs, vocab), r * vocab);
     }
     previous = { prefixes, contexts: [...contexts] };
-    return logits;
+    return logProbsOf(logits, vocab);
   };
   return { step, calls };
 }

@@ -1,7 +1,8 @@
 /**
  * Differential test against the PyTorch reference (onnx/ragkit/rag_reference.py): random logits tables over a
  * small vocabulary, decoded by both under many configurations. Both compute in float64 from the same float32
- * logits, so tokens must be identical and scores equal to ~1e-9.
+ * logits (the fake step gives decoding their log_softmax, as the reference computes it), so tokens must be
+ * identical and scores equal to ~1e-9.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { decode } from '../../../src/generator/decoding/decode.js';
 import type { GenerationConfig } from '../../../src/generator/decoding/generation-config.js';
 import type { StepFn } from '../../../src/types/generation.js';
 import { testConfig } from './config.js';
+import { logProbsOf } from './log-probs.js';
 
 const V = 6;
 const K = 3;
@@ -54,7 +56,7 @@ function tableStep(table: Logits): StepFn {
     prefixes = Array.from(tokens, (tok, r) => (parents[r] < 0 ? [] : [...prefixes[parents[r]], tok]));
     const out = new Float32Array(tokens.length * V);
     prefixes.forEach((p, r) => out.set(table[contexts[r]][p.join(',')], r * V));
-    return out;
+    return logProbsOf(out, V);
   };
 }
 

@@ -6,6 +6,7 @@ import { decode } from '../../../src/generator/decoding/decode.js';
 import { applyLogitsProcessors } from '../../../src/generator/decoding/logits-processors.js';
 import { normalizeSpanText, PieceVocabulary, SpanConstraint } from '../../../src/generator/decoding/span-constraint.js';
 import type { StepFn } from '../../../src/types/generation.js';
+import { logProbsOf } from './log-probs.js';
 
 const BOS = 0;
 const EOS = 2;
@@ -77,7 +78,7 @@ function tableStep(table: Record<string, Record<number, number>>): StepFn {
       const rest = (1 - Object.values(probs).reduce((a, b) => a + b, 0)) / (V - known);
       for (let v = 0; v < V; v++) out[r * V + v] = Math.log(probs[v] ?? rest);
     });
-    return out;
+    return logProbsOf(out, V);
   };
 }
 

@@ -10,6 +10,7 @@ import { logSoftmaxInto, softmax } from '../../../src/generator/decoding/math.js
 import { PieceVocabulary, SpanConstraint } from '../../../src/generator/decoding/span-constraint.js';
 import type { StepFn } from '../../../src/types/generation.js';
 import { testConfig } from './config.js';
+import { logProbsOf } from './log-probs.js';
 
 /** A seeded PRNG (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -64,7 +65,7 @@ t.test('the marginal and the posteriors match the full K x V computation exactly
     const w = Array.from({ length: k }, () => (rand() < 0.1 ? -Infinity : Math.log(0.05 + rand())));
     const logits = randomLogits(rand, k + 2, vocab);
     const { doc, m } = fullMarginal(logits, 1, vocab, w);
-    const marginal = new StepMarginal(w).load(logits, 1, vocab);
+    const marginal = new StepMarginal(w).load(logProbsOf(logits, vocab), 1, vocab);
     const filled = marginal.fill(new Float64Array(vocab));
     for (let v = 0; v < vocab; v++) {
       const expectedPosterior = softmax(w.map((wk, d) => wk + doc[d * vocab + v]));
@@ -154,7 +155,7 @@ function randomModel(seed: number, vocab: number): StepFn {
       for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
       logits.set(randomLogits(random(h), 1, vocab), r * vocab);
     });
-    return logits;
+    return logProbsOf(logits, vocab);
   };
 }
 

@@ -49,9 +49,9 @@ t.test('tracks of different requests share steps and decode exactly as they do a
   t.ok(shared.calls.some((c) => c.contexts.every((x) => x === 2)), 'a finished track leaves the batch');
 });
 
-t.test('a step that returns the wrong number of logits is an error', async (t) => {
+t.test('a step that returns the wrong number of log-probabilities is an error', async (t) => {
   const bad: StepFn = async () => new Float32Array(7);
-  await t.rejects(ragTokenGreedy(bad, logw(0.5, 0.5), testConfig()), /7 logits for 2 rows/);
+  await t.rejects(ragTokenGreedy(bad, logw(0.5, 0.5), testConfig()), /7 log-probabilities for 2 rows/);
 });
 
 t.test('decode runs greedy for one beam and beam search otherwise', async (t) => {
