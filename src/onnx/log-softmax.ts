@@ -1,7 +1,8 @@
 /**
- * Next-token log-probabilities from the decoder's logits, computed by onnxruntime: its vectorized LogSoftmax costs
- * about a quarter of a JavaScript pass over every row's vocabulary (a max and V `exp`s per row, 20 rows a step for
- * beam 4 over 5 documents), and runs for every bundle, converted ones included, without changing their graphs.
+ * Next-token log-probabilities from the decoder's logits, computed by onnxruntime: its vectorized LogSoftmax is far
+ * cheaper than a JavaScript pass over every row's vocabulary (a max and V `exp`s per row, 20 rows a step for beam 4
+ * over 5 documents; docs/BENCHMARKS.md, "Log-probabilities from onnxruntime"), and runs for every bundle, converted
+ * ones included, without changing their graphs.
  * Always on the CPU: the logits are already in host memory when the decoder returns them.
  */
 import { oneOperatorModel } from './one-operator-model.js';

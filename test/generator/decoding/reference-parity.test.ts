@@ -12,6 +12,7 @@ import type { GenerationConfig } from '../../../src/generator/decoding/generatio
 import type { StepFn } from '../../../src/types/generation.js';
 import { testConfig } from './config.js';
 import { logProbsOf } from './log-probs.js';
+import { mulberry32 } from '../../helpers/seeded-random.js';
 
 const V = 6;
 const K = 3;
@@ -19,22 +20,11 @@ const MAX_LENGTH = 5;
 const python = process.env.PYTHON ?? '/usr/bin/python3';
 const oracle = fileURLToPath(new URL('./reference-oracle.py', import.meta.url));
 
-/** mulberry32: a small seeded PRNG, so that a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Logits = Record<string, Record<string, number[]>>;
 
 /** float32 logits for every (context, generated prefix) up to the longest prefix decoding can reach. */
 function randomTable(seed: number): Logits {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const table: Logits = {};
   for (let c = 0; c < K; c++) {
     table[c] = {};
@@ -84,7 +74,7 @@ const variants: Partial<GenerationConfig>[] = [
 ];
 
 function casesFor(seed: number): Case[] {
-  const rand = prng(seed + 1000);
+  const rand = mulberry32(seed + 1000);
   const w = Array.from({ length: K }, () => 4 * rand());
   const lse = Math.log(w.reduce((s, x) => s + Math.exp(x), 0));
   const logw = w.map((x) => x - lse);

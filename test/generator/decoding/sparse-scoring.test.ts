@@ -11,17 +11,7 @@ import { PieceVocabulary, SpanConstraint } from '../../../src/generator/decoding
 import type { StepFn } from '../../../src/types/generation.js';
 import { testConfig } from './config.js';
 import { logProbsOf } from './log-probs.js';
-
-/** A seeded PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), a | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../helpers/seeded-random.js';
 
 /** Logits with ties (a few distinct values), some -inf entries, and now and then a row that is all -inf. */
 function randomLogits(rand: () => number, rows: number, vocab: number): Float32Array {
@@ -57,7 +47,7 @@ function fullMarginal(logits: Float32Array, firstRow: number, vocab: number, w: 
 }
 
 t.test('the marginal and the posteriors match the full K x V computation exactly', async (t) => {
-  const rand = random(1);
+  const rand = mulberry32(1);
   let mismatches = 0;
   for (let trial = 0; trial < 200; trial++) {
     const k = 1 + Math.floor(rand() * 5);
@@ -92,7 +82,7 @@ function randomDocs(rand: () => number, k: number): string[][] {
 }
 
 t.test('the allowed list is exactly what the processors leave finite', async (t) => {
-  const rand = random(2);
+  const rand = mulberry32(2);
   let mismatches = 0;
   let empty = 0;
   for (let trial = 0; trial < 400; trial++) {
@@ -120,7 +110,7 @@ t.test('the allowed list is exactly what the processors leave finite', async (t)
 });
 
 t.test('the sparse ranking matches the full one, ties, -inf and short rows included', async (t) => {
-  const rand = random(3);
+  const rand = mulberry32(3);
   let mismatches = 0;
   for (let trial = 0; trial < 500; trial++) {
     const beams = 1 + Math.floor(rand() * 4);
@@ -153,14 +143,14 @@ function randomModel(seed: number, vocab: number): StepFn {
     next.forEach((key, r) => {
       let h = seed;
       for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-      logits.set(randomLogits(random(h), 1, vocab), r * vocab);
+      logits.set(randomLogits(mulberry32(h), 1, vocab), r * vocab);
     });
     return logProbsOf(logits, vocab);
   };
 }
 
 t.test('greedy, beam and RAG-Sequence decode exactly alike on either path', async (t) => {
-  const rand = random(4);
+  const rand = mulberry32(4);
   let compared = 0;
   for (let trial = 0; trial < 60; trial++) {
     const k = 1 + Math.floor(rand() * 4);
