@@ -90,8 +90,8 @@ CANDIDATES = (
     Stage("open", "generator", "styles", OPEN, steps=7000, lr=1e-4, warmup=50, seed_offset=10,
           answer_space="passage"),
     # `open_deep` (rule 21): open 7000 grown to 8+8 layers (identity copies, grow_generator), trained on the same mix
-    # in bf16: the capacity that more steps of the 4+4 reader stopped buying. At step 4185: style sets 56 of 505 (open
-    # 7000: 50), 218 of all 815 questions; not adopted (rule 11 asks 71).
+    # in bf16: the capacity that more steps of the 4+4 reader stopped buying. Style sets 56 of 505 at step 4185 and 55
+    # at 6000, the schedule's end (open 7000: 50), 218 of all 815 questions both times; not adopted (rule 11 asks 71).
     Stage("open_deep", "generator", "open", OPEN, steps=6000, lr=1e-4, warmup=100, seed_offset=11, grow=2,
           answer_space="passage"),
 )
