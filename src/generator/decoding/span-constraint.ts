@@ -19,35 +19,64 @@ export function normalizeSpanText(text: string): string {
   return text.replace(/\s+/g, ' ').trim().toLowerCase();
 }
 
-function push(map: Map<string, number[]>, key: string, id: number): void {
-  const list = map.get(key);
-  if (list) list.push(id);
-  else map.set(key, [id]);
+/** A character trie of piece texts: walking a text from a position meets every piece the text goes on with there. */
+class PieceTrie {
+  private readonly root: TrieNode = { next: new Map(), ids: [] };
+
+  insert(piece: string, id: number): void {
+    let node = this.root;
+    for (let i = 0; i < piece.length; i++) {
+      const c = piece.charCodeAt(i);
+      let child = node.next.get(c);
+      if (!child) node.next.set(c, (child = { next: new Map(), ids: [] }));
+      node = child;
+    }
+    node.ids.push(id);
+  }
+
+  /** Adds to `out` the ids of every piece that `text` holds at `from`. */
+  collect(text: string, from: number, out: Set<number>): void {
+    let node: TrieNode | undefined = this.root;
+    for (let i = from; i < text.length; i++) {
+      node = node.next.get(text.charCodeAt(i));
+      if (!node) return;
+      for (const id of node.ids) out.add(id);
+    }
+  }
+}
+
+interface TrieNode {
+  next: Map<number, TrieNode>;
+  ids: number[];
 }
 
 /**
- * Each token's text in lower case, built once per tokenizer: `pieces` maps a piece to its ids, `starts` a piece
- * without its leading spaces to the ids that may open an answer. Special tokens and pieces holding U+FFFD (a split
- * multi-byte character) are in neither, so they are never generated under the constraint.
+ * Each token's text in lower case, built once per tokenizer: `pieces` finds the pieces a text goes on with,
+ * `starts` those that may open an answer (a piece without its leading spaces). Special tokens and pieces holding
+ * U+FFFD (a split multi-byte character) are in neither, so they are never generated under the constraint.
  */
 export class PieceVocabulary {
-  readonly pieces = new Map<string, number[]>();
-  readonly starts = new Map<string, number[]>();
+  readonly pieces = new PieceTrie();
+  readonly starts = new PieceTrie();
   readonly textOf = new Map<number, string>();
-  longest = 1;
 
   constructor(tokenizer: PieceSource) {
     for (const id of tokenizer.ids()) {
       if (tokenizer.isSpecial(id)) continue;
       const piece = tokenizer.decode([id]).toLowerCase();
       if (piece === '' || piece.includes('\ufffd')) continue;
-      push(this.pieces, piece, id);
+      this.pieces.insert(piece, id);
       const opening = piece.replace(/^ +/, '');
-      if (opening !== '') push(this.starts, opening, id);
+      if (opening !== '') this.starts.insert(opening, id);
       this.textOf.set(id, piece);
-      this.longest = Math.max(this.longest, piece.length);
     }
   }
+}
+
+/** What may follow an answer: the ids that keep it a span, and whether it may end there. */
+interface Allowed {
+  ids: Set<number>;
+  eosOk: boolean;
 }
 
 /** A source text with the positions where its words start. */
@@ -72,6 +101,8 @@ export class SpanConstraint {
     private readonly only: readonly number[] | null,
   ) {}
 
+  private readonly permittedSeen = new Map<string, ReadonlySet<number>>();
+
   /** The rule over every document, given per document the texts an answer may be copied from. */
   static over(vocab: PieceVocabulary, docs: readonly (readonly string[])[], eosTokenId: number, bosTokenId: number | null): SpanConstraint {
     const sources = docs.map((texts) => texts.map(normalizeSpanText).filter((t) => t !== '').map(source));
@@ -91,23 +122,25 @@ export class SpanConstraint {
   }
 
   /** The token ids that keep the answer a span of the documents, and whether eos may end it here. */
-  allowed(tokens: readonly number[]): { ids: Set<number>; eosOk: boolean } {
-    const answer = this.answerText(tokens);
+  allowed(tokens: readonly number[]): Allowed {
+    return this.search(this.answerText(tokens));
+  }
+
+  private search(answer: string): Allowed {
     const ids = new Set<number>();
     let eosOk = false;
-    const add = (list: number[] | undefined) => list?.forEach((id) => ids.add(id));
     const docs = this.only ?? this.docs.map((_, k) => k);
     for (const k of docs) {
       for (const { text, wordStarts } of this.docs[k] ?? []) {
         for (const start of wordStarts) {
           if (answer === '') {
-            for (let n = 1; n <= Math.min(this.vocab.longest, text.length - start); n++) add(this.vocab.starts.get(text.slice(start, start + n)));
+            this.vocab.starts.collect(text, start, ids);
             continue;
           }
           if (!text.startsWith(answer, start)) continue;
           const end = start + answer.length;
           eosOk ||= end === text.length || !isWordChar(text[end]);
-          for (let n = 1; n <= Math.min(this.vocab.longest, text.length - end); n++) add(this.vocab.pieces.get(text.slice(end, end + n)));
+          this.vocab.pieces.collect(text, end, ids);
         }
       }
     }
@@ -116,12 +149,21 @@ export class SpanConstraint {
 
   /**
    * The ids the rule lets follow `tokens`. On the first step bos stays (BART opens with `<s>`, forced or not);
-   * when nothing would remain, eos may end the answer.
+   * when nothing would remain, eos may end the answer. Beams and steps ask again for the same answer text, so each
+   * text's set is kept for the life of the constraint (one request), shared by the callers.
    */
-  permitted(tokens: readonly number[]): Set<number> {
-    const { ids, eosOk } = this.allowed(tokens);
-    if (eosOk || ids.size === 0) ids.add(this.eosTokenId);
-    if (this.bosTokenId !== null && tokens.length === 1) ids.add(this.bosTokenId);
+  permitted(tokens: readonly number[]): ReadonlySet<number> {
+    const first = this.bosTokenId !== null && tokens.length === 1;
+    const answer = this.answerText(tokens);
+    const key = first ? `\u0000${answer}` : answer;
+    let ids = this.permittedSeen.get(key);
+    if (!ids) {
+      const allowed = this.search(answer);
+      const out = new Set(allowed.ids);
+      if (allowed.eosOk || out.size === 0) out.add(this.eosTokenId);
+      if (first) out.add(this.bosTokenId!);
+      this.permittedSeen.set(key, (ids = out));
+    }
     return ids;
   }
 

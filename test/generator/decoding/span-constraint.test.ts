@@ -1,11 +1,14 @@
 // Extractive answers: the span rule (the same cases as onnx/tests/test_span_constraint.py), the processor's place
 // among the others, and greedy / beam / RAG-Sequence decoding under it.
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { DEFAULT_GENERATION_CONFIG, type GenerationConfig } from '../../../src/generator/decoding/generation-config.js';
 import { decode } from '../../../src/generator/decoding/decode.js';
 import { applyLogitsProcessors } from '../../../src/generator/decoding/logits-processors.js';
 import { normalizeSpanText, PieceVocabulary, SpanConstraint } from '../../../src/generator/decoding/span-constraint.js';
 import type { StepFn } from '../../../src/types/generation.js';
+import { TextTokenizer } from '../../../src/tokenizer/tokenizer.js';
+import { mulberry32 } from '../../helpers/seeded-random.js';
 import { logProbsOf } from './log-probs.js';
 
 const BOS = 0;
@@ -106,4 +109,46 @@ t.test('RAG-Sequence holds each document\'s beams to its own passage', async (t)
   t.ok(out.docHypotheses[0].every((h) => !h.tokens.includes(3)), 'document 0 never says "Ada"');
   t.ok(out.docHypotheses[1].every((h) => !h.tokens.includes(7)), 'document 1 never says "Babbage"');
   t.same(out.docHypotheses[1][0].tokens, [BOS, 3, 4, 5, EOS], 'document 1 copies "Ada Lovelace"');
+});
+
+/** The rule by its definition: every vocabulary piece compared with the text after every place the answer occurs. */
+function bruteForceAllowed(pieces: Map<number, string>, texts: string[], answer: string): { ids: number[]; eosOk: boolean } {
+  const ids = new Set<number>();
+  let eosOk = false;
+  for (const text of texts) {
+    for (let start = 0; start < text.length; start++) {
+      const wordStart = /[a-z0-9]/.test(text[start]) && (start === 0 || !/[a-z0-9]/.test(text[start - 1]));
+      if (!wordStart || !text.startsWith(answer, start)) continue;
+      const end = start + answer.length;
+      if (answer !== '') eosOk ||= end === text.length || !/[a-z0-9]/.test(text[end]);
+      for (const [id, piece] of pieces) {
+        const wanted = answer === '' ? piece.replace(/^ +/, '') : piece;
+        if (wanted !== '' && text.startsWith(wanted, end)) ids.add(id);
+      }
+    }
+  }
+  return { ids: [...ids].sort((a, b) => a - b), eosOk };
+}
+
+t.test('on a real vocabulary and FOLDOC text, the search finds exactly the pieces the definition allows', async (t) => {
+  const real = await TextTokenizer.load(new URL('../../../onnx/demo/generator/', import.meta.url).pathname);
+  const realVocab = new PieceVocabulary(real);
+  const lines = readFileSync(new URL('../../../index-data/demo/foldoc.jsonl', import.meta.url), 'utf8').split('\n');
+  const docs = lines.slice(0, 3).map((line) => { const d = JSON.parse(line) as { title: string; text: string }; return [d.title, d.text]; });
+  const texts = docs.flat().map(normalizeSpanText);
+  const constraint = SpanConstraint.over(realVocab, docs, EOS, BOS);
+  const rand = mulberry32(7);
+  const answers = [''];
+  for (let i = 0; i < 12; i++) {
+    const text = texts[Math.floor(rand() * texts.length)];
+    const starts = [...text.matchAll(/(?<![a-z0-9])[a-z0-9]/g)].map((m) => m.index!);
+    const start = starts[Math.floor(rand() * starts.length)];
+    answers.push(text.slice(start, start + 1 + Math.floor(rand() * 14)));
+  }
+  for (const answer of answers) {
+    const tokens = [EOS, ...real.encode(` ${answer}`, { addSpecialTokens: false }).ids];
+    t.equal(constraint.answerText(tokens), answer, `"${answer}" round-trips through the tokenizer`);
+    const { ids, eosOk } = constraint.allowed(tokens);
+    t.same({ ids: sorted(ids), eosOk }, bruteForceAllowed(realVocab.textOf, texts, answer), `after "${answer}"`);
+  }
 });
