@@ -122,12 +122,14 @@ export class BeamSearchTrack implements DecodingTrack {
       });
       return { candidates: topSparseCandidates(rows, this.beamScores, vocab, n), scoreOf: (b, token) => sparseScore(rows[b], token) };
     }
+    const marginals = this.beams.map((_, b) => this.marginals[this.groupOf[b]]);
     const rows = this.beams.map((beam, b) => {
       if (this.scoreRows[b]?.length !== vocab) this.scoreRows[b] = new Float64Array(vocab);
-      const scores = this.marginals[this.groupOf[b]].fill(this.scoreRows[b]);
-      return applyLogitsProcessors(scores, beam.tokens, this.cfg, this.constraint);
+      return marginals[b].fillBest(this.scoreRows[b], n, (scores) => applyLogitsProcessors(scores, beam.tokens, this.cfg, this.constraint));
     });
-    return { candidates: topCandidates(rows, this.beamScores, n), scoreOf: (b, token) => rows[b][token] };
+    // A token of a beam at -inf may be chosen whatever its score (too few candidates are finite): read it exactly.
+    const scoreOf = (b: number, token: number) => (rows[b][token] === -Infinity ? -Infinity : marginals[b].at(token));
+    return { candidates: topCandidates(rows, this.beamScores, n), scoreOf };
   }
 
   /** The final hypotheses, best first (complete once `nextRows()` returns null). */

@@ -82,7 +82,7 @@ export class GreedyTrack implements DecodingTrack {
       return { token, score };
     }
     if (this.scores?.length !== vocab) this.scores = new Float64Array(vocab);
-    const scores = applyLogitsProcessors(marginal.fill(this.scores), this.sequence, this.cfg, this.constraint);
+    const scores = marginal.fillBest(this.scores, 1, (s) => applyLogitsProcessors(s, this.sequence, this.cfg, this.constraint));
     let token = 0;
     for (let v = 1; v < vocab; v++) if (scores[v] > scores[token]) token = v;
     return { token, score: scores[token] };
