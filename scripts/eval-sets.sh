@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Exact match of a bundle on held-out question sets through the TypeScript engine, as served (beam 4, the bundle's
 # extractive default), each set against an index of its own documents. Prints one row per set and the total.
-#   bash scripts/eval-sets.sh [BUNDLE (onnx/demo)] [SET ...]   (default: every set under index-data/ but demo)
+#   bash scripts/eval-sets.sh [BUNDLE (onnx/demo)] [SET ...]   (default: every held-out set under index-data/: not
+#   demo, nor the design sets of index-data/design/, which are named when wanted)
 # Indexes depend only on the bundle's context encoder; they are kept in $RAG_EVAL_CACHE (/tmp/rag-eval-indexes),
 # keyed by its checksum, so candidates that share it share their indexes. With RAG_EVAL_RECORDS=DIR, each set's
 # answers and confidences go to DIR/<set>.jsonl for `rag calibrate`.
@@ -11,7 +12,7 @@ bundle=${1:-onnx/demo}
 shift || true
 sets=("$@")
 if [ ${#sets[@]} -eq 0 ]; then
-  mapfile -t sets < <(find index-data -name questions.jsonl -not -path '*/demo/*' -printf '%h\n' | sort)
+  mapfile -t sets < <(find index-data -name questions.jsonl -not -path '*/demo/*' -not -path '*/design/*' -printf '%h\n' | sort)
 fi
 ctx=$(sha256sum "$bundle/ctx_encoder/model.onnx" | cut -c1-12)
 cache=${RAG_EVAL_CACHE:-/tmp/rag-eval-indexes}/$ctx
