@@ -17,3 +17,13 @@ def test_each_style_set_is_read_as_served_passages():
         for passage, question, answers, _ in items:
             assert passage["text"] == " ".join(passage["text"].split()) and len(passage["text"].split()) <= 100
             assert question and answers, style
+
+
+def test_the_design_sets_pass_their_checker():
+    """index-data/design/check.py: ids, verbatim answers, no answer inside its question, sizes."""
+    import subprocess
+    import sys
+    checker = os.path.join(STYLES_DIR, "..", "design", "check.py")
+    done = subprocess.run([sys.executable, checker], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.count(" OK") == 6, done.stdout

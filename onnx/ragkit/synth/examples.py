@@ -217,10 +217,11 @@ class ExampleMaker:
         """A question about a defined term's expansion, or about a fact, beside both (terms.py)."""
         return self._invented(terms_example(passage, rng))
 
-    def styled(self, rng, open_facts=False):
+    def styled(self, rng, open_facts=False, full_page=False):
         """A question about an invented entity written in one of many styles (synth/styled.py), with `open_facts`
-        about one of its open relations (synth/open_facts.py)."""
-        return self._invented(styled_example(rng, open_facts))
+        about one of its open relations (synth/open_facts.py), with `full_page` in a document that fills its
+        served passage."""
+        return self._invented(styled_example(rng, open_facts, full_page))
 
     def definition(self, passage, rng):
         """"What is {title}?" answered by the passage's defining phrase (synth/definitions.py)."""

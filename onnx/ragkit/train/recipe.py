@@ -29,6 +29,7 @@ class Stage:
     grow: int = 1  # the parent made this many times deeper (grow_generator.py)
     answer_space: str = ""  # "" | "passage" (ExampleMaker)
     beside_previous: bool = False  # runs at the same time as the row before it, one core each
+    max_source: int | None = None  # longest source in tokens (None: train_generator's default)
 
 
 # Generator example mixes. Weights are kept as computed here: the examples a stage draws depend on them exactly.
@@ -50,6 +51,9 @@ TERMS = {"terms": 0.3, "relations": 0.15, **{kind: 0.55 * w for kind, w in DRILL
 STYLES = {"styled": 0.55, "definition": 0.05, **{kind: 0.4 * w for kind, w in TERMS.items()}}
 # Styled documents with open relations named by words of a word list (synth/open_facts.py), beside styles' mix.
 OPEN = {"styled_open": 0.4, "styled": 0.22, "definition": 0.03, **{kind: 0.35 * w for kind, w in TERMS.items()}}
+# Open's mix with most styled documents filling their served passage (synth/styled.py `_full_page`).
+FULL = {"styled_open_full": 0.3, "styled_open": 0.1, "styled_full": 0.16, "styled": 0.06, "definition": 0.03,
+        **{kind: 0.35 * w for kind, w in TERMS.items()}}
 
 # DPR example mixes (synth/dpr_examples.py): generated questions, titles, inverse cloze, rare terms; the mined stage
 # gives 30% of its examples to titles framed as questions.
@@ -94,6 +98,10 @@ CANDIDATES = (
     # at 6000, the schedule's end (open 7000: 50), 218 of all 815 questions both times; not adopted (rule 11 asks 71).
     Stage("open_deep", "generator", "open", OPEN, steps=6000, lr=1e-4, warmup=100, seed_offset=11, grow=2,
           answer_space="passage"),
+    # `open_full` (rule 22): open_deep 6000 on documents that fill their served passage, sources up to the 300
+    # tokens the bundle serves: the reader had seen answers only in the first 45 words of short documents.
+    Stage("open_full", "generator", "open_deep", FULL, steps=2500, lr=1e-4, warmup=50, seed_offset=12,
+          answer_space="passage", max_source=300),
 )
 STAGES = {stage.name: stage for stage in RECIPE + CANDIDATES}
 GENERATOR_STAGES = tuple(stage.name for stage in RECIPE + CANDIDATES if stage.model == "generator")

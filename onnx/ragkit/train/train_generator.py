@@ -108,6 +108,8 @@ EXAMPLE_KINDS = {
     "terms": _passage("terms"),
     "styled": lambda maker, data, rng: maker.styled(rng),
     "styled_open": lambda maker, data, rng: maker.styled(rng, open_facts=True),
+    "styled_full": lambda maker, data, rng: maker.styled(rng, full_page=True),
+    "styled_open_full": lambda maker, data, rng: maker.styled(rng, open_facts=True, full_page=True),
     "definition": _passage("definition"),
     "qa": lambda maker, data, rng: _qa(maker, data, rng, False),
     "qa_disguised": lambda maker, data, rng: _qa(maker, data, rng, True),
@@ -174,7 +176,7 @@ def main(cfg):
     stage = recipe.stage(cfg["stage"])
     tok = load_tokenizer(os.path.join(cfg["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     data = Dataset(run_data_dir(cfg))
-    maker = ExampleMaker(tok, cfg["max_source"], cfg["max_target"], answer_space=stage.answer_space)
+    maker = ExampleMaker(tok, stage.max_source or cfg["max_source"], cfg["max_target"], answer_space=stage.answer_space)
     path = os.path.join(cfg["run_dir"], f"generator_{cfg['stage']}.pt")
     log = Log(os.path.join(cfg["run_dir"], "logs", f"generator_{cfg['stage']}.jsonl"))
     state = load_checkpoint(path)
