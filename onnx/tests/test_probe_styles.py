@@ -27,3 +27,14 @@ def test_the_design_sets_pass_their_checker():
     done = subprocess.run([sys.executable, checker], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
     assert done.stdout.count(" OK") == 6, done.stdout
+
+
+def test_an_answer_window_holds_the_answer_and_has_the_words_asked():
+    import random
+    from ragkit.eval.probe_styles import answer_window
+    passage = {"title": "T", "text": " ".join(f"w{i}" for i in range(100))}
+    rng = random.Random(0)
+    for answer in ["w0", "w57 w58", "w99"]:
+        for words in (20, 40):
+            cut = answer_window(passage, answer, words, rng)["text"]
+            assert answer in cut and len(cut.split()) == words

@@ -124,3 +124,19 @@ def test_open_relations_are_reproducible_and_leave_the_plain_draws_unchanged():
     plain = [styled_example(rng) for _ in range(30)]
     rng = random.Random(9)
     assert [styled_example(rng, open_facts=False) for _ in range(30)] == plain
+
+
+def test_full_pages_fill_the_served_passage_and_spread_their_answers():
+    """`full_page` documents are written out past a served passage, so that the answer's passage is mostly full and
+    the answer sits anywhere in it; short documents stay as they were (synth/styled.py `_full_page`)."""
+    rng = random.Random(2)
+    full = [ex for ex in (styled_example(rng, open_facts=rng.random() < 0.5, full_page=True) for _ in range(300)) if ex]
+    short = [ex for ex in (styled_example(rng, open_facts=True) for _ in range(300)) if ex]
+    words = lambda made: sorted(len(ex["text"].split()) for ex in made)
+    late = lambda made: sum(len(ex["text"][:ex["text"].index(ex["answer"])].split()) >= 50 for ex in made) / len(made)
+    assert len(full) > 250 and {ex["style"] for ex in full} == set(STYLES)
+    assert words(full)[len(full) // 2] >= 95 > words(short)[len(short) // 2]
+    assert late(full) > 0.25 > late(short), "answers past the 50th word"
+    for ex in full:
+        assert ex["text"].count(ex["answer"]) == 1 and ex["answer"] not in ex["question"]
+        assert len(ex["text"].split()) <= 100

@@ -5,9 +5,13 @@
 Each question is asked over the served passage of its document that holds the answer (100 words joined by single
 spaces, as the index splits documents), so a miss here is the reader's, not retrieval's or marginalization's. Also
 prints greedy exact match on the checkpoint's own synthetic `styled` examples, so that the gap between the task it
-learned and the styles it must read shows in one table."""
+learned and the styles it must read shows in one table.
+
+With `--windows=60,40,20` it also asks every question over a window of that many words of its passage, holding the
+answer at a seeded random place: whether the passage's length and density, not the style, hold the reader back."""
 import collections
 import os
+import random
 
 from ..data.passages import split_document
 from ..overrides import parse_overrides
@@ -28,6 +32,8 @@ DEFAULTS = dict(
     per_style=0,  # questions per style (0: all)
     synthetic=60,  # own styled examples (the seed of train_generator's styled_dev_em)
     threads=0,
+    windows="",  # comma-separated window lengths in words (see the module comment)
+    window_seed=0,
 )
 
 
@@ -43,6 +49,15 @@ def style_items(folder, limit):
     questions = questions[:limit] if limit else questions
     return [(served_passage(docs[q["doc_id"]], q["answers"]), q["question"], q["answers"], q.get("family", "-"))
             for q in questions]
+
+
+def answer_window(passage, answer, words, rng):
+    """`passage` cut to `words` words that hold `answer` (its first occurrence) at a random place."""
+    tokens = passage["text"].split()
+    at = passage["text"].find(answer)
+    start = len(passage["text"][:at].split()) if at >= 0 else 0
+    first = max(0, min(start - rng.randint(0, max(0, words - len(answer.split()))), len(tokens) - words))
+    return dict(passage, text=" ".join(tokens[first:first + words]))
 
 
 def score(tok, maker, model, items):
@@ -68,6 +83,10 @@ def main(cfg):
             for ok, item in zip(right, items):
                 families[item[3]][0] += ok
                 families[item[3]][1] += 1
+        for words in [int(w) for w in cfg["windows"].split(",") if w]:
+            rng = random.Random(cfg["window_seed"])
+            cut = [(answer_window(p, a[0], words, rng), q, a, f) for items in sets.values() for p, q, a, f in items]
+            print(f"  gold passage cut to {words} words: {sum(score(tok, maker, model, cut))}/{len(cut)}", flush=True)
         own = score(tok, maker, model, synthetic)
         results[path] = dict(styles=rows, families=dict(families), synthetic=(sum(own), len(own)))
         total = sum(r for r, _ in rows.values()), sum(n for _, n in rows.values())
