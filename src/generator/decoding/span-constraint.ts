@@ -158,11 +158,10 @@ export class SpanConstraint {
     const key = first ? `\u0000${answer}` : answer;
     let ids = this.permittedSeen.get(key);
     if (!ids) {
-      const allowed = this.search(answer);
-      const out = new Set(allowed.ids);
-      if (allowed.eosOk || out.size === 0) out.add(this.eosTokenId);
-      if (first) out.add(this.bosTokenId!);
-      this.permittedSeen.set(key, (ids = out));
+      const { ids: found, eosOk } = this.search(answer);
+      if (eosOk || found.size === 0) found.add(this.eosTokenId);
+      if (first) found.add(this.bosTokenId!);
+      this.permittedSeen.set(key, (ids = found));
     }
     return ids;
   }
