@@ -1,6 +1,6 @@
 /**
  * The benchmarks of issue 25's targets against the machine and the peer (bench/outside-onnxruntime.ts,
- * versus-transformers.ts, gflops.ts, decoder-fetches.ts): their FLOP counts and matrix-multiply graph are right,
+ * versus-transformers.ts, gflops.ts, decoder-fetches.ts, graph-fusions.ts): their FLOP counts and matrix-multiply graph are right,
  * and each runs on the tiny bundle and prints its table of measured numbers. No timing is asserted.
  */
 import { execFile } from 'node:child_process';
@@ -11,6 +11,8 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { decoderStepFlops, encoderFlops, type BartSizes } from '../../bench/flops.js';
 import { squareMatMulModel, squareMatMulWeights } from '../../bench/matmul-graph.js';
+import { operatorCounts } from '../../bench/onnx-operators.js';
+import { oneOperatorModel } from '../../src/onnx/one-operator-model.js';
 import { createSession, ort } from '../../src/onnx/session.js';
 import { tableRows } from '../helpers/bench-tables.js';
 
@@ -89,4 +91,20 @@ t.test('bench/decoder-fetches.ts times both fetch lists per row count', async (t
   const rows = tableRows(stdout, 'tiny: ms per cached decoder step');
   t.same(rows.map((r) => r[0]), ['4', '8']);
   for (const row of rows) t.ok(row.slice(1).every((c) => number(c) >= 0) && /x$/.test(row[3]), `measured: ${row.join(' | ')}`);
+});
+
+t.test('bench/onnx-operators.ts counts operators, subgraph branches included', async (t) => {
+  const logSoftmax = oneOperatorModel({
+    opType: 'LogSoftmax', opset: 13, attributes: { axis: 1 },
+    input: { name: 'x', dims: ['rows', 4] }, output: { name: 'y', dims: ['rows', 4] },
+  });
+  t.same([...operatorCounts(logSoftmax)], [['LogSoftmax', 1]]);
+});
+
+t.test('bench/graph-fusions.ts counts each graph as exported and as onnxruntime runs it', async (t) => {
+  const { stdout } = await benchScript('graph-fusions.ts', '--bundle=tiny');
+  const decoder = tableRows(stdout, 'tiny generator/onnx/decoder_model_merged.onnx');
+  const all = decoder.find((r) => r[0] === 'all operators');
+  t.ok(all && number(all[1]) > number(all[2]) && number(all[2]) > 0, `the optimizer removes operators: ${all?.join(' | ')}`);
+  t.ok(decoder.some((r) => r[0] === 'If' && r[2] === '1'), 'the merged decoder keeps its If, its branches counted');
 });
