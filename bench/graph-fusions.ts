@@ -1,6 +1,6 @@
 /**
  * Which fusions onnxruntime applies to a bundle's graphs: each graph is loaded as the service loads it
- * (src/onnx/session.ts: optimization level `all`, CPU), the optimized graph onnxruntime writes
+ * (`createSession` of src/onnx/session.ts, CPU, one thread), the optimized graph onnxruntime writes
  * (`optimizedModelFilePath`) is read back, and the operators before and after are counted, If-branches (the merged
  * decoder's two branches) included. Fused operators of onnxruntime's `com.microsoft` domain show which fusions fire.
  *
@@ -9,7 +9,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { createSession } from '../src/onnx/session.js';
 import { bundleDir } from './bench-index.js';
 import { operatorCounts } from './onnx-operators.js';
 import { parseOptions } from './options.js';
@@ -24,10 +24,7 @@ const scratch = await mkdtemp(join(tmpdir(), 'graph-fusions-'));
 try {
   for (const graph of GRAPHS) {
     const optimized = join(scratch, graph.replaceAll('/', '_'));
-    const session = await ort.InferenceSession.create(join(bundle.dir, graph), {
-      graphOptimizationLevel: 'all', executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1,
-      logSeverityLevel: 3, optimizedModelFilePath: optimized,
-    });
+    const { session } = await createSession(join(bundle.dir, graph), { device: 'cpu', intraOpThreads: 1, optimizedModelPath: optimized });
     await session.release();
     const before = operatorCounts(await readFile(join(bundle.dir, graph)));
     const after = operatorCounts(await readFile(optimized));

@@ -23,6 +23,8 @@ export interface SessionOptions {
   interOpThreads?: number;
   /** Receives the one warning line when CUDA was requested but the CPU is used. */
   warn?: (message: string) => void;
+  /** Where onnxruntime writes the graph as it runs it, after its optimizations (bench/graph-fusions.ts). */
+  optimizedModelPath?: string;
 }
 
 /** A session and the execution provider actually running it. */
@@ -43,6 +45,7 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
     graphOptimizationLevel: 'all',
     interOpNumThreads: opts.interOpThreads ?? 1,
     ...(opts.intraOpThreads !== undefined ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+    ...(opts.optimizedModelPath !== undefined ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),
     // Warnings about unused initializers and the like would otherwise go to stderr unformatted.
     logSeverityLevel: 3,
   };

@@ -1,7 +1,7 @@
 /**
  * The benchmarks of issue 25's targets against the machine and the peer (bench/outside-onnxruntime.ts,
- * versus-transformers.ts, gflops.ts, decoder-fetches.ts, graph-fusions.ts): their FLOP counts and matrix-multiply graph are right,
- * and each runs on the tiny bundle and prints its table of measured numbers. No timing is asserted.
+ * versus-transformers.ts, gflops.ts, decoder-fetches.ts, graph-fusions.ts): their FLOP counts, matrix-multiply graph
+ * and operator counts are right, and each runs on the tiny bundle and prints its table. No timing is asserted.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -93,7 +93,7 @@ t.test('bench/decoder-fetches.ts times both fetch lists per row count', async (t
   for (const row of rows) t.ok(row.slice(1).every((c) => number(c) >= 0) && /x$/.test(row[3]), `measured: ${row.join(' | ')}`);
 });
 
-t.test('bench/onnx-operators.ts counts operators, subgraph branches included', async (t) => {
+t.test('bench/onnx-operators.ts counts the operators of a serialized model', async (t) => {
   const logSoftmax = oneOperatorModel({
     opType: 'LogSoftmax', opset: 13, attributes: { axis: 1 },
     input: { name: 'x', dims: ['rows', 4] }, output: { name: 'y', dims: ['rows', 4] },

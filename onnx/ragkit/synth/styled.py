@@ -28,17 +28,26 @@ def _same_columns(entity, other, rng):
                               for f in entity["facts"]])
 
 
+def _table_row(entity, rng):
+    """Another entity of `entity`'s kind, as a row of its table."""
+    return _same_columns(entity, make_entity(entity["kind"], rng), rng)
+
+
+def _may_state(other, open_specs, rng):
+    """`other`, stating one of `open_specs`' relations half the time (when there are any)."""
+    if open_specs and rng.random() < 0.5:
+        other["facts"].append(make_open_fact(rng.choice(open_specs), rng))
+    return other
+
+
 def _distractors(entity, style, rng, open_specs=()):
     """Other entities in the document; with `open_specs`, half of them state one of those relations too, so that
     the question's entity, not only its relation, picks the value."""
     if style == "table":
-        return [_same_columns(entity, make_entity(entity["kind"], rng), rng) for _ in range(rng.randint(2, 4))]
+        return [_table_row(entity, rng) for _ in range(rng.randint(2, 4))]
     others = [make_entity(rng.choice(list(KINDS)), rng, n_facts=rng.randint(1, 2))
               for _ in range(rng.choice((0, 1, 1, 2)))]
-    for other in others:
-        if open_specs and rng.random() < 0.5:
-            other["facts"].append(make_open_fact(rng.choice(open_specs), rng))
-    return others
+    return [_may_state(other, open_specs, rng) for other in others]
 
 
 def _open_entity(kind, rng):
@@ -59,14 +68,11 @@ def _label_question(fact, document):
 
 
 def _more_distractors(entity, style, distractors, rng, specs):
-    """One more distractor: a table row of the entity's columns, or another entity (stating one of `specs`'
-    relations half the time)."""
+    """One more distractor: a table row of the entity's columns, or another entity (`_may_state`)."""
     if style == "table":
-        return distractors + [_same_columns(entity, make_entity(entity["kind"], rng), rng)]
+        return distractors + [_table_row(entity, rng)]
     other = make_entity(rng.choice(list(KINDS)), rng, n_facts=rng.randint(2, 4))
-    if specs and rng.random() < 0.5:
-        other["facts"].append(make_open_fact(rng.choice(specs), rng))
-    return distractors + [other]
+    return distractors + [_may_state(other, specs, rng)]
 
 
 def _full_page(entity, style, distractors, rng, specs):
@@ -75,7 +81,7 @@ def _full_page(entity, style, distractors, rng, specs):
     the entity's facts sit anywhere in the 100-word passage that holds the answer.
     Why: the reader trained on documents of 41 words (median; 61 with open facts), answers within their first 45
     words, and on the design sets (index-data/design) it read 29 of 358 questions right over the whole served passage
-    but 50 over a 60-word window of it and 67 over 40 words (EXPERIMENTS.md)."""
+    but 50 over a 60-word window of it and 78 over 20 words (`probe_styles --windows`, EXPERIMENTS.md)."""
     target = rng.randint(70, 160)
     text = STYLES[style](entity, distractors, rng)
     for _ in range(8):

@@ -100,4 +100,3 @@ function nthLargest(values: Float64Array, n: number): number {
   }
   return top.length === n ? top[n - 1] : -Infinity;
 }
-
