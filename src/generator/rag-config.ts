@@ -17,6 +17,8 @@ export interface RagConfig {
   prefixes: { answer: string; jeopardy: string };
   /** Per task, whether its output must be a span of a retrieved passage (docs/DECODING.md, extractive answers). */
   extractive: { answer: boolean; jeopardy: boolean };
+  /** Per task, how many words of each passage the generator reads (reader-window.ts); null: the whole passage. */
+  windowWords: { answer: number | null; jeopardy: number | null };
   /** /answer abstains below this confidence unless a request says otherwise (0: never). */
   minConfidence: number;
 }
@@ -34,7 +36,7 @@ const isProbability = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
 
 /** Parses a `rag_config.json` object; absent fields take facebook/rag-token-nq's values. */
 export function parseRagConfig(json: Record<string, unknown>): RagConfig {
-  const tasks = (json.tasks ?? {}) as Record<string, { prefix?: unknown; extractive?: unknown } | undefined>;
+  const tasks = (json.tasks ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const prefix = (task: string) => {
     const p = tasks[task]?.prefix ?? '';
     if (typeof p !== 'string') throw new Error(`rag_config.json: tasks.${task}.prefix must be a string`);
@@ -45,6 +47,11 @@ export function parseRagConfig(json: Record<string, unknown>): RagConfig {
     if (typeof e !== 'boolean') throw new Error(`rag_config.json: tasks.${task}.extractive must be true or false`);
     return e;
   };
+  const windowWords = (task: string) => {
+    const w = tasks[task]?.window_words ?? null;
+    if (w !== null && !positiveInt(w)) throw new Error(`rag_config.json: tasks.${task}.window_words must be a positive integer`);
+    return w as number | null;
+  };
   return {
     nDocs: field(json, 'n_docs', positiveInt, 5, 'a positive integer'),
     titleSep: field(json, 'title_sep', isString, ' / ', 'a string'),
@@ -52,6 +59,7 @@ export function parseRagConfig(json: Record<string, unknown>): RagConfig {
     maxCombinedLength: field(json, 'max_combined_length', positiveInt, 300, 'a positive integer'),
     prefixes: { answer: prefix('answer'), jeopardy: prefix('jeopardy') },
     extractive: { answer: extractive('answer'), jeopardy: extractive('jeopardy') },
+    windowWords: { answer: windowWords('answer'), jeopardy: windowWords('jeopardy') },
     minConfidence: field(json, 'min_confidence', isProbability, 0, 'a number from 0 to 1'),
   };
 }

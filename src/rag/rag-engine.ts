@@ -9,6 +9,7 @@ import { ValidationError } from '../errors.js';
 import { loadBundleTexts, type BundleTexts, type GeneratedAnswer } from '../generator/answer-generator.js';
 import type { BatchingOptions, BatchingStats } from '../generator/batching/step-batcher.js';
 import { DecodingAbortedError } from '../generator/decoding/types.js';
+import { readerWindow } from '../generator/reader-window.js';
 import { loadModels, type Models } from '../models/models.js';
 import { Retriever } from '../retriever/retriever.js';
 import type { IndexSource } from '../types/serving-index.js';
@@ -75,14 +76,15 @@ export class OnnxRagEngine implements RagEngine {
   async answer(req: AnswerRequest): Promise<GenerationResult> {
     const { rag } = this.texts;
     this.checkTokens('question', req.question);
-    const result = await this.generate(req.question, rag.prefixes.answer + req.question, req, req.extractive ?? rag.extractive.answer);
+    const extractive = req.extractive ?? rag.extractive.answer;
+    const result = await this.generate(req.question, rag.prefixes.answer + req.question, req, extractive, rag.windowWords.answer);
     return { ...result, abstained: result.confidence < (req.minConfidence ?? rag.minConfidence) };
   }
 
   async jeopardy(req: JeopardyRequest): Promise<GenerationResult> {
     const { rag } = this.texts;
     this.checkTokens('answer', req.answer);
-    return this.generate(req.answer, rag.prefixes.jeopardy + req.answer, req, rag.extractive.jeopardy);
+    return this.generate(req.answer, rag.prefixes.jeopardy + req.answer, req, rag.extractive.jeopardy, rag.windowWords.jeopardy);
   }
 
   async close(): Promise<void> {
@@ -105,9 +107,11 @@ export class OnnxRagEngine implements RagEngine {
 
   /**
    * Retrieves with `query`, generates with `slot` in the question position of each joined input; `extractive`
-   * holds the output to spans of the retrieved passages.
+   * holds the output to spans of what the generator read: each passage, or its `windowWords` window about `query`.
    */
-  private async generate(query: string, slot: string, req: GenerationRequest, extractive: boolean): Promise<GenerationResult> {
+  private async generate(
+    query: string, slot: string, req: GenerationRequest, extractive: boolean, windowWords: number | null,
+  ): Promise<GenerationResult> {
     const started = performance.now();
     const { passages, indexVersion } = await this.retriever.retrieve(query, req.nDocs);
     const retrieved = performance.now();
@@ -115,7 +119,9 @@ export class OnnxRagEngine implements RagEngine {
     let answer: GeneratedAnswer;
     try {
       answer = await this.models.answers.generate({
-        passages: passages.map(({ title, text, score }) => ({ title, text, score })),
+        passages: passages.map(({ title, text, score }) => ({
+          title, text: windowWords === null ? text : readerWindow(text, query, windowWords), score,
+        })),
         slot, mode: req.mode, numBeams: req.numBeams, maxNewTokens: req.maxNewTokens, extractive,
         explain: req.explain ?? false, attribution: req.attribution ?? false, fast: req.fast ?? false,
       }, { signal: req.signal, onToken: req.onToken });

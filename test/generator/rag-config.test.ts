@@ -1,11 +1,12 @@
 import t from 'tap';
 import { parseRagConfig } from '../../src/generator/rag-config.js';
 
-t.test('absent fields take facebook/rag-token-nq\'s values; no task is extractive by default, none abstains', async (t) => {
+t.test('absent fields take facebook/rag-token-nq\'s values; no task is extractive or windowed by default, none abstains', async (t) => {
   const cfg = parseRagConfig({});
   t.same(cfg, {
     nDocs: 5, titleSep: ' / ', docSep: ' // ', maxCombinedLength: 300,
-    prefixes: { answer: '', jeopardy: '' }, extractive: { answer: false, jeopardy: false }, minConfidence: 0,
+    prefixes: { answer: '', jeopardy: '' }, extractive: { answer: false, jeopardy: false },
+    windowWords: { answer: null, jeopardy: null }, minConfidence: 0,
   });
 });
 
@@ -21,4 +22,10 @@ t.test('tasks carry their prefix and whether their output is a span of a passage
   t.same(cfg.extractive, { answer: true, jeopardy: false });
   t.throws(() => parseRagConfig({ tasks: { answer: { extractive: 'yes' } } }), /tasks\.answer\.extractive must be true or false/);
   t.throws(() => parseRagConfig({ n_docs: 0 }), /n_docs must be a positive integer/);
+});
+
+t.test('a task may narrow each passage to a window of words', async (t) => {
+  t.same(parseRagConfig({ tasks: { answer: { window_words: 40 } } }).windowWords, { answer: 40, jeopardy: null });
+  t.throws(() => parseRagConfig({ tasks: { answer: { window_words: 0 } } }), /tasks\.answer\.window_words must be a positive integer/);
+  t.throws(() => parseRagConfig({ tasks: { jeopardy: { window_words: 2.5 } } }), /tasks\.jeopardy\.window_words must be a positive integer/);
 });
