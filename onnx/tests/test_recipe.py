@@ -43,6 +43,7 @@ def test_rows_are_runnable():
     for row in ALL:
         assert row.model in ("generator", "dpr") and row.steps > 0 and 0 < row.lr < 1e-2, row.name
         assert 0 <= row.warmup < row.steps and row.grow in (1, 2) and row.answer_space in ("", "passage"), row.name
+        assert row.stop_at is None or row.warmup < row.stop_at < row.steps, row.name
         assert not row.beside_previous or RECIPE[RECIPE.index(row) - 1].model != row.model, \
             f"{row.name} runs beside a stage of another model"
     # train_dpr makes the mined stage's mix from its framed share

@@ -43,7 +43,7 @@ class FakeRun:
     def __call__(self, module, threads=0, minutes=0.0, **args):
         self.calls.append((module, threads, args))
         if module == "ragkit.train.train_generator":
-            steps = args["steps"] if args["stage"] != self.stop_after else 1
+            steps = (args.get("stop_at") or args["steps"]) if args["stage"] != self.stop_after else 1
             torch.save({"step": steps}, self.run_dir / f"generator_{args['stage']}.pt")
         elif module == "ragkit.train.train_dpr":
             torch.save({"step": args["steps"] + args["mined_steps"]}, self.run_dir / "dpr.pt")
@@ -71,20 +71,23 @@ def test_the_loop_runs_what_is_left_after_a_warm_start_then_exports_and_evaluate
     fake = FakeRun(run_dir)
     monkeypatch.setattr(run_all, "run", fake)
     assert run_all.main(dict(run_all.DEFAULTS, run_dir=str(run_dir), seed=1))
-    assert fake.stages() == ["aligned", "export_demo", "evaluate"]
+    assert fake.stages() == ["aligned", "styles", "open", "open_deep", "open_full", "export_demo", "evaluate"]
     module, threads, args = fake.calls[0]
     aligned = STAGES["aligned"]
-    assert (threads, args["steps"], args["lr"], args["warmup"], args["seed"]) == (
-        0, aligned.steps, aligned.lr, aligned.warmup, 1 + aligned.seed_offset)
+    assert (threads, args["steps"], args["lr"], args["warmup"], args["seed"], args["bf16"]) == (
+        0, aligned.steps, aligned.lr, aligned.warmup, 1 + aligned.seed_offset, False)
+    assert "stop_at" not in args, "aligned runs its whole schedule"
+    full = fake.calls[4][2]
+    assert (full["steps"], full["stop_at"], full["bf16"]) == (2500, 1996, True), "open_full is cut where it was adopted"
 
 
-def test_candidate_stages_are_left_to_their_own_command(run_dir, monkeypatch):
-    save_step(run_dir, "dpr_mined", 4000)  # the committed bundle, as warm_start leaves it
-    save_step(run_dir, "aligned", 400)
+def test_a_run_warm_started_from_the_committed_bundle_has_nothing_left_to_train(run_dir, monkeypatch):
+    save_step(run_dir, "dpr_mined", 4000)  # the committed bundle (open_full cut at step 1996), as warm_start leaves it
+    save_step(run_dir, "open_full", 1996)
     fake = FakeRun(run_dir)
     monkeypatch.setattr(run_all, "run", fake)
     assert run_all.main(dict(run_all.DEFAULTS, run_dir=str(run_dir), seed=1))
-    assert fake.stages() == ["export_demo", "evaluate"], "styles is measured, not adopted: run_all leaves it out"
+    assert fake.stages() == ["export_demo", "evaluate"]
 
 
 def test_the_loop_runs_the_pairs_on_one_core_each_and_stops_at_an_unfinished_stage(run_dir, monkeypatch):

@@ -91,6 +91,8 @@ def test_generator_stages_train_checkpoint_and_resume(run, tmp_path):
     assert checkpoint_step(run, "generator_pretrain.pt") == 3
     assert train_generator.main(dict(base, stage="pretrain", steps=4))  # resumes at 3, does one more
     assert checkpoint_step(run, "generator_pretrain.pt") == 4
+    assert train_generator.main(dict(base, stage="pretrain", steps=9, stop_at=5))  # a schedule cut where adopted
+    assert checkpoint_step(run, "generator_pretrain.pt") == 5
     assert train_generator.main(dict(base, stage="qa", steps=2))
     log = [json.loads(line) for line in open(os.path.join(run["run_dir"], "logs", "generator_qa.jsonl"))]
     assert any("dev_em" in row for row in log), "the qa stage measures exact match on dev questions"

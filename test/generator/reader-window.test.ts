@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { readerWindow } from '../../src/generator/reader-window.js';
 
@@ -25,4 +26,11 @@ t.test('of equal windows the earliest is read, and words that begin alike count 
 t.test('the last window ends with the passage', async (t) => {
   const text = [...words(97), 'Fate:', 'scrapped', 'Bellhaven'].join(' ');
   t.equal(readerWindow(text, 'What was the fate of it?', 8), [...words(97).slice(-5), 'Fate:', 'scrapped', 'Bellhaven'].join(' '));
+});
+
+t.test('the toolchain\'s reader_window (onnx/ragkit/rag_inputs.py) chooses what these cases record', async (t) => {
+  const cases = JSON.parse(readFileSync(new URL('./reader-windows.json', import.meta.url), 'utf8')) as
+    { text: string; question: string; size: number; window: string }[];
+  t.ok(cases.length >= 20);
+  for (const c of cases) t.equal(readerWindow(c.text, c.question, c.size), c.window, c.question);
 });

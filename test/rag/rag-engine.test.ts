@@ -2,14 +2,15 @@
  * The engine end to end on the toolchain's tiny bundle (`npm run fixtures` makes onnx/build/tiny): an index built
  * from the fixture passages, then answers and Jeopardy clues that must equal the PyTorch reference's decodings.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { BatchingOptions } from '../../src/generator/batching/step-batcher.js';
 import { IndexManager } from '../../src/index/index-manager.js';
 import { normalizeSpanText } from '../../src/generator/decoding/span-constraint.js';
+import { readerWindow } from '../../src/generator/reader-window.js';
 import { OnnxRagEngine } from '../../src/rag/rag-engine.js';
 import type { GenerationRequest } from '../../src/rag/types.js';
 
@@ -20,12 +21,14 @@ const K: number = fixtures.config.n_docs;
 interface Case { query: string; top_k: number[]; outputs: Record<string, { tokens: number[]; text: string }> }
 
 /** An engine over an index built from `docs` in a temporary folder, removed (with the engine) on teardown. */
-async function engineOver(t: Test, docs: { id?: string; title: string; text: string }[], batching?: BatchingOptions, workers = 0) {
+async function engineOver(
+  t: Test, docs: { id?: string; title: string; text: string }[], batching?: BatchingOptions, workers = 0, bundle = BUNDLE,
+) {
   const dir = await mkdtemp(join(tmpdir(), 'rag-engine-'));
   const corpus = join(dir, 'corpus.jsonl');
   await writeFile(corpus, docs.map((d) => JSON.stringify(d)).join('\n') + '\n');
-  const index = await IndexManager.open({ indexDir: join(dir, 'index'), modelDir: BUNDLE, demoCorpus: corpus });
-  const engine = await OnnxRagEngine.load({ modelDir: BUNDLE, index, batching, workers });
+  const index = await IndexManager.open({ indexDir: join(dir, 'index'), modelDir: bundle, demoCorpus: corpus });
+  const engine = await OnnxRagEngine.load({ modelDir: bundle, index, batching, workers });
   t.teardown(async () => { await engine.close(); await index.close(); await rm(dir, { recursive: true, force: true }); });
   return engine;
 }
@@ -165,4 +168,34 @@ t.test('confidence, abstention, answer spans and leave-one-out attribution agree
       t.equal(normalizeSpanText(held.documents[s.document]![s.field].slice(s.start, s.end)), normalizeSpanText(held.text));
     }
   }
+});
+
+/** The tiny bundle with `window_words` set on its answer task, in a temporary folder of links. */
+async function windowedBundle(t: Test, words: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'rag-windowed-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  for (const entry of readdirSync(BUNDLE)) {
+    if (entry !== 'rag_config.json') await symlink(join(BUNDLE, entry), join(dir, entry));
+  }
+  const config = JSON.parse(readFileSync(join(BUNDLE, 'rag_config.json'), 'utf8'));
+  config.tasks = { ...config.tasks, answer: { ...config.tasks?.answer, window_words: words } };
+  await writeFile(join(dir, 'rag_config.json'), JSON.stringify(config));
+  return dir;
+}
+
+t.test('a bundle with reader windows generates from each passage\'s window and returns the whole passage', async (t) => {
+  const text = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda omicron sigma upsilon omega';
+  const windowed = await engineOver(t, [{ id: 'd', title: 'Greek', text }], undefined, 0, await windowedBundle(t, 4));
+  const whole = await engineOver(t, [{ id: 'd', title: 'Greek', text }]);
+  const base: GenerationRequest = { nDocs: 1, mode: 'token', numBeams: 1, maxNewTokens: 8 };
+  let differs = 0;
+  for (const question of ['where is kappa?', 'what follows alpha?', 'is omega last?', 'what about epsilon and eta?']) {
+    const window = readerWindow(text, question, 4);
+    const cut = await engineOver(t, [{ id: 'd', title: 'Greek', text: window }]);
+    const got = await windowed.answer({ ...base, question });
+    t.equal(got.text, (await cut.answer({ ...base, question })).text, `"${question}" is answered from "${window}"`);
+    t.equal(got.documents[0].text, text, 'the returned passage is whole');
+    if (got.text !== (await whole.answer({ ...base, question })).text) differs++;
+  }
+  t.ok(differs > 0, 'reading windows changes some answer of the random-weight generator');
 });

@@ -4,6 +4,7 @@ import torch
 
 from .. import rag_reference as rr
 from ..cached_scorer import CachedScorer
+from ..rag_inputs import windowed
 from ..span_constraint import PieceVocabulary, SpanConstraint
 from ..train.train_dpr import TextEncoder, embed_passages
 
@@ -36,9 +37,11 @@ class Reader:
     a time. NOTE: generate.py's batched greedy is not used: it lacks the processors (it emits `<s>` again after the
     forced `<s>` where bad_words_ids [[0, 0]] forbids it), so its answers can differ from the service's."""
 
-    def __init__(self, generator, tok, cfg, extractive=False):
-        """`extractive`: answers are held to spans of their passages (the bundle's `tasks.answer.extractive`)."""
-        self.gen, self.tok, self.cfg = generator.eval(), tok, cfg
+    def __init__(self, generator, tok, cfg, extractive=False, window_words=None):
+        """`extractive`: answers are held to spans of their passages (the bundle's `tasks.answer.extractive`);
+        `window_words`: answers are read from each passage's window about the question (`tasks.answer.window_words`,
+        rag_inputs.reader_window)."""
+        self.gen, self.tok, self.cfg, self.window_words = generator.eval(), tok, cfg, window_words
         self.pad = tok.token_to_id("<pad>")
         self.gen_cfg = rr.generation_config(forced_bos_token_id=generator.config.forced_bos_token_id)
         self.pieces = PieceVocabulary(tok, generator.config.vocab_size) if extractive else None
@@ -51,7 +54,10 @@ class Reader:
 
     def rag(self, passage_lists, slots, scores, mode="token", num_beams=1, task="answer"):
         """RAG answers per question: retrieved passages, the question slot (question or prefixed answer), scores.
-        Answers are extractive when the reader was made so; Jeopardy clues (`task="jeopardy"`) never are."""
+        Answers are extractive and windowed when the reader was made so; Jeopardy clues (`task="jeopardy"`) never
+        are."""
+        if task == "answer":
+            passage_lists = [windowed(ps, slot, self.window_words) for ps, slot in zip(passage_lists, slots)]
         return [self.decode(rr.generator_inputs(self.tok, ps, slot, self.cfg["max_combined_length"]), sc, mode,
                             num_beams, self._constraint(ps) if task == "answer" else None)
                 for ps, slot, sc in zip(passage_lists, slots, scores)]

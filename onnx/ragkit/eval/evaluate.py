@@ -95,7 +95,8 @@ def evaluate(cfg):
     data, k = Dataset(data_dir), cfg["n_docs"]
     items = data.qa[cfg["split"]][: cfg["max_questions"] or None]
     jeopardy = data.jeopardy[cfg["split"]][: cfg["max_jeopardy"] or None]
-    reader, timings = Reader(generator, gen_tok, cfg, TASKS["answer"].get("extractive", False)), {}
+    reader, timings = Reader(generator, gen_tok, cfg, TASKS["answer"].get("extractive", False),
+                                TASKS["answer"].get("window_words")), {}
 
     def timed(name, fn):
         t = time.time()

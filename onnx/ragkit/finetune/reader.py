@@ -11,6 +11,7 @@ from ..eval.generate import rag_token_greedy
 from ..eval.metrics import exact_match, normalize_answer
 from ..models.bart import BartConfig, BartForConditionalGeneration
 from ..models.dpr import DprConfig, DprEncoder
+from ..rag_inputs import windowed
 from ..rag_reference import generator_inputs
 from ..tokenizers import load_tokenizer
 from ..train.common import pad_batch
@@ -67,9 +68,10 @@ class Reader:
     def sources(self, questions, ids):
         """Generator inputs [B*K, S] (rows question-major) of each question with its retrieved passages."""
         c = self.rag_config
+        window = c["tasks"]["answer"].get("window_words")
         rows = [row for question, top in zip(questions, ids.tolist())
-                for row in generator_inputs(self.gen_tok, [self.passages[j] for j in top], question,
-                                            c["max_combined_length"], c["tasks"]["answer"]["prefix"],
+                for row in generator_inputs(self.gen_tok, windowed([self.passages[j] for j in top], question, window),
+                                            question, c["max_combined_length"], c["tasks"]["answer"]["prefix"],
                                             c["title_sep"], c["doc_sep"])]
         return self._on_device(pad_batch(rows, self.pad_id))
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from ..data.templates import ACRONYM, ACRONYM_IN, fill
 from ..data.text_spans import NOT_NAME_WORDS, is_company, is_person, sentences
-from ..rag_inputs import join_context
+from ..rag_inputs import join_context, reader_window
 from .definitions import definition_example
 from .disguise import disguise
 from .relations import relations_example
@@ -71,15 +71,21 @@ _FUNCTION_WORDS = {"a", "an", "the", "of", "for", "and", "or", "to", "in", "on",
 # The Jeopardy task's prefix in the generator's question slot; recorded in the bundle's rag_config.json.
 JEOPARDY_PREFIX = "jeopardy: "
 # The tasks of an exported bundle (rag_config.json). Answers are extractive (span_constraint.py: the small
-# generator garbles names it copies); Jeopardy clues are written, not copied.
-TASKS = {"answer": {"prefix": "", "extractive": True}, "jeopardy": {"prefix": JEOPARDY_PREFIX}}
+# generator garbles names it copies) and read from each passage's 30-word window about the question
+# (rag_inputs.reader_window: the small reader reads short windows better than whole passages, rule 23 in
+# EXPERIMENTS.md); Jeopardy clues are written, not copied, from whole passages.
+TASKS = {"answer": {"prefix": "", "extractive": True, "window_words": 30}, "jeopardy": {"prefix": JEOPARDY_PREFIX}}
 
 
 class ExampleMaker:
     """Builds tokenized examples with one generator tokenizer and the model's length limits."""
 
-    def __init__(self, tokenizer, max_source=256, max_target=48, jeopardy_prefix=JEOPARDY_PREFIX, answer_space=""):
+    def __init__(self, tokenizer, max_source=256, max_target=48, jeopardy_prefix=JEOPARDY_PREFIX, answer_space="",
+                 window_words=0):
         self.tok = tokenizer
+        # Questions read their passage's reader window of this many words, as a bundle with `window_words` serves
+        # them (rag_inputs.reader_window); 0: the whole passage.
+        self.window_words = window_words
         # "passage" | "": answers tokenized after a space where their passage has one (see `answer`). The byte-level
         # BPE spells a word differently at the start of a text ("C" "or" "ble" "igh") than after a space, as in the
         # passage (" Cor" "ble" "igh"), so copying the answer's first word otherwise means spelling it anew.
@@ -94,6 +100,19 @@ class ExampleMaker:
 
     def source(self, title, text, question):
         return self.tok.encode(join_context(title, text, question), max_length=self.max_source)
+
+    def answered(self, title, text, question, answer):
+        """(source, target) of a question answered by copying `answer` from `text`, the passage as the generator
+        reads it: its reader window when the maker has one, and None when that window lacks the answer."""
+        if self.window_words:
+            text = reader_window(text, question, self.window_words)
+            if answer not in text:
+                return None
+        return self.source(title, text, question), self.answer(answer, text)
+
+    def _fits(self, pair):
+        """`pair`, or None when it is None or the truncation cut its question."""
+        return pair if pair and len(pair[0]) < self.max_source else None
 
     def target(self, text):
         return self.tok.encode(text, max_length=self.max_target)
@@ -145,8 +164,7 @@ class ExampleMaker:
         if not span:
             return None
         question = rng.choice(["what comes after", "continue", "what follows", "next words after", "complete"])
-        src = self.source(passage["title"], passage["text"], f'{question} "{cue}"?')
-        return src, self.answer(span, passage["text"])
+        return self.answered(passage["title"], passage["text"], f'{question} "{cue}"?', span)
 
     def hole(self, passage, rng, disguised=False, typed=False):
         """`typed`: a name asked about is preferably one whose kind is known, with question words naming it."""
@@ -176,10 +194,7 @@ class ExampleMaker:
             (title, text, left, right), answer = swapped
         wh = kind or (_UNTYPED_WH if typed and shape == "name" else _WH[shape])
         question = (left + rng.choice(wh) + right).rstrip(" .;:") + "?"
-        src = self.source(title, text, question)
-        if len(src) >= self.max_source:
-            return None  # the truncation cut the question
-        return src, self.answer(answer, text)
+        return self._fits(self.answered(title, text, question, answer))
 
     def acronym(self, passage, rng, disguised=False):
         text = passage["text"]
@@ -204,10 +219,7 @@ class ExampleMaker:
             (title, text), expansion = swapped
         in_entry = rng.random() < 0.5
         question = fill(rng.choice(ACRONYM_IN if in_entry else ACRONYM), letters, "", c=title)
-        src = self.source(title, text, question)
-        if len(src) >= self.max_source:
-            return None  # the truncation cut the question
-        return src, self.answer(expansion, text)
+        return self._fits(self.answered(title, text, question, expansion))
 
     def relations(self, passage, rng):
         """A question about one fact of an invented fact-dense sentence (relations.py)."""
@@ -231,10 +243,7 @@ class ExampleMaker:
         """The pair of a made example: relations, terms, styled, definition (None stays None)."""
         if made is None:
             return None
-        src = self.source(made["title"], made["text"], made["question"])
-        if len(src) >= self.max_source:
-            return None  # the truncation cut the question
-        return src, self.answer(made["answer"], made["text"])
+        return self._fits(self.answered(made["title"], made["text"], made["question"], made["answer"]))
 
     def qa(self, passage, question, answer, rng=None, disguised=False):
         """`disguised` (which draws from `rng`) falls back to the plain example when the answer has no word to
@@ -243,7 +252,7 @@ class ExampleMaker:
         swapped = disguise([title, text, question], answer, rng) if disguised else None
         if swapped:
             (title, text, question), answer = swapped
-        return self.source(title, text, question), self.answer(answer, text)
+        return self.answered(title, text, question, answer)
 
     def jeopardy(self, passage, answer, clue):
         return self.source(passage["title"], passage["text"], self.jeopardy_prefix + answer), self.target(clue)

@@ -4,8 +4,11 @@ Each row says which model a stage trains, the stage whose weights it starts from
 it trains on (kinds of `train_generator.sample_batch` or `train_dpr.mix`, with their weights), its schedule (the
 learning rate warms up over `warmup` steps and decays until `steps`, where the stage ends), its seed (`--seed` plus
 `seed_offset`), how many times deeper it makes its parent (`grow`), whether answers are tokenized after a space as in
-their passage (`answer_space`, see ExampleMaker.answer), and whether it runs beside the row before it (one core each:
-two small jobs use two cores better than one job with two threads). A generator stage checkpoints to
+their passage (`answer_space`, see ExampleMaker.answer), its longest source (`max_source`), whether questions read
+their passage's reader window as a bundle with `window_words` serves them (`window_words`), whether it trains in
+bfloat16 (`bf16`), the step it was cut at where the adopted checkpoint came before the schedule's end (`stop_at`), and
+whether it runs beside the row before it (one core each: two small jobs use two cores better than one job with two
+threads). A generator stage checkpoints to
 `generator_{name}.pt` and counts its steps from 0; both DPR stages write `dpr.pt`, `dpr_mined` going on from `dpr`'s
 step (its negatives mined with the model itself, dpr_mining.py, and with question-framed titles, synth/dpr_examples.py).
 
@@ -30,6 +33,9 @@ class Stage:
     answer_space: str = ""  # "" | "passage" (ExampleMaker)
     beside_previous: bool = False  # runs at the same time as the row before it, one core each
     max_source: int | None = None  # longest source in tokens (None: train_generator's default)
+    stop_at: int | None = None  # the step the adopted checkpoint holds, where the schedule was cut (None: its end)
+    bf16: bool = False  # the forward pass in bfloat16 autocast (train_generator's --bf16)
+    window_words: int = 0  # questions read their passage's reader window of this many words (0: the whole passage)
 
 
 # Generator example mixes. Weights are kept as computed here: the examples a stage draws depend on them exactly.
@@ -82,27 +88,26 @@ RECIPE = (
     Stage("terms", "generator", "relations", TERMS, steps=700, lr=5e-5, warmup=50, seed_offset=6),
     Stage("aligned", "generator", "terms", TERMS, steps=400, lr=5e-5, warmup=50, seed_offset=8,
           answer_space="passage"),
-)
-# Stages under measurement, not adopted: train_generator runs them by name (`--stage=styles`), run_all does not.
-# `styles` as measured by rule 13 (EXPERIMENTS.md: 3000 steps, its examples as served, shorter names, questions
-# naming a field) did not pass rule 11's criteria: style sets +21 of the 51 asked.
-CANDIDATES = (
+    # Reading other styles: invented entities in many styles, then open relations named by any word, then a deeper
+    # reader (open 7000 grown to 8+8 layers), then documents that fill their served passage, cut at step 1996 of its
+    # 2500 (rule 22: style sets 59 of 505; 52 at 2500). Served through 30-word reader windows (rag_inputs.py,
+    # examples.TASKS), it answers 73 of the 505 style questions and was adopted by rule 23 (EXPERIMENTS.md).
     Stage("styles", "generator", "aligned", STYLES, steps=3000, lr=1e-4, warmup=50, seed_offset=9,
           answer_space="passage"),
-    # `open` (rules 15, 16, 19, 20) on styles 3000: style sets +26 of the 51 rule 11 asks at step 1405, +33 at step
-    # 2855, +30 at step 7000 of this 7000-step schedule (its last 2700 steps with --bf16=true); not adopted.
     Stage("open", "generator", "styles", OPEN, steps=7000, lr=1e-4, warmup=50, seed_offset=10,
           answer_space="passage"),
-    # `open_deep` (rule 21): open 7000 grown to 8+8 layers (identity copies, grow_generator), trained on the same mix
-    # in bf16: the capacity that more steps of the 4+4 reader stopped buying. Style sets 56 of 505 at step 4185 and 55
-    # at 6000, the schedule's end (open 7000: 50), 218 of all 815 questions both times; not adopted (rule 11 asks 71).
     Stage("open_deep", "generator", "open", OPEN, steps=6000, lr=1e-4, warmup=100, seed_offset=11, grow=2,
-          answer_space="passage"),
-    # `open_full` (rule 22): open_deep 6000 on documents that fill their served passage, sources up to the 300
-    # tokens the bundle serves: the reader had seen answers only in the first 45 words of short documents. At step
-    # 1996: style sets 59 of 505, 224 of all 815; not adopted (rule 11 asks 71).
+          answer_space="passage", bf16=True),
     Stage("open_full", "generator", "open_deep", FULL, steps=2500, lr=1e-4, warmup=50, seed_offset=12,
-          answer_space="passage", max_source=300),
+          answer_space="passage", max_source=300, stop_at=1996, bf16=True),
+)
+# Stages under measurement, not adopted: train_generator runs them by name (`--stage=...`), run_all does not.
+CANDIDATES = (
+    # `windowed` (rule 24): open_full 1996 trained on its questions as the bundle serves them since rule 23, each
+    # passage cut to its 30-word reader window: the windows cost FOLDOC-like sets 15 answers on open_full's weights,
+    # which never saw a window.
+    Stage("windowed", "generator", "open_full", FULL, steps=3000, lr=1e-4, warmup=50, seed_offset=13,
+          answer_space="passage", bf16=True, window_words=30),
 )
 STAGES = {stage.name: stage for stage in RECIPE + CANDIDATES}
 GENERATOR_STAGES = tuple(stage.name for stage in RECIPE + CANDIDATES if stage.model == "generator")
@@ -121,7 +126,8 @@ def checkpoint_name(row):
 
 
 def end_step(row):
-    """The step the row's checkpoint holds when it is done: its steps, after its parent's where it goes on in the
-    same checkpoint (DPR)."""
+    """The step the row's checkpoint holds when it is done: its steps (or where it stops), after its parent's where it
+    goes on in the same checkpoint (DPR)."""
     parent = STAGES[row.parent] if row.parent else None
-    return row.steps + (end_step(parent) if parent and checkpoint_name(parent) == checkpoint_name(row) else 0)
+    own = row.stop_at or row.steps
+    return own + (end_step(parent) if parent and checkpoint_name(parent) == checkpoint_name(row) else 0)

@@ -72,8 +72,9 @@ def stage_args(row, cfg, data_dir):
     """(module, overrides) that train `row`."""
     common = dict(run_dir=cfg["run_dir"], data_dir=data_dir, seed=cfg["seed"] + row.seed_offset)
     if row.model == "generator":
+        cut = dict(stop_at=row.stop_at) if row.stop_at else {}
         return "ragkit.train.train_generator", dict(common, stage=row.name, steps=row.steps, lr=row.lr,
-                                                     warmup=row.warmup)
+                                                     warmup=row.warmup, bf16=row.bf16, **cut)
     if row.parent is None:  # DPR's first phase only
         return "ragkit.train.train_dpr", dict(common, steps=row.steps, mined_steps=0, lr=row.lr, warmup=row.warmup)
     first = next(s for s in RECIPE if s.name == row.parent)

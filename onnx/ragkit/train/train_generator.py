@@ -38,6 +38,7 @@ DEFAULTS = dict(
     stage="pretrain",  # a generator stage of recipe.RECIPE
     from_stage="",  # the stage a new one starts from; "" = its parent in the recipe
     steps=650,  # the schedule's length: the stage ends there
+    stop_at=0,  # stop at this step of the schedule (the recipe's `stop_at`); 0: at `steps`
     batch_size=24,
     lr=5e-4,
     warmup=300,
@@ -176,7 +177,8 @@ def main(cfg):
     stage = recipe.stage(cfg["stage"])
     tok = load_tokenizer(os.path.join(cfg["run_dir"], "tokenizers", "generator", "tokenizer.json"))
     data = Dataset(run_data_dir(cfg))
-    maker = ExampleMaker(tok, stage.max_source or cfg["max_source"], cfg["max_target"], answer_space=stage.answer_space)
+    maker = ExampleMaker(tok, stage.max_source or cfg["max_source"], cfg["max_target"], answer_space=stage.answer_space,
+                         window_words=stage.window_words)
     path = os.path.join(cfg["run_dir"], f"generator_{cfg['stage']}.pt")
     log = Log(os.path.join(cfg["run_dir"], "logs", f"generator_{cfg['stage']}.jsonl"))
     state = load_checkpoint(path)
@@ -213,7 +215,8 @@ def main(cfg):
         save_checkpoint(path, model=model.state_dict(), optimizer=optimizer.state_dict(), step=step,
                         config=model.config.to_dict(), stage_config=cfg)
 
-    while step < cfg["steps"] and not deadline.passed():
+    last = cfg["stop_at"] or cfg["steps"]
+    while step < last and not deadline.passed():
         rng = step_rng(cfg["seed"], step)
         pairs = sample_batch(stage.mix, data, maker, rng, cfg["batch_size"])
         for group in optimizer.param_groups:
@@ -229,13 +232,13 @@ def main(cfg):
             log(step=step, loss=loss.item(), lr=optimizer.param_groups[0]["lr"])
         if step % cfg["save_every"] == 0:
             save()
-        if step % cfg["eval_every"] == 0 or step == cfg["steps"]:
+        if step % cfg["eval_every"] == 0 or step == last:
             em, f1 = evaluate_dev(model, data, maker, tok, cfg["eval_examples"])
             unseen_em, unseen_f1 = gold_passage_scores(model, maker, tok, unseen)
             styled_em, _ = gold_passage_scores(model, maker, tok, styled_dev)
             log(step=step, dev_em=em, dev_f1=f1, unseen_dev_em=unseen_em, unseen_dev_f1=unseen_f1, styled_dev_em=styled_em)
     save()
-    return step >= cfg["steps"]
+    return step >= last
 
 
 if __name__ == "__main__":
